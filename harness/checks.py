@@ -1,0 +1,75 @@
+"""Assertion helpers for the certification suite: each checks one documented rule and explains failures.
+
+Tests call these; page objects never do. pytest rewrites the asserts here (see fixtures/__init__.py).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from harness.journal import Call, Journal, widget_session_of
+from harness.network import RequestLog
+from harness.widget_events import WidgetEvent
+
+
+def _calls(calls: list[Call]) -> str:
+    return ", ".join(c.describe() for c in calls) or "none"
+
+
+def tokens_only_server_side(journal: Journal, browser: RequestLog, client_secret: str) -> None:
+    """AUTH-01: the merchant server asked for the token; the browser never did, nor saw the secret."""
+    token_calls = journal.to("oauth/token")
+    assert token_calls, "no /oauth/token call reached Flexiti: the store never authenticated"
+    from_browser = [c for c in token_calls if c.from_browser]
+    assert not from_browser, f"/oauth/token was called from a browser: {_calls(from_browser)}"
+    assert not browser.to("/oauth/token"), "the browser requested /oauth/token"
+    assert not browser.contains_secret(client_secret), "the client secret reached the browser"
+
+
+def bearer_and_reference_on_every_call(journal: Journal) -> None:
+    """AUTH-03: every POS API call but the token request carries a bearer token; all carry x-reference-id."""
+    calls = journal.pos_api_calls()
+    assert calls, "no POS API calls were journaled"
+    no_bearer = [c for c in calls if not c.path.endswith("oauth/token") and not c.token]
+    assert not no_bearer, f"calls without 'authorization: Bearer': {_calls(no_bearer)}"
+    no_reference = [c for c in calls if not c.reference_id or len(c.reference_id.replace('-', '')) != 32]
+    assert not no_reference, f"calls without an x-reference-id GUID: {_calls(no_reference)}"
+
+
+def one_widget_init_for_purchase(journal: Journal) -> Call:
+    """INIT-01: one server-side widget/init, flow=purchase, exactly one customer identifier."""
+    inits = journal.to("widget/init")
+    assert len(inits) == 1, f"expected one widget/init, got {len(inits)}: {_calls(inits)}"
+    init = inits[0]
+    assert not init.from_browser, f"widget/init was called from the browser: {init.describe()}"
+    assert init.status == 200, f"widget/init failed: {init.describe()} {init.response}"
+    assert init.body.get("flow") == "purchase", f"widget/init flow is {init.body.get('flow')!r}, not 'purchase'"
+    identifiers = [k for k in ("account_number", "vcc_number", "personal_information")
+                   if (init.body.get("customer_identification") or {}).get(k)]
+    assert len(identifiers) == 1, f"widget/init must identify the customer one way, got {identifiers}"
+    return init
+
+
+def authorized_once(journal: Journal, success: WidgetEvent, amount: Decimal, order_id: str) -> Call:
+    """EVT-02: one /authorization, server side, same token and widget session as widget/init,
+    for the account the widget reported, the cart total and the order id, without verification_code."""
+    init = one_widget_init_for_purchase(journal)
+    authorizations = journal.to("/authorization")
+    assert len(authorizations) == 1, f"expected one /authorization, got {len(authorizations)}: {_calls(authorizations)}"
+    authorization = authorizations[0]
+    body = authorization.body
+    assert not authorization.from_browser, "/authorization was called from the browser"
+    assert authorization.status == 200, f"/authorization failed: {authorization.describe()} {authorization.response}"
+    assert authorization.token == init.token, "/authorization used a different token from widget/init"
+    session = widget_session_of(init.response["redirection_url"])
+    assert body.get("widget_session_id") == session == success.event_data["widget_session_id"], (
+        f"widget_session_id differs: widget/init {session}, flx-success {success.event_data['widget_session_id']}, "
+        f"/authorization {body.get('widget_session_id')}"
+    )
+    assert body.get("account_number") == success.event_data["accountNumber"], (
+        f"/authorization is for account {body.get('account_number')}, the widget chose {success.event_data['accountNumber']}"
+    )
+    assert Decimal(str(body.get("amount"))) == amount, f"/authorization amount {body.get('amount')} is not the cart total {amount}"
+    assert body.get("reference") == order_id, f"/authorization reference {body.get('reference')!r} is not the order id {order_id!r}"
+    assert "verification_code" not in body, "/authorization sent a verification_code on an online purchase"
+    return authorization

@@ -1,0 +1,85 @@
+"""The server-side call journal: what Flexiti received (the sandbox's journal, or a recording proxy's)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+
+@dataclass(frozen=True)
+class Call:
+    """One POS API call as Flexiti received it; secrets already masked by the journal."""
+
+    seq: int
+    time: str
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    status: int
+    response: Any
+
+    @property
+    def token(self) -> str | None:
+        """The masked fingerprint of the bearer token, comparable between calls."""
+        scheme, _, value = self.headers.get("authorization", "").partition(" ")
+        return value if scheme.lower() == "bearer" and value else None
+
+    @property
+    def reference_id(self) -> str | None:
+        return self.headers.get("x-reference-id")
+
+    @property
+    def from_browser(self) -> bool:
+        """Browsers send Origin or Sec-Fetch-Mode on cross-site calls; a merchant server does not."""
+        return "origin" in self.headers or "sec-fetch-mode" in self.headers
+
+    def describe(self) -> str:
+        return f"#{self.seq} {self.method} {self.path} -> {self.status}"
+
+
+class JournalError(RuntimeError):
+    """The journal could not be read; the message names the URL and the cause."""
+
+
+class Journal:
+    """Reads the journal over HTTP so the same code serves the sandbox and the recording proxy."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def calls(self) -> list[Call]:
+        try:
+            response = httpx.get(self.url, timeout=10)
+            response.raise_for_status()
+            raw = response.json()["calls"]
+        except (httpx.HTTPError, KeyError, ValueError) as error:
+            raise JournalError(f"cannot read the call journal at {self.url}: {error}") from error
+        return [
+            Call(
+                seq=entry["seq"], time=entry["time"], method=entry["method"], path=entry["path"],
+                headers=entry.get("headers", {}), body=entry.get("body"), status=entry["status"],
+                response=entry.get("response"),
+            )
+            for entry in raw
+        ]
+
+    def pos_api_calls(self) -> list[Call]:
+        return [c for c in self.calls() if c.path.startswith("/flexiti/pos-api/")]
+
+    def to(self, endpoint: str) -> list[Call]:
+        """POS API calls whose path ends with `endpoint`, e.g. "oauth/token" or "widget/init"."""
+        return [c for c in self.pos_api_calls() if c.path.rstrip("/").endswith(endpoint)]
+
+    def describe(self) -> str:
+        return "\n".join(f"  {c.describe()}" for c in self.calls()) or "  (no calls journaled)"
+
+
+def widget_session_of(redirection_url: str) -> str | None:
+    """The widget_session_id inside a redirection_url (it sits in the hash route's query)."""
+    query = urlsplit(urlsplit(redirection_url).fragment).query
+    values = parse_qs(query).get("widget_session_id")
+    return values[0] if values else None

@@ -1,0 +1,94 @@
+"""The browser's request log: every request the page and its frames make, with secrets masked."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from playwright.sync_api import BrowserContext, Request, Response
+
+from harness.masking import Masker
+
+
+@dataclass(frozen=True)
+class BrowserRequest:
+    method: str
+    url: str
+    frame_url: str
+    resource_type: str
+    headers: dict[str, str]
+    post_data: str | None
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path
+
+
+@dataclass(frozen=True)
+class BrowserResponse:
+    url: str
+    status: int
+    body: str | None  # text bodies only, masked
+
+
+@dataclass
+class RequestLog:
+    """Requests and text responses seen by the browser context, recorded with secrets masked.
+
+    Unmasked raw text is kept only in memory and only for `contains_secret`, so a test can prove a secret
+    never reached the browser without the log itself ever holding it in a report.
+    """
+
+    masker: Masker = field(default_factory=Masker)
+    requests: list[BrowserRequest] = field(default_factory=list)
+    responses: list[BrowserResponse] = field(default_factory=list)
+    _raw: list[str] = field(default_factory=list, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def install(self, context: BrowserContext) -> RequestLog:
+        context.on("request", self._on_request)
+        context.on("response", self._on_response)
+        return self
+
+    def _on_request(self, request: Request) -> None:
+        try:
+            frame_url = request.frame.url
+        except Exception:  # noqa: BLE001 - service-worker requests have no frame
+            frame_url = ""
+        headers = request.headers
+        post_data = request.post_data
+        entry = BrowserRequest(
+            method=request.method,
+            url=self.masker.text(request.url),
+            frame_url=self.masker.text(frame_url),
+            resource_type=request.resource_type,
+            headers=self.masker.headers(headers),
+            post_data=self.masker.text(post_data) if post_data else None,
+        )
+        with self._lock:
+            self.requests.append(entry)
+            self._raw.extend([request.url, " ".join(f"{k}: {v}" for k, v in headers.items()), post_data or ""])
+
+    def _on_response(self, response: Response) -> None:
+        body: str | None = None
+        content_type = response.headers.get("content-type", "")
+        if any(kind in content_type for kind in ("json", "text", "javascript")):
+            try:
+                body = response.text()
+            except Exception:  # noqa: BLE001 - bodies of redirects and aborted loads are not readable
+                body = None
+        with self._lock:
+            self.responses.append(BrowserResponse(response.url, response.status, self.masker.text(body) if body else None))
+            if body:
+                self._raw.append(body)
+
+    def to(self, path_part: str) -> list[BrowserRequest]:
+        """Requests whose URL path contains `path_part`."""
+        with self._lock:
+            return [r for r in self.requests if path_part in r.path]
+
+    def contains_secret(self, secret: str) -> bool:
+        """Whether `secret` appeared in any request URL, header, body, or text response the browser saw."""
+        with self._lock:
+            return any(secret in text for text in self._raw)

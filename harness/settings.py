@@ -1,0 +1,196 @@
+"""Environments and settings: read once from the process environment and `.env` / `.env.<env>`, validated,
+and printed only with secrets masked."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+ROOT = Path(__file__).resolve().parent.parent
+SANDBOX_CUSTOMERS = ROOT / "sandbox" / "flexiti" / "customers.json"
+
+
+class Environment(StrEnum):
+    SANDBOX = "sandbox"
+    TRAINING = "training"
+    MI = "mi"
+    PRODUCTION = "production"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What Flexiti documents for an environment; every value can be overridden in `.env.<env>`."""
+
+    api_base: str | None
+    widget_origin: str | None
+
+
+PROFILES = {
+    Environment.SANDBOX: Profile(None, None),  # known once the embedded sandbox starts
+    Environment.TRAINING: Profile("https://posapi-training.flexiti.fi/flexiti/pos-api", "https://posapi-training.flexiti.fi"),
+    Environment.MI: Profile("https://posapi-mi.flexiti.fi/flexiti/pos-api", "https://posapi-mi.flexiti.fi"),
+    Environment.PRODUCTION: Profile("https://posapi.flexiti.fi/flexiti/pos-api", "https://posapi.flexiti.fi"),
+}
+
+# name -> what it is; the README and .env.example list the same names.
+SETTINGS = {
+    "STORE_URL": "the merchant storefront under test (https outside the sandbox)",
+    "FLEXITI_API_BASE": "POS API base, e.g. https://posapi-training.flexiti.fi/flexiti/pos-api",
+    "FLEXITI_WIDGET_ORIGIN": "origin the widget iframe and its messages come from",
+    "FLEXITI_CLIENT_ID": "the merchant's Flexiti client id for this environment",
+    "FLEXITI_CLIENT_SECRET": "the merchant's Flexiti client secret (secret: always masked)",
+    "FLEXITI_TRUST_URL": "the Trust URL set in the Developer Portal (no trailing slash)",
+    "FLEXITI_TEST_CUSTOMERS": "path of the test-customers JSON file for this environment",
+    "E2E_CHROMIUM": "path of a Chromium to use instead of Playwright's own or the system's",
+}
+REQUIRED_OUTSIDE_SANDBOX = ("STORE_URL", "FLEXITI_CLIENT_ID", "FLEXITI_CLIENT_SECRET", "FLEXITI_TEST_CUSTOMERS")
+SECRET_NAMES = {"FLEXITI_CLIENT_SECRET"}
+
+
+class SettingsError(Exception):
+    """One or more settings are missing or malformed; the message names each one and where it belongs."""
+
+
+class Secret(str):
+    """A string that never prints itself: repr() and str() in f-strings show a mask."""
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    def __str__(self) -> str:
+        return "***"
+
+    def __format__(self, spec: str) -> str:
+        return "***"
+
+    def reveal(self) -> str:
+        return str.__str__(self)
+
+
+def mask(value: str | None) -> str:
+    if not value:
+        return "(not set)"
+    return "***" + (value[-2:] if len(value) > 12 else "")
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: Environment
+    store_url: str | None
+    api_base: str | None
+    widget_origin: str | None
+    client_id: str | None
+    client_secret: Secret | None
+    trust_url: str | None
+    customers_file: Path
+    chromium: str | None
+    sources: Mapping[str, str] = field(default_factory=dict)  # setting name -> where its value came from
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.env is Environment.SANDBOX
+
+    def secrets(self) -> list[str]:
+        return [self.client_secret.reveal()] if self.client_secret else []
+
+    def describe(self) -> list[str]:
+        """One line per setting, secrets masked, with where each value came from."""
+        values = {
+            "STORE_URL": self.store_url or ("(embedded reference store)" if self.is_sandbox else None),
+            "FLEXITI_API_BASE": self.api_base or ("(embedded simulator)" if self.is_sandbox else None),
+            "FLEXITI_WIDGET_ORIGIN": self.widget_origin or ("(embedded simulator)" if self.is_sandbox else None),
+            "FLEXITI_CLIENT_ID": self.client_id or ("(sandbox default)" if self.is_sandbox else None),
+            "FLEXITI_CLIENT_SECRET": mask(self.client_secret.reveal()) if self.client_secret
+            else ("(generated per run)" if self.is_sandbox else None),
+            "FLEXITI_TRUST_URL": self.trust_url,
+            "FLEXITI_TEST_CUSTOMERS": str(self.customers_file),
+            "E2E_CHROMIUM": self.chromium,
+        }
+        lines = [f"environment: {self.env.value}"]
+        for name, value in values.items():
+            source = self.sources.get(name)
+            lines.append(f"  {name} = {value or '(not set)'}" + (f"  [{source}]" if source else ""))
+        return lines
+
+
+def env_files(root: Path, env: Environment) -> list[Path]:
+    """Files read for `env`, lowest precedence first; the process environment wins over both."""
+    return [root / ".env", root / f".env.{env.value}"]
+
+
+def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[str, str] | None = None) -> Settings:
+    try:
+        environment = Environment(env)
+    except ValueError:
+        choices = ", ".join(e.value for e in Environment)
+        raise SettingsError(f"--env {env!r} is not an environment; choose one of: {choices}") from None
+    environ = os.environ if environ is None else environ
+    values: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    for path in env_files(root, environment):
+        if path.is_file():
+            for name, value in dotenv_values(path).items():
+                if value is not None and value != "":
+                    values[name], sources[name] = value, path.name
+    for name in SETTINGS:
+        if environ.get(name):
+            values[name], sources[name] = environ[name], "environment"
+
+    env_file = f".env.{environment.value}"
+    problems: list[str] = []
+    profile = PROFILES[environment]
+    if environment is not Environment.SANDBOX:
+        for name in REQUIRED_OUTSIDE_SANDBOX:
+            if not values.get(name):
+                problems.append(f"{name} is missing: set it in {env_file} or the environment ({SETTINGS[name]})")
+
+    def url(name: str, default: str | None) -> str | None:
+        value = values.get(name, default)
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            problems.append(f"{name} = {value!r} is not an http(s) URL (from {sources.get(name, 'defaults')})")
+        elif environment is not Environment.SANDBOX and parts.scheme != "https" and name != "FLEXITI_TRUST_URL":
+            problems.append(f"{name} = {value!r} must use https outside the sandbox (from {sources.get(name)})")
+        return value.rstrip("/") if name != "FLEXITI_TRUST_URL" else value
+
+    store_url = url("STORE_URL", None)
+    api_base = url("FLEXITI_API_BASE", profile.api_base)
+    widget_origin = url("FLEXITI_WIDGET_ORIGIN", profile.widget_origin)
+    trust_url = url("FLEXITI_TRUST_URL", store_url if environment is not Environment.SANDBOX else None)
+
+    customers = values.get("FLEXITI_TEST_CUSTOMERS")
+    customers_file = Path(customers) if customers else SANDBOX_CUSTOMERS
+    if not customers_file.is_absolute():
+        customers_file = root / customers_file
+    if customers and not customers_file.is_file():
+        problems.append(f"FLEXITI_TEST_CUSTOMERS = {customers!r}: no such file (from {sources.get('FLEXITI_TEST_CUSTOMERS')})")
+
+    chromium = values.get("E2E_CHROMIUM")
+    if chromium and not Path(chromium).is_file():
+        problems.append(f"E2E_CHROMIUM = {chromium!r}: no such file (from {sources.get('E2E_CHROMIUM')})")
+
+    if problems:
+        header = f"settings for --env {environment.value} are incomplete or malformed " \
+                 f"(read from {', '.join(p.name for p in env_files(root, environment))} and the environment):"
+        raise SettingsError("\n  - ".join([header, *problems]))
+    secret = values.get("FLEXITI_CLIENT_SECRET")
+    return Settings(
+        env=environment,
+        store_url=store_url,
+        api_base=api_base,
+        widget_origin=widget_origin,
+        client_id=values.get("FLEXITI_CLIENT_ID"),
+        client_secret=Secret(secret) if secret else None,
+        trust_url=trust_url,
+        customers_file=customers_file,
+        chromium=chromium,
+        sources=sources,
+    )

@@ -1,0 +1,140 @@
+"""Widget postMessage events: the capture script, the event log and the documented event contract."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from playwright.sync_api import BrowserContext
+
+BINDING = "__flexitiHarnessMessage"
+
+# Runs in every document of the context, child frames included, before any page script: a capture-phase
+# listener on window sees every message delivered to that document and hands it to the binding.
+CAPTURE_SCRIPT = """
+(() => {
+  if (window.__flexitiHarnessInstalled) return;
+  Object.defineProperty(window, "__flexitiHarnessInstalled", { value: true });
+  const forward = window["%(binding)s"];
+  window.addEventListener("message", (event) => {
+    let data;
+    try { data = JSON.parse(JSON.stringify(event.data)); } catch (e) { data = String(event.data); }
+    let fromChild = false;
+    for (let i = 0; i < window.frames.length; i++) { if (window.frames[i] === event.source) fromChild = true; }
+    forward({ origin: event.origin, data, receiver: location.href, fromChildFrame: fromChild, time: Date.now() / 1000 });
+  }, true);
+})();
+""" % {"binding": BINDING}
+
+EVENT_TYPES = ("flx-success", "flx-failure", "flx-cancel")
+ACTIONS = ("apply", "purchase", "activation", "retry", None)
+MFA_OPTIONS = ("sms", "email", "security_question", None)
+ACCOUNT_TYPES = ("consumer", "business")
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+
+
+@dataclass(frozen=True)
+class WidgetEvent:
+    """One message delivered to a document in the page: who sent it, what it said, and when."""
+
+    origin: str
+    data: Any
+    receiver: str
+    from_child_frame: bool
+    time: float
+
+    @property
+    def event_type(self) -> str | None:
+        return self.data.get("eventType") if isinstance(self.data, dict) else None
+
+    @property
+    def event_data(self) -> dict[str, Any]:
+        data = self.data.get("eventData") if isinstance(self.data, dict) else None
+        return data if isinstance(data, dict) else {}
+
+    def describe(self) -> str:
+        return f"{self.event_type or '(not a widget event)'} from {self.origin}: {self.event_data}"
+
+
+def contract_violations(event: WidgetEvent) -> list[str]:
+    """What in this event breaks Flexiti's documented envelope and fields; empty when it conforms."""
+    if not isinstance(event.data, dict) or "eventType" not in event.data:
+        return ["envelope: expected an object with eventType"]
+    problems: list[str] = []
+    kind, data = event.event_type, event.data.get("eventData")
+    if kind not in EVENT_TYPES:
+        return [f"eventType {kind!r} is not one of {EVENT_TYPES}"]
+    if kind == "flx-cancel":
+        return problems
+    if not isinstance(data, dict):
+        return [f"{kind}: eventData must be an object, got {type(data).__name__}"]
+    if kind == "flx-failure":
+        if not isinstance(data.get("error"), int):
+            problems.append(f"flx-failure: error must be an HTTP status number, got {data.get('error')!r}")
+        if not isinstance(data.get("message"), str):
+            problems.append(f"flx-failure: message must be a string, got {data.get('message')!r}")
+        return problems
+    required = ("accountNumber", "verified", "action", "mfaOptionSelected", "widget_session_id", "customerId", "accountType")
+    problems += [f"flx-success: missing {name}" for name in required if name not in data]
+    account = data.get("accountNumber")
+    if account is not None and (not isinstance(account, int) or isinstance(account, bool)):
+        problems.append(f"flx-success: accountNumber must be a number or null, got {account!r}")
+    if "verified" in data and not isinstance(data["verified"], bool):
+        problems.append(f"flx-success: verified must be a boolean, got {data['verified']!r}")
+    if data.get("action") not in ACTIONS:
+        problems.append(f"flx-success: action {data.get('action')!r} is not one of {ACTIONS}")
+    if data.get("mfaOptionSelected") not in MFA_OPTIONS:
+        problems.append(f"flx-success: mfaOptionSelected {data.get('mfaOptionSelected')!r} is not one of {MFA_OPTIONS}")
+    if "widget_session_id" in data and not _GUID.match(str(data["widget_session_id"])):
+        problems.append(f"flx-success: widget_session_id {data['widget_session_id']!r} is not a GUID")
+    if "accountType" in data and data["accountType"] not in ACCOUNT_TYPES:
+        problems.append(f"flx-success: accountType {data['accountType']!r} is not one of {ACCOUNT_TYPES}")
+    return problems
+
+
+@dataclass
+class EventLog:
+    """Every message delivered in the context's pages and frames, in arrival order."""
+
+    widget_origin: str | None = None
+    events: list[WidgetEvent] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def install(self, context: BrowserContext) -> EventLog:
+        """Must run before the first navigation, or early messages are missed."""
+        context.expose_binding(BINDING, lambda source, payload: self.add(payload))
+        context.add_init_script(CAPTURE_SCRIPT)
+        return self
+
+    def add(self, payload: dict[str, Any]) -> None:
+        event = WidgetEvent(
+            origin=str(payload.get("origin", "")),
+            data=payload.get("data"),
+            receiver=str(payload.get("receiver", "")),
+            from_child_frame=bool(payload.get("fromChildFrame")),
+            time=float(payload.get("time") or time.time()),
+        )
+        with self._lock:
+            self.events.append(event)
+
+    def widget_events(self) -> list[WidgetEvent]:
+        """Messages with a widget event type that reached the top-level merchant page from a child frame."""
+        with self._lock:
+            return [e for e in self.events if e.event_type in EVENT_TYPES and e.from_child_frame]
+
+    def from_widget(self) -> list[WidgetEvent]:
+        """Widget events that came from the environment's widget origin."""
+        return [e for e in self.widget_events() if self.widget_origin is None or e.origin == self.widget_origin]
+
+    def of_type(self, event_type: str) -> list[WidgetEvent]:
+        return [e for e in self.from_widget() if e.event_type == event_type]
+
+    def violations(self) -> list[str]:
+        """Contract problems in every widget event received from the widget origin."""
+        return [f"{e.event_type}: {problem}" for e in self.from_widget() for problem in contract_violations(e)]
+
+    def describe(self) -> str:
+        return "\n".join(f"  {e.describe()}" for e in self.widget_events()) or "  (no widget events captured)"

@@ -1,0 +1,1 @@
+"""The embedded sandbox: the Flexiti simulator and the reference store, served on loopback."""

@@ -1,0 +1,1 @@
+"""The embedded Flexiti POS API, widget and SDK simulator."""

@@ -1,0 +1,468 @@
+"""The simulator's HTTP surface: POS API endpoints, the widget's own API, static widget and SDK, admin.
+
+Facts from Flexiti's documentation are followed exactly; where the documentation is silent the sandbox
+chooses and says so in the README ("Sandbox choices").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import traceback
+import uuid
+from collections.abc import Awaitable, Callable
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from sandbox.flexiti.state import MAX_MFA_ATTEMPTS, Authorization, Grant, SimulatorState, WidgetSession
+
+STATIC = Path(__file__).with_name("static")
+API = "/flexiti/pos-api"
+Handler = Callable[[Request], Awaitable[Response]]
+_PROVINCE = re.compile(r"^[A-Z]{2}$")
+_PHONE = re.compile(r"^\d{10}$")
+_DOB = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MFA_LABELS = {"sms": "Text message (SMS)", "email": "Email", "security_question": "Security question"}
+
+
+class ApiError(Exception):
+    """A documented POS API error: status, error code, message and optional field errors."""
+
+    def __init__(self, status: int, error: str, message: str, field_errors: list[dict[str, Any]] | None = None):
+        super().__init__(message)
+        self.status, self.error, self.message, self.field_errors = status, error, message, field_errors or []
+
+
+def _wrong_inputs(*field_errors: tuple[str, str, Any]) -> ApiError:
+    return ApiError(
+        409, "wrong_inputs", "Some inputs are wrong!",
+        [{"param": param, "msg": msg, "value": value} for param, msg, value in field_errors],
+    )
+
+
+def _error_body(request: Request, error: ApiError) -> dict[str, Any]:
+    body: dict[str, Any] = {"url": request.url.path, "message": error.message, "error": error.error}
+    if error.field_errors:
+        body["field_errors"] = error.field_errors
+    return body
+
+
+class Simulator:
+    """Builds the Starlette app around one `SimulatorState`."""
+
+    def __init__(self, state: SimulatorState) -> None:
+        self.state = state
+        self.app = Starlette(routes=self._routes())
+
+    @property
+    def journaled_prefixes(self) -> tuple[str, ...]:
+        return (API, "/widget-api/")
+
+    def _routes(self) -> list[Route]:
+        j = self._journaled
+        return [
+            Route(f"{API}/v2.5/oauth/token", j(self.token), methods=["POST"]),
+            Route(f"{API}/v2.5/client-id/{{client_id}}/widget/init", j(self.widget_init), methods=["POST"]),
+            Route(f"{API}/v2.5.1/client-id/{{client_id}}/authorization", j(self.authorize), methods=["POST"]),
+            Route(f"{API}/v2.5.1/client-id/{{client_id}}/authorization/{{authorization_id}}",
+                  j(self.get_authorization), methods=["GET"]),
+            Route(f"{API}/v2.5.1/client-id/{{client_id}}/authorizations", j(self.list_authorizations), methods=["GET"]),
+            Route("/widget-api/sessions/{session_id}", j(self.widget_session), methods=["GET"]),
+            Route("/widget-api/sessions/{session_id}/mfa", j(self.widget_choose_mfa), methods=["POST"]),
+            Route("/widget-api/sessions/{session_id}/verify", j(self.widget_verify), methods=["POST"]),
+            Route("/widget-api/sessions/{session_id}/account", j(self.widget_choose_account), methods=["POST"]),
+            Route("/widget-api/sessions/{session_id}/cancel", j(self.widget_cancel), methods=["POST"]),
+            Route("/", self.widget_page, methods=["GET"]),
+            Route("/widget/widget.js", self.static("widget.js"), methods=["GET"]),
+            Route("/sdk/flexiti-sdk.js", self.static("flexiti-sdk.js"), methods=["GET"]),
+            Route("/__sandbox/journal", self.read_journal, methods=["GET"]),
+            Route("/__sandbox/journal", self.clear_journal, methods=["DELETE"]),
+            Route("/__sandbox/reset", self.reset, methods=["POST"]),
+            Route("/__sandbox/config", self.configure, methods=["POST"]),
+            Route("/__sandbox/clock", self.advance_clock, methods=["POST"]),
+            Route("/{path:path}", j(self.unknown), methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+        ]
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def _journaled(self, handler: Handler) -> Handler:
+        """Journal the call, turn ApiError into the documented body, and keep crashes for the test."""
+
+        async def wrapper(request: Request) -> Response:
+            raw = await request.body()
+            try:
+                response = await handler(request)
+            except ApiError as error:
+                response = JSONResponse(_error_body(request, error), status_code=error.status)
+            except Exception:  # noqa: BLE001 - a simulator bug must fail the test that caused it
+                self.state.errors.append(f"{request.method} {request.url.path}\n{traceback.format_exc()}")
+                response = JSONResponse(
+                    {"url": request.url.path, "message": "sandbox crashed; see the test's error", "error": "general_error"},
+                    status_code=500,
+                )
+            if request.url.path.startswith(self.journaled_prefixes):
+                self.state.record(self._journal_entry(request, raw, response))
+            return response
+
+        return wrapper
+
+    def _journal_entry(self, request: Request, raw: bytes, response: Response) -> dict[str, Any]:
+        content_type = request.headers.get("content-type", "")
+        body: Any
+        if not raw:
+            body = None
+        elif content_type.startswith("application/x-www-form-urlencoded"):
+            body = {k: v[0] if len(v) == 1 else v for k, v in parse_qs(raw.decode(), keep_blank_values=True).items()}
+        else:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = raw.decode(errors="replace")
+        try:
+            response_body = json.loads(bytes(response.body)) if response.body else None
+        except ValueError:
+            response_body = None
+        kept = ("authorization", "x-reference-id", "content-type", "origin", "sec-fetch-mode", "user-agent")
+        return {
+            "method": request.method,
+            "path": request.url.path,
+            "query": dict(request.query_params),
+            "headers": {name: request.headers[name] for name in kept if name in request.headers},
+            "body": body,
+            "status": response.status_code,
+            "response": response_body,
+        }
+
+    def _grant(self, request: Request, scopes: tuple[str, ...] = ("customer", "merchant")) -> Grant:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise ApiError(401, "invalid_token", "Missing bearer token in the authorization header")
+        grant = self.state.grant_for(token.strip())
+        if grant is None:
+            raise ApiError(401, "invalid_token", "The access token is unknown or expired")
+        if grant.scope not in scopes:
+            raise ApiError(403, "insufficient_scope", "Insufficient scope")
+        return grant
+
+    def _client(self, request: Request, grant: Grant) -> None:
+        if request.path_params.get("client_id") != grant.client_id:
+            raise ApiError(409, "invalid_role", "The client id in the path does not own this token")
+
+    @staticmethod
+    async def _json(request: Request) -> dict[str, Any]:
+        try:
+            body = await request.json()
+        except ValueError:
+            raise _wrong_inputs(("body", "must be a JSON object", None)) from None
+        if not isinstance(body, dict):
+            raise _wrong_inputs(("body", "must be a JSON object", None))
+        return body
+
+    def static(self, name: str) -> Handler:
+        async def serve(request: Request) -> Response:
+            return FileResponse(STATIC / name, headers={"cache-control": "no-store"})
+
+        return serve
+
+    # -- authentication -----------------------------------------------------------------------
+    async def token(self, request: Request) -> Response:
+        if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            raise ApiError(400, "invalid_request", "Token requests must be sent as application/x-www-form-urlencoded")
+        if request.query_params:
+            raise ApiError(400, "invalid_request", "Token parameters must be in the form body, not the query string")
+        form = {k: v[0] for k, v in parse_qs((await request.body()).decode(), keep_blank_values=True).items()}
+        grant_type = form.get("grant_type", "client_credentials")
+        scope = form.get("scope", "merchant")
+        if grant_type not in ("client_credentials", "refresh_token"):
+            raise ApiError(400, "invalid_request", f"Unsupported grant_type {grant_type!r} in the sandbox")
+        if scope not in ("merchant", "customer"):
+            raise ApiError(400, "invalid_request", f"Unknown scope {scope!r}")
+        same_id = form.get("client_id") == self.state.client_id
+        same_secret = secrets.compare_digest(form.get("client_secret", ""), self.state.client_secret)
+        if not (same_id and same_secret):
+            raise ApiError(400, "invalid_client", "Bad client credentials")
+        if grant_type == "refresh_token":
+            grant = self.state.refresh(form.get("refresh_token", ""))
+            if grant is None:
+                raise ApiError(401, "invalid_token", "The refresh token is unknown, used or expired")
+        else:
+            grant = self.state.issue_grant(self.state.client_id, scope)
+        return JSONResponse({
+            "token_type": "bearer",
+            "access_token": grant.access_token,
+            "expires_in": grant.expires_in,
+            "refresh_token": grant.refresh_token,
+            "scope": grant.scope,
+        })
+
+    # -- widget/init ----------------------------------------------------------------------------
+    async def widget_init(self, request: Request) -> Response:
+        grant = self._grant(request)
+        self._client(request, grant)
+        body = await self._json(request)
+        flow = body.get("flow")
+        if flow not in ("purchase", "apply"):
+            raise _wrong_inputs(("flow", "must be 'purchase' or 'apply'", flow))
+        lang = body.get("lang", "en")
+        if lang not in ("en", "fr"):
+            raise _wrong_inputs(("lang", "must be 'en' or 'fr'", lang))
+        identification = body.get("customer_identification") or {}
+        if not isinstance(identification, dict):
+            raise _wrong_inputs(("customer_identification", "must be an object", identification))
+        if flow == "purchase":
+            self._check_purchase_identification(identification)
+        else:
+            self._check_application(body, identification)
+        customer = self.state.find_customer(identification) if flow == "purchase" else None
+        session = WidgetSession(
+            session_id=str(uuid.uuid4()), lineage=grant.lineage, client_id=grant.client_id, flow=flow, customer=customer,
+        )
+        self.state.sessions[session.session_id] = session
+        query = urlencode({
+            "lang": lang,
+            "x-reference-id": request.headers.get("x-reference-id", ""),
+            "widget_session_id": session.session_id,
+        })
+        origin = f"{request.url.scheme}://{request.url.netloc}"
+        return JSONResponse(
+            {"redirection_url": f"{origin}/#/widget/{grant.client_id}/{grant.access_token}?{query}"}
+        )
+
+    @staticmethod
+    def _check_purchase_identification(identification: dict[str, Any]) -> None:
+        given = [key for key in ("account_number", "vcc_number", "personal_information") if identification.get(key)]
+        if len(given) != 1:
+            raise _wrong_inputs((
+                "customer_identification",
+                "purchase needs exactly one of account_number, vcc_number, personal_information",
+                given,
+            ))
+        if given == ["personal_information"]:
+            Simulator._check_personal(identification["personal_information"])
+
+    @staticmethod
+    def _check_personal(personal: Any) -> None:
+        if not isinstance(personal, dict):
+            raise _wrong_inputs(("customer_identification.personal_information", "must be an object", personal))
+        errors = [
+            (f"customer_identification.personal_information.{key}", "required", personal.get(key))
+            for key in ("first_name", "last_name", "dob", "postal_code") if not personal.get(key)
+        ]
+        if personal.get("dob") and not _DOB.match(str(personal["dob"])):
+            errors.append(("customer_identification.personal_information.dob", "must be YYYY-MM-DD", personal["dob"]))
+        if errors:
+            raise _wrong_inputs(*errors)
+
+    @staticmethod
+    def _check_application(body: dict[str, Any], identification: dict[str, Any]) -> None:
+        Simulator._check_personal(identification.get("personal_information"))
+        errors = [(key, "required", body.get(key)) for key in ("email", "phone_number", "address_1", "city", "province")
+                  if not body.get(key)]
+        if body.get("phone_number") and not _PHONE.match(str(body["phone_number"])):
+            errors.append(("phone_number", "must be 10 digits", body["phone_number"]))
+        if body.get("province") and not _PROVINCE.match(str(body["province"])):
+            errors.append(("province", "must be a 2-letter code", body["province"]))
+        if body.get("tos_agreement") is not True:
+            errors.append(("tos_agreement", "must be true", body.get("tos_agreement")))
+        if body.get("account_type", "consumer") not in ("consumer", "business"):
+            errors.append(("account_type", "must be 'consumer' or 'business'", body.get("account_type")))
+        if errors:
+            raise _wrong_inputs(*errors)
+
+    # -- authorization ------------------------------------------------------------------------
+    async def authorize(self, request: Request) -> Response:
+        grant = self._grant(request)
+        self._client(request, grant)
+        body = await self._json(request)
+        errors = [(key, "required", body.get(key)) for key in ("account_number", "reference", "amount", "widget_session_id")
+                  if body.get(key) in (None, "")]
+        if "verification_code" in body:
+            errors.append(("verification_code", "not accepted for online purchases", "***"))
+        try:
+            amount = Decimal(str(body.get("amount")))
+            if amount <= 0:
+                errors.append(("amount", "must be positive", body.get("amount")))
+        except InvalidOperation:
+            errors.append(("amount", "must be a number", body.get("amount")))
+            amount = Decimal(0)
+        if errors:
+            raise _wrong_inputs(*errors)
+        session = self.state.sessions.get(str(body["widget_session_id"]))
+        if session is None or session.lineage != grant.lineage:
+            raise ApiError(409, "not_verified", "No verified widget session for this token and widget_session_id")
+        if session.customer is None:
+            raise ApiError(404, "customer_identity_not_found", "The widget session has no identified customer")
+        if not session.verified:
+            raise ApiError(409, "not_verified", "The customer did not pass verification in this widget session")
+        account = next((a for a in session.customer.accounts if str(a.account_number) == str(body["account_number"])), None)
+        if account is None:
+            raise ApiError(404, "customer_identity_not_found", "The account does not belong to the verified customer")
+        if account.status != "N":
+            raise ApiError(409, "user_not_able_to_purchase", "The account status does not allow purchases")
+        with self.state.lock:
+            used = self.state.spent.get(account.account_number, Decimal(0))
+            if used + amount > account.available_credit:
+                raise ApiError(409, "credit_exceeded", "The amount exceeds the account's available credit")
+            self.state.spent[account.account_number] = used + amount
+            authorization = Authorization(
+                authorization_id="AUTH-" + uuid.uuid4().hex[:12].upper(),
+                account_number=account.account_number,
+                reference=str(body["reference"]),
+                amount=amount,
+                widget_session_id=session.session_id,
+            )
+            self.state.authorizations[authorization.authorization_id] = authorization
+        return JSONResponse(_authorization_json(authorization))
+
+    async def get_authorization(self, request: Request) -> Response:
+        self._client(request, self._grant(request))
+        authorization = self.state.authorizations.get(request.path_params["authorization_id"])
+        if authorization is None:
+            raise ApiError(404, "not_found", "No such authorization")
+        return JSONResponse(_authorization_json(authorization))
+
+    async def list_authorizations(self, request: Request) -> Response:
+        self._client(request, self._grant(request))
+        found = [_authorization_json(a) for a in self.state.authorizations.values()]
+        reference = request.query_params.get("reference")
+        return JSONResponse([a for a in found if reference is None or a["reference"] == reference])
+
+    # -- the widget's own API (sandbox choice: Flexiti does not publish it) -----------------------
+    def _session(self, request: Request) -> WidgetSession:
+        grant = self._grant(request)
+        session = self.state.sessions.get(request.path_params["session_id"])
+        if session is None or session.lineage != grant.lineage:
+            raise ApiError(404, "not_found", "No widget session for this token")
+        if session.finished:
+            raise ApiError(409, "session_finished", "This widget session has already finished")
+        return session
+
+    async def widget_session(self, request: Request) -> Response:
+        session = self._session(request)
+        customer = session.customer
+        return JSONResponse({
+            "flow": session.flow,
+            "customer_found": customer is not None,
+            "first_name": customer.first_name if customer else None,
+            "mfa_options": [
+                {"option": option, "label": label} for option, label in MFA_LABELS.items()
+            ] if customer else [],
+        })
+
+    async def widget_choose_mfa(self, request: Request) -> Response:
+        session = self._session(request)
+        option = (await self._json(request)).get("option")
+        if session.customer is None or option not in MFA_LABELS:
+            raise _wrong_inputs(("option", f"must be one of {sorted(MFA_LABELS)}", option))
+        session.mfa_option = option
+        if option == "security_question":
+            question = session.customer.security_question
+            prompt = question.question if question else "Security question"
+            return JSONResponse({"prompt": prompt, "input_label": "Your answer"})
+        destination = session.customer.phone_number[-4:] if option == "sms" else session.customer.email.split("@")[-1]
+        return JSONResponse({"prompt": f"We sent a code (ending …{destination}).", "input_label": "Verification code"})
+
+    async def widget_verify(self, request: Request) -> Response:
+        session = self._session(request)
+        if session.customer is None or session.mfa_option is None:
+            raise ApiError(409, "wrong_inputs", "Choose a verification option first")
+        answer = str((await self._json(request)).get("answer", "")).strip()
+        expected = session.customer.mfa_answer(session.mfa_option)
+        if secrets.compare_digest(answer.lower(), expected.lower()):
+            session.verified = True
+            accounts = session.customer.accounts
+            if len(accounts) == 1:
+                return JSONResponse({"message": self._finish(session, accounts[0].account_number)})
+            return JSONResponse({"accounts": [
+                {"account_number": a.account_number, "last4": a.last4} for a in accounts
+            ]})
+        session.attempts += 1
+        left = MAX_MFA_ATTEMPTS - session.attempts
+        if left > 0:
+            raise ApiError(409, "wrong_code", f"That answer is not correct. {left} attempt(s) left.")
+        return JSONResponse({"message": self._finish(session, session.customer.accounts[0].account_number)})
+
+    async def widget_choose_account(self, request: Request) -> Response:
+        session = self._session(request)
+        chosen = (await self._json(request)).get("account_number")
+        if not session.verified or session.customer is None:
+            raise ApiError(409, "not_verified", "Verify before choosing an account")
+        if not any(str(a.account_number) == str(chosen) for a in session.customer.accounts):
+            raise _wrong_inputs(("account_number", "not one of the customer's accounts", chosen))
+        return JSONResponse({"message": self._finish(session, int(chosen))})
+
+    async def widget_cancel(self, request: Request) -> Response:
+        session = self._session(request)
+        session.finished = True
+        return JSONResponse({"message": {"eventType": "flx-cancel"}})
+
+    def _finish(self, session: WidgetSession, account_number: int) -> dict[str, Any]:
+        """End the session and build the flx-success message the widget posts to the merchant page."""
+        session.finished = True
+        session.account_number = account_number
+        customer = session.customer
+        assert customer is not None  # callers checked; keeps the type checker honest
+        return {
+            "eventType": "flx-success",
+            "eventData": {
+                "accountNumber": account_number,
+                "verified": session.verified,
+                "action": "purchase",
+                "mfaOptionSelected": session.mfa_option,
+                "widget_session_id": session.session_id,
+                "customerId": customer.customer_id,
+                "accountType": customer.account_type,
+            },
+        }
+
+    # -- static and admin ---------------------------------------------------------------------
+    async def widget_page(self, request: Request) -> Response:
+        return FileResponse(STATIC / "widget.html", headers={"cache-control": "no-store"})
+
+    async def read_journal(self, request: Request) -> Response:
+        return JSONResponse({"calls": self.state.journal_copy(), "errors": list(self.state.errors)})
+
+    async def clear_journal(self, request: Request) -> Response:
+        self.state.journal.clear()
+        return Response(status_code=204)
+
+    async def reset(self, request: Request) -> Response:
+        self.state.reset()
+        return Response(status_code=204)
+
+    async def configure(self, request: Request) -> Response:
+        body = await self._json(request)
+        lifetime = body.get("token_lifetime")
+        if not isinstance(lifetime, int) or lifetime <= 0:
+            raise ApiError(409, "wrong_inputs", "token_lifetime must be a positive whole number of seconds")
+        self.state.token_lifetime = lifetime
+        return JSONResponse({"token_lifetime": lifetime})
+
+    async def advance_clock(self, request: Request) -> Response:
+        seconds = (await self._json(request)).get("seconds")
+        if not isinstance(seconds, (int, float)) or seconds < 0:
+            raise ApiError(409, "wrong_inputs", "seconds must be a non-negative number")
+        self.state.clock_offset += seconds
+        return JSONResponse({"clock_offset": self.state.clock_offset})
+
+    async def unknown(self, request: Request) -> Response:
+        raise ApiError(404, "not_found", f"The sandbox has no endpoint {request.method} {request.url.path}")
+
+
+def _authorization_json(authorization: Authorization) -> dict[str, Any]:
+    return {
+        "authorization_id": authorization.authorization_id,
+        "account_number": authorization.account_number,
+        "reference": authorization.reference,
+        "amount": float(authorization.amount),
+        "status": authorization.status,
+        "widget_session_id": authorization.widget_session_id,
+    }

@@ -1,0 +1,168 @@
+"""The simulator's state: token grants, widget sessions, authorizations and the call journal."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from harness.customers import Customer, load_customers
+from harness.masking import Masker
+
+CUSTOMERS_FILE = Path(__file__).with_name("customers.json")
+DEFAULT_TOKEN_LIFETIME = 1200  # seconds, as Flexiti documents
+MAX_MFA_ATTEMPTS = 3
+
+
+@dataclass
+class Grant:
+    """One token lineage: a client_credentials grant and every refresh of it share `lineage`."""
+
+    lineage: str
+    client_id: str
+    scope: str
+    access_token: str
+    refresh_token: str
+    created: float
+    expires_in: int
+
+    def expired(self, now: float) -> bool:
+        return now >= self.created + self.expires_in
+
+
+@dataclass
+class WidgetSession:
+    session_id: str
+    lineage: str
+    client_id: str
+    flow: str
+    customer: Customer | None
+    mfa_option: str | None = None
+    attempts: int = 0
+    verified: bool = False
+    finished: bool = False
+    account_number: int | None = None
+
+
+@dataclass
+class Authorization:
+    authorization_id: str
+    account_number: int
+    reference: str
+    amount: Decimal
+    widget_session_id: str
+    status: str = "approved"
+
+
+@dataclass
+class SimulatorState:
+    """Everything the simulator knows; `reset()` returns it to a clean start between tests."""
+
+    client_id: str
+    client_secret: str
+    customers: dict[str, Customer] = field(default_factory=lambda: load_customers(CUSTOMERS_FILE))
+    token_lifetime: int = DEFAULT_TOKEN_LIFETIME
+    grants: dict[str, Grant] = field(default_factory=dict)  # by access token
+    refresh_index: dict[str, str] = field(default_factory=dict)  # refresh token -> access token
+    sessions: dict[str, WidgetSession] = field(default_factory=dict)
+    authorizations: dict[str, Authorization] = field(default_factory=dict)
+    spent: dict[int, Decimal] = field(default_factory=dict)  # credit used per account
+    journal: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # exceptions raised while serving, for the test to see
+    clock_offset: float = 0.0  # seconds added to the real clock; tests advance it instead of sleeping
+    masker: Masker = field(default_factory=Masker)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def __post_init__(self) -> None:
+        self._mask_static_secrets()
+
+    def _mask_static_secrets(self) -> None:
+        self.masker.hide(self.client_secret)
+        for customer in self.customers.values():
+            self.masker.hide(*customer.secrets())
+
+    def now(self) -> float:
+        return time.time() + self.clock_offset
+
+    def reset(self) -> None:
+        with self.lock:
+            self.clock_offset = 0.0
+            self.token_lifetime = DEFAULT_TOKEN_LIFETIME
+            self.grants.clear()
+            self.refresh_index.clear()
+            self.sessions.clear()
+            self.authorizations.clear()
+            self.spent.clear()
+            self.journal.clear()
+            self.errors.clear()
+            self.masker.forget()
+            self._mask_static_secrets()
+
+    # -- tokens -------------------------------------------------------------------------------
+    def issue_grant(self, client_id: str, scope: str, lineage: str | None = None) -> Grant:
+        with self.lock:
+            grant = Grant(
+                lineage=lineage or uuid.uuid4().hex,
+                client_id=client_id,
+                scope=scope,
+                access_token=secrets.token_urlsafe(32),
+                refresh_token=secrets.token_urlsafe(32),
+                created=self.now(),
+                expires_in=self.token_lifetime,
+            )
+            self.grants[grant.access_token] = grant
+            self.refresh_index[grant.refresh_token] = grant.access_token
+            self.masker.token(grant.access_token, grant.refresh_token)
+            return grant
+
+    def refresh(self, refresh_token: str) -> Grant | None:
+        """A new access token in the same lineage; the old one stops working. None if not refreshable."""
+        with self.lock:
+            access_token = self.refresh_index.pop(refresh_token, None)
+            old = self.grants.get(access_token or "")
+            if old is None or old.expired(self.now()):
+                return None
+            del self.grants[old.access_token]
+            return self.issue_grant(old.client_id, old.scope, lineage=old.lineage)
+
+    def grant_for(self, access_token: str) -> Grant | None:
+        with self.lock:
+            grant = self.grants.get(access_token)
+            if grant is None or grant.expired(self.now()):
+                return None
+            return grant
+
+    # -- customers ----------------------------------------------------------------------------
+    def find_customer(self, identification: dict[str, Any]) -> Customer | None:
+        personal = identification.get("personal_information")
+        for customer in self.customers.values():
+            if "account_number" in identification:
+                if any(str(a.account_number) == str(identification["account_number"]) for a in customer.accounts):
+                    return customer
+            elif personal:
+                if (
+                    customer.first_name.lower() == str(personal.get("first_name", "")).lower()
+                    and customer.last_name.lower() == str(personal.get("last_name", "")).lower()
+                    and customer.dob == personal.get("dob")
+                    and customer.postal_code.replace(" ", "").upper()
+                    == str(personal.get("postal_code", "")).replace(" ", "").upper()
+                ):
+                    return customer
+        return None
+
+    # -- journal ------------------------------------------------------------------------------
+    def record(self, entry: dict[str, Any]) -> None:
+        with self.lock:
+            entry["seq"] = len(self.journal) + 1
+            entry["time"] = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+            self.journal.append(self.masker.data(entry))
+
+    def journal_copy(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return list(self.journal)

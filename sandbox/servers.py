@@ -1,0 +1,160 @@
+"""Start the simulator and the store on free loopback ports, each in its own thread."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import socket
+import threading
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import uvicorn
+
+from sandbox.flexiti.app import Simulator
+from sandbox.flexiti.state import SimulatorState
+from sandbox.store.app import Store
+from sandbox.store.flexiti_client import FlexitiConfig
+
+# Two loopback host names make two sites, so the widget iframe is cross-site (an out-of-process
+# frame), as it is in production where the widget comes from Flexiti's host.
+FLEXITI_HOST = "127.0.0.1"
+STORE_HOST = "localhost"
+SANDBOX_CLIENT_ID = "sandbox-merchant"
+
+
+class ServerStartError(RuntimeError):
+    """A sandbox server did not start; the message says which one and why."""
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that tells a waiting thread when it is ready, or that it failed."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        self.ready.set()
+
+    def install_signal_handlers(self) -> None:  # the test process owns its signals
+        pass
+
+
+class CrashRecorder:
+    """ASGI wrapper: an exception inside the app is kept for the test that caused it, then re-raised."""
+
+    def __init__(self, app: Any, name: str, errors: list[str]) -> None:
+        self.app, self.name, self.errors = app, name, errors
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await self.app(scope, receive, send)
+        except Exception:
+            self.errors.append(f"{self.name}: {scope.get('method', '')} {scope.get('path', '')}\n{traceback.format_exc()}")
+            raise
+
+
+class ThreadedServer:
+    """One ASGI app on a loopback socket bound to port 0; `url` is known before it serves."""
+
+    def __init__(self, name: str, app: Any, url_host: str) -> None:
+        self.name = name
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.bind(("127.0.0.1", 0))
+        self.port = self.socket.getsockname()[1]
+        self.url = f"http://{url_host}:{self.port}"
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=2)
+        self.server = _Server(config)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name=f"sandbox-{name}", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self.server.serve(sockets=[self.socket]))
+        except BaseException as error:  # noqa: BLE001 - reported by start()
+            self.error = error
+        finally:
+            self.server.ready.set()
+
+    def start(self, timeout: float = 15.0) -> None:
+        self.thread.start()
+        if not self.server.ready.wait(timeout) or self.error or not self.server.started:
+            raise ServerStartError(f"the sandbox {self.name} did not start on {self.url}: {self.error or 'timed out'}")
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.socket.close()
+
+
+@dataclass(frozen=True)
+class SandboxUrls:
+    store: str
+    flexiti: str  # the simulator's origin: POS API host and widget origin
+
+    @property
+    def api_base(self) -> str:
+        return f"{self.flexiti}/flexiti/pos-api"
+
+
+class Sandbox:
+    """The simulator and the reference store, wired together with sandbox credentials."""
+
+    def __init__(self, client_id: str = SANDBOX_CLIENT_ID, client_secret: str | None = None) -> None:
+        self.client_id = client_id
+        # A fresh secret per run unless one is given: no secret is ever committed or reused.
+        self.client_secret = client_secret or "sbx-" + secrets.token_urlsafe(24)
+        self.state = SimulatorState(client_id=self.client_id, client_secret=self.client_secret)
+        self._flexiti = ThreadedServer("Flexiti simulator", Simulator(self.state).app, FLEXITI_HOST)
+        config = FlexitiConfig(
+            api_base=f"{self._flexiti.url}/flexiti/pos-api",
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            widget_origin=self._flexiti.url,
+        )
+        self.store = Store(config, sdk_url=f"{self._flexiti.url}/sdk/flexiti-sdk.js")
+        store_app = CrashRecorder(self.store.app, "reference store", self.state.errors)
+        self._store = ThreadedServer("reference store", store_app, STORE_HOST)
+        self.urls = SandboxUrls(store=self._store.url, flexiti=self._flexiti.url)
+
+    def start(self) -> Sandbox:
+        self._flexiti.start()
+        try:
+            self._store.start()
+        except ServerStartError:
+            self._flexiti.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        self._store.stop()
+        self._flexiti.stop()
+
+    def reset(self) -> None:
+        """Forget every token, session, order and journal entry: each test starts clean."""
+        self.state.reset()
+        self.store.state.reset()
+
+    def take_errors(self) -> list[str]:
+        """Exceptions the simulator or the store raised while serving since the last call."""
+        errors = list(self.state.errors)
+        self.state.errors.clear()
+        return errors
+
+    def set_token_lifetime(self, seconds: int) -> None:
+        httpx.post(f"{self.urls.flexiti}/__sandbox/config", json={"token_lifetime": seconds}).raise_for_status()
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the simulator's clock forward, e.g. past a token's expiry, without waiting."""
+        httpx.post(f"{self.urls.flexiti}/__sandbox/clock", json={"seconds": seconds}).raise_for_status()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

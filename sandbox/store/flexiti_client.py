@@ -1,0 +1,119 @@
+"""The store's server-side Flexiti POS API client: tokens, widget/init and authorization.
+
+Everything here runs on the merchant's server. The browser never sees the client secret or a token
+request; it only receives the `redirection_url` to render with the SDK.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+# Flexiti's guidance: treat a token as expired this many seconds before it really does.
+EXPIRATION_THRESHOLD = 60
+
+
+class FlexitiError(Exception):
+    """A POS API error response: HTTP status and Flexiti's error code."""
+
+    def __init__(self, status: int, error: str, message: str) -> None:
+        super().__init__(f"{status} {error}: {message}")
+        self.status, self.error, self.message = status, error, message
+
+
+@dataclass
+class Token:
+    """An access token as kept in the shopper's server session."""
+
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    created: float
+
+    def near_expiry(self, now: float, threshold: int = EXPIRATION_THRESHOLD) -> bool:
+        return now - self.created >= self.expires_in - threshold
+
+
+@dataclass(frozen=True)
+class FlexitiConfig:
+    api_base: str  # e.g. https://posapi-training.flexiti.fi/flexiti/pos-api (no trailing slash)
+    client_id: str
+    client_secret: str
+    widget_origin: str  # where the widget iframe and its messages come from
+    timeout: float = 10.0
+
+
+class FlexitiClient:
+    """POS API calls the store makes; one instance per store, one `Token` per shopper session."""
+
+    def __init__(self, config: FlexitiConfig) -> None:
+        self.config = config
+        self._http = httpx.AsyncClient(timeout=config.timeout)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def _url(self, version: str, path: str) -> str:
+        return f"{self.config.api_base.rstrip('/')}/{version}/{path.lstrip('/')}"
+
+    @staticmethod
+    def _reference_id() -> str:
+        return uuid.uuid4().hex  # a GUID of 32 characters, as Flexiti asks for x-reference-id
+
+    async def _request_token(self, form: dict[str, str]) -> Token:
+        response = await self._http.post(
+            self._url("v2.5", "oauth/token"),
+            data={"client_id": self.config.client_id, "client_secret": self.config.client_secret, **form},
+            headers={"x-reference-id": self._reference_id()},
+        )
+        body = self._checked(response)
+        return Token(body["access_token"], body["refresh_token"], int(body["expires_in"]), time.time())
+
+    async def new_token(self) -> Token:
+        return await self._request_token({"grant_type": "client_credentials", "scope": "customer"})
+
+    async def refreshed(self, token: Token) -> Token:
+        return await self._request_token({"grant_type": "refresh_token", "refresh_token": token.refresh_token})
+
+    async def usable(self, token: Token | None) -> Token:
+        """The session's token, refreshed when near expiry; a new one only when there is none or it lapsed."""
+        if token is None:
+            return await self.new_token()
+        if not token.near_expiry(time.time()):
+            return token
+        try:
+            return await self.refreshed(token)
+        except FlexitiError as error:
+            if error.status != 401:
+                raise
+            return await self.new_token()  # it expired before we could refresh it
+
+    async def _call(self, token: Token, version: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = await self._http.post(
+            self._url(version, f"client-id/{self.config.client_id}/{path}"),
+            json=body,
+            headers={"authorization": f"Bearer {token.access_token}", "x-reference-id": self._reference_id()},
+        )
+        return self._checked(response)
+
+    async def widget_init(self, token: Token, body: dict[str, Any]) -> str:
+        return str((await self._call(token, "v2.5", "widget/init", body))["redirection_url"])
+
+    async def authorize(self, token: Token, body: dict[str, Any]) -> dict[str, Any]:
+        return await self._call(token, "v2.5.1", "authorization", body)
+
+    @staticmethod
+    def _checked(response: httpx.Response) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if response.status_code >= 400 or not isinstance(body, dict):
+            error = body.get("error", "unknown") if isinstance(body, dict) else "unknown"
+            message = body.get("message", response.reason_phrase) if isinstance(body, dict) else response.reason_phrase
+            raise FlexitiError(response.status_code, str(error), str(message))
+        return body
