@@ -8,4 +8,5 @@ pytest_plugins = [
     "fixtures.pages",
     "fixtures.checklist",
     "fixtures.reporting",
+    "fixtures.forger",
 ]

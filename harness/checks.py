@@ -60,7 +60,10 @@ def authorized_once(journal: Journal, success: WidgetEvent, amount: Decimal, ord
     body = authorization.body
     assert not authorization.from_browser, "/authorization was called from the browser"
     assert authorization.status == 200, f"/authorization failed: {authorization.describe()} {authorization.response}"
-    assert authorization.token == init.token, "/authorization used a different token from widget/init"
+    lineages = journal.token_lineages()
+    assert lineages.get(authorization.token or "") == lineages.get(init.token or "") is not None, (
+        "/authorization used a token that is not widget/init's token or a refresh of it"
+    )
     session = widget_session_of(init.response["redirection_url"])
     assert body.get("widget_session_id") == session == success.event_data["widget_session_id"], (
         f"widget_session_id differs: widget/init {session}, flx-success {success.event_data['widget_session_id']}, "
@@ -73,3 +76,49 @@ def authorized_once(journal: Journal, success: WidgetEvent, amount: Decimal, ord
     assert body.get("reference") == order_id, f"/authorization reference {body.get('reference')!r} is not the order id {order_id!r}"
     assert "verification_code" not in body, "/authorization sent a verification_code on an online purchase"
     return authorization
+
+
+def no_authorization(journal: Journal) -> None:
+    """EVT-03/04/05, INIT-04: nothing was authorized."""
+    authorizations = journal.to("/authorization")
+    assert not authorizations, f"expected no /authorization, got {_calls(authorizations)}"
+
+
+def nothing_charged(journal: Journal) -> None:
+    """RES-01: no /authorization succeeded."""
+    approved = [c for c in journal.to("/authorization") if c.status == 200]
+    assert not approved, f"an authorization went through: {_calls(approved)}"
+
+
+def token_grants(journal: Journal) -> list[str]:
+    """The grant_type of each token request, in order; each must be form-encoded (AUTH-02)."""
+    calls = journal.to("oauth/token")
+    not_form = [c for c in calls if not c.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")]
+    assert not not_form, f"token requests not form-encoded: {_calls(not_form)}"
+    return [str((c.body or {}).get("grant_type", "client_credentials")) for c in calls]
+
+
+def applied_as_initialized(journal: Journal, success: WidgetEvent) -> Call:
+    """EVT-07, INIT-02: one /apply, with widget/init's personal information, token and widget session."""
+    inits = [c for c in journal.to("widget/init") if c.status == 200]
+    applies = journal.to("/apply")
+    assert len(applies) == 1, f"expected one /apply, got {len(applies)}: {_calls(applies)}"
+    apply = applies[0]
+    assert not apply.from_browser, "/apply was called from the browser"
+    session = success.event_data["widget_session_id"]
+    init = next((c for c in inits if widget_session_of(c.response["redirection_url"]) == session), None)
+    assert init is not None, f"no widget/init opened the widget session {session} that flx-success reported"
+    assert init.body.get("flow") == "apply", f"widget/init flow is {init.body.get('flow')!r}, not 'apply'"
+    required = ("email", "phone_number", "address_1", "city", "province", "account_type")
+    missing = [name for name in required if not init.body.get(name)]
+    assert not missing, f"widget/init for an application lacks {missing}"
+    assert init.body.get("tos_agreement") is True, "widget/init for an application must send tos_agreement=true"
+    lineages = journal.token_lineages()
+    assert lineages.get(apply.token or "") == lineages.get(init.token or "") is not None, (
+        "/apply used a token that is not widget/init's token or a refresh of it"
+    )
+    assert apply.body.get("widget_session_id") == session, "/apply sent another widget_session_id"
+    personal = lambda call: (call.body.get("customer_identification") or {}).get("personal_information")  # noqa: E731
+    assert personal(apply) == personal(init), "/apply changed the personal information sent to widget/init"
+    assert apply.status == 200, f"/apply failed: {apply.describe()} {apply.response}"
+    return apply

@@ -18,6 +18,7 @@ class Account:
     account_number: int
     status: str
     available_credit: Decimal
+    activated: bool = True
 
     @property
     def last4(self) -> str:
@@ -45,6 +46,7 @@ class Customer:
     email_code: str | None
     security_question: SecurityQuestion | None
     accounts: tuple[Account, ...]
+    purchase_blocked: bool = False
 
     def mfa_answer(self, option: str) -> str:
         """The code or answer that passes verification by `option` (sms, email, security_question)."""
@@ -83,6 +85,7 @@ def _customer(role: str, entry: dict[str, Any], path: Path) -> Customer:
             account_number=int(_required(account, "account_number", f"{where}.accounts[{index}]")),
             status=str(account.get("status", "N")),
             available_credit=Decimal(str(account.get("available_credit", "0"))),
+            activated=bool(account.get("activated", True)),
         )
         for index, account in enumerate(entry.get("accounts", []))
     )
@@ -100,6 +103,7 @@ def _customer(role: str, entry: dict[str, Any], path: Path) -> Customer:
         email_code=mfa.get("email"),
         security_question=SecurityQuestion(question["question"], question["answer"]) if question else None,
         accounts=accounts,
+        purchase_blocked=bool(entry.get("purchase_blocked", False)),
     )
 
 
@@ -115,3 +119,51 @@ def load_customers(path: Path) -> dict[str, Customer]:
     if not isinstance(entries, dict) or not entries:
         raise CustomersFileError(f"{path}: expected an object with a non-empty 'customers' mapping")
     return {role: _customer(role, entry, path) for role, entry in entries.items()}
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """A credit applicant; in Training, MI and the sandbox the middle name picks Flexiti's decision."""
+
+    first_name: str
+    middle_name: str
+    last_name: str
+    dob: str
+    postal_code: str
+    email: str
+    phone_number: str
+    address_1: str
+    city: str
+    province: str
+    account_type: str = "consumer"
+
+    def personal_information(self) -> dict[str, str]:
+        return {"first_name": self.first_name, "middle_name": self.middle_name, "last_name": self.last_name,
+                "dob": self.dob, "postal_code": self.postal_code}
+
+
+@dataclass(frozen=True)
+class Applicants:
+    pin: str
+    decisions: dict[str, str]  # outcome ("approved", "pending", "declined", "retry") -> middle name
+    base: dict[str, str]
+
+    def deciding(self, outcome: str) -> Applicant:
+        """An applicant whose application ends in `outcome`."""
+        if outcome not in self.decisions:
+            raise CustomersFileError(f"no applicant middle name for outcome {outcome!r}; known: {sorted(self.decisions)}")
+        return Applicant(middle_name=self.decisions[outcome], **self.base)
+
+
+def load_applicants(path: Path) -> Applicants | None:
+    """The file's applicants section, or None when the file has none (then apply tests cannot run)."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    entry = raw.get("applicants")
+    if not entry:
+        return None
+    where = f"{path} applicants"
+    base = _required(entry, "base", where)
+    for key in ("first_name", "last_name", "dob", "postal_code", "email", "phone_number", "address_1", "city", "province"):
+        _required(base, key, f"{where}.base")
+    return Applicants(pin=str(_required(entry, "pin", where)), decisions=dict(_required(entry, "decisions", where)),
+                      base=dict(base))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -73,6 +74,22 @@ class Journal:
     def to(self, endpoint: str) -> list[Call]:
         """POS API calls whose path ends with `endpoint`, e.g. "oauth/token" or "widget/init"."""
         return [c for c in self.pos_api_calls() if c.path.rstrip("/").endswith(endpoint)]
+
+    def token_lineages(self) -> dict[str, int]:
+        """Access-token fingerprint -> lineage number: a refresh continues the lineage of the token it refreshed,
+        so "one token carries the whole flow" can be checked across refreshes."""
+        lineage_of_refresh: dict[str, int] = {}
+        lineages: dict[str, int] = {}
+        new_lineage = itertools.count(1)
+        for call in self.to("oauth/token"):
+            if call.status != 200 or not isinstance(call.response, dict):
+                continue
+            body = call.body or {}
+            refreshed = lineage_of_refresh.get(str(body.get("refresh_token")))
+            lineage = refreshed if body.get("grant_type") == "refresh_token" and refreshed else next(new_lineage)
+            lineages[str(call.response.get("access_token"))] = lineage
+            lineage_of_refresh[str(call.response.get("refresh_token"))] = lineage
+        return lineages
 
     def describe(self) -> str:
         return "\n".join(f"  {c.describe()}" for c in self.calls()) or "  (no calls journaled)"

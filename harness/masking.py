@@ -10,7 +10,9 @@ from typing import Any
 # Keys whose values are secrets wherever they appear (form fields, JSON bodies, headers).
 _HIDDEN_KEYS = {"client_secret", "password", "pin", "verification_code", "answer", "security_answer", "code"}
 _TOKEN_KEYS = {"access_token", "refresh_token"}
-_BEARER = re.compile(r"(?i)\bbearer\s+([A-Za-z0-9._~+/=-]+)")
+_BEARER = re.compile(r"(?i)\bbearer\s+(?!masked:)([A-Za-z0-9._~+/=-]+)")
+# Flexiti's redirection_url carries the access token in its hash route: /#/widget/{client_id}/{token}
+_WIDGET_TOKEN = re.compile(r"(/#/widget/[^/\s\"'<>]+/)(?!masked:)([^?\s\"'<>&]+)")
 
 
 def fingerprint(secret: str) -> str:
@@ -39,6 +41,7 @@ class Masker:
 
     def text(self, value: str) -> str:
         value = _BEARER.sub(lambda match: "Bearer " + fingerprint(match.group(1)), value)
+        value = _WIDGET_TOKEN.sub(lambda match: match.group(1) + fingerprint(match.group(2)), value)
         # Longest first, so a secret that contains another is replaced whole.
         for token in sorted(self._tokens, key=len, reverse=True):
             value = value.replace(token, fingerprint(token))

@@ -14,6 +14,7 @@ from dotenv import dotenv_values
 
 ROOT = Path(__file__).resolve().parent.parent
 SANDBOX_CUSTOMERS = ROOT / "sandbox" / "flexiti" / "customers.json"
+CUSTOMER_PORTAL = "https://my.flexiti.com/index"
 
 
 class Environment(StrEnum):
@@ -47,6 +48,7 @@ SETTINGS = {
     "FLEXITI_CLIENT_SECRET": "the merchant's Flexiti client secret (secret: always masked)",
     "FLEXITI_TRUST_URL": "the Trust URL set in the Developer Portal (no trailing slash)",
     "FLEXITI_TEST_CUSTOMERS": "path of the test-customers JSON file for this environment",
+    "FLEXITI_CUSTOMER_PORTAL": "where customers activate accounts (default https://my.flexiti.com/index)",
     "E2E_CHROMIUM": "path of a Chromium to use instead of Playwright's own or the system's",
 }
 REQUIRED_OUTSIDE_SANDBOX = ("STORE_URL", "FLEXITI_CLIENT_ID", "FLEXITI_CLIENT_SECRET", "FLEXITI_TEST_CUSTOMERS")
@@ -88,6 +90,7 @@ class Settings:
     client_id: str | None
     client_secret: Secret | None
     trust_url: str | None
+    customer_portal: str
     customers_file: Path
     chromium: str | None
     sources: Mapping[str, str] = field(default_factory=dict)  # setting name -> where its value came from
@@ -110,6 +113,7 @@ class Settings:
             else ("(generated per run)" if self.is_sandbox else None),
             "FLEXITI_TRUST_URL": self.trust_url,
             "FLEXITI_TEST_CUSTOMERS": str(self.customers_file),
+            "FLEXITI_CUSTOMER_PORTAL": "(embedded simulator)" if self.is_sandbox else self.customer_portal,
             "E2E_CHROMIUM": self.chromium,
         }
         lines = [f"environment: {self.env.value}"]
@@ -135,7 +139,8 @@ def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[st
     sources: dict[str, str] = {}
     for path in env_files(root, environment):
         if path.is_file():
-            for name, value in dotenv_values(path).items():
+            # No interpolation: ${VAR} would read the real process environment, not `environ`.
+            for name, value in dotenv_values(path, interpolate=False).items():
                 if value is not None and value != "":
                     values[name], sources[name] = value, path.name
     for name in SETTINGS:
@@ -165,6 +170,7 @@ def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[st
     api_base = url("FLEXITI_API_BASE", profile.api_base)
     widget_origin = url("FLEXITI_WIDGET_ORIGIN", profile.widget_origin)
     trust_url = url("FLEXITI_TRUST_URL", store_url if environment is not Environment.SANDBOX else None)
+    customer_portal = url("FLEXITI_CUSTOMER_PORTAL", CUSTOMER_PORTAL) or CUSTOMER_PORTAL
 
     customers = values.get("FLEXITI_TEST_CUSTOMERS")
     customers_file = Path(customers) if customers else SANDBOX_CUSTOMERS
@@ -190,6 +196,7 @@ def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[st
         client_id=values.get("FLEXITI_CLIENT_ID"),
         client_secret=Secret(secret) if secret else None,
         trust_url=trust_url,
+        customer_portal=customer_portal,
         customers_file=customers_file,
         chromium=chromium,
         sources=sources,

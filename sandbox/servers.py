@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import uvicorn
 
-from sandbox.flexiti.app import Simulator
+from sandbox.flexiti.app import CUSTOMER_PORTAL, Simulator
 from sandbox.flexiti.state import SimulatorState
 from sandbox.store.app import Store
 from sandbox.store.flexiti_client import FlexitiConfig
@@ -23,6 +23,7 @@ from sandbox.store.flexiti_client import FlexitiConfig
 FLEXITI_HOST = "127.0.0.1"
 STORE_HOST = "localhost"
 SANDBOX_CLIENT_ID = "sandbox-merchant"
+STORE_TIMEOUT_SECONDS = 2.0
 
 
 class ServerStartError(RuntimeError):
@@ -116,11 +117,16 @@ class Sandbox:
             client_id=self.client_id,
             client_secret=self.client_secret,
             widget_origin=self._flexiti.url,
+            customer_portal_url=f"{self._flexiti.url}{CUSTOMER_PORTAL}",
+            # Short, so an injected Flexiti timeout costs a test seconds; loopback calls take milliseconds.
+            timeout=STORE_TIMEOUT_SECONDS,
         )
-        self.store = Store(config, sdk_url=f"{self._flexiti.url}/sdk/flexiti-sdk.js")
+        # The store reads the simulator's clock, so moving it forward ages the store's tokens too.
+        self.store = Store(config, sdk_url=f"{self._flexiti.url}/sdk/flexiti-sdk.js", clock=self.state.now)
         store_app = CrashRecorder(self.store.app, "reference store", self.state.errors)
         self._store = ThreadedServer("reference store", store_app, STORE_HOST)
         self.urls = SandboxUrls(store=self._store.url, flexiti=self._flexiti.url)
+        self.state.default_trust_url = self.state.trust_url = self._store.url
 
     def start(self) -> Sandbox:
         self._flexiti.start()
@@ -148,6 +154,15 @@ class Sandbox:
 
     def set_token_lifetime(self, seconds: int) -> None:
         httpx.post(f"{self.urls.flexiti}/__sandbox/config", json={"token_lifetime": seconds}).raise_for_status()
+
+    def inject_fault(self, endpoint: str, *, status: int = 500, error: str = "general_error",
+                     timeout: bool = False, times: int = 1) -> None:
+        """Make the next `times` calls whose path ends with `endpoint` fail (or hang past the caller's timeout)."""
+        fault = {"endpoint": endpoint, "status": status, "error": error, "timeout": timeout, "times": times}
+        httpx.post(f"{self.urls.flexiti}/__sandbox/faults", json=fault).raise_for_status()
+
+    def set_trust_url(self, url: str) -> None:
+        httpx.post(f"{self.urls.flexiti}/__sandbox/config", json={"trust_url": url}).raise_for_status()
 
     def advance_clock(self, seconds: float) -> None:
         """Move the simulator's clock forward, e.g. past a token's expiry, without waiting."""

@@ -8,7 +8,7 @@ from typing import ClassVar, Self
 
 from playwright.sync_api import Locator, Page
 
-from harness.customers import Customer
+from harness.customers import Applicant, Customer
 from pages.widget.screens import FlexitiWidget
 
 
@@ -33,6 +33,11 @@ class StorePage:
     def notice(self) -> Locator:
         return self.page.get_by_test_id("notice")
 
+    @property
+    def cart_link(self) -> Locator:
+        """The header's cart link, which shows how many items the cart holds."""
+        return self.page.get_by_role("navigation", name="Store").get_by_role("link", name=re.compile(r"^Cart"))
+
     def open(self) -> Self:
         self.page.goto(self.path)
         return self.wait_until_loaded()
@@ -55,7 +60,7 @@ class CataloguePage(StorePage):
 
 
 class Totals:
-    """The subtotal, tax, shipping and total shown with a cart or an order."""
+    """The lines, subtotal, tax, shipping and total shown with a cart or an order."""
 
     def __init__(self, page: Page) -> None:
         self.page = page
@@ -66,6 +71,18 @@ class Totals:
 
     def total_amount(self) -> Decimal:
         return money(self.total.inner_text())
+
+    def amounts(self) -> dict[str, Decimal]:
+        """subtotal, hst, shipping and total, as shown."""
+        return {name: money(self.page.get_by_test_id(name).inner_text()) for name in ("subtotal", "hst", "shipping", "total")}
+
+    def lines(self) -> list[tuple[str, int, Decimal]]:
+        """(item name, quantity, line price) for each row of the order lines table."""
+        rows = self.page.get_by_role("table", name="Order lines").locator("tbody tr")
+        return [
+            (cells[0], int(cells[1]), money(cells[2]))
+            for cells in (row.get_by_role("cell").all_inner_texts() for row in rows.all())
+        ]
 
 
 class CartPage(StorePage):
@@ -108,25 +125,57 @@ class CheckoutPage(StorePage):
         self.page.get_by_label("Phone").fill(shopper.phone_number)
         return self
 
+    @property
+    def pay_button(self) -> Locator:
+        return self.page.get_by_role("button", name="Pay with Flexiti")
+
     def pay_with_flexiti(self) -> PaymentPage:
-        self.page.get_by_role("button", name="Pay with Flexiti").click()
+        self.pay_button.click()
         return PaymentPage(self.page).wait_until_loaded()
 
+    def pay_with_flexiti_twice_quickly(self) -> PaymentPage:
+        """An impatient double-click on the pay button."""
+        self.pay_button.dblclick()
+        return PaymentPage(self.page).wait_until_loaded()
 
-class PaymentPage(StorePage):
-    """The page that hosts the Flexiti widget."""
+    def try_pay_with_flexiti(self) -> CheckoutPage:
+        """Pay when Flexiti is expected to fail: the shopper stays at checkout with an error."""
+        self.pay_button.click()
+        self.error.wait_for()
+        return self
+
+
+class WidgetHostPage(StorePage):
+    """A store page that hosts the Flexiti widget."""
+
+    heading_text: ClassVar[str] = ""
 
     @property
     def widget(self) -> FlexitiWidget:
         return FlexitiWidget(self.page)
 
     @property
+    def widget_frame(self) -> Locator:
+        """The iframe element itself, for its src."""
+        return self.widget.frame_element
+
+    @property
     def status(self) -> Locator:
-        return self.page.get_by_test_id("payment-status")
+        return self.page.get_by_test_id("widget-status")
 
     def wait_until_loaded(self) -> Self:
-        self.page.get_by_role("heading", name="Pay with Flexiti").wait_for()
+        self.page.get_by_role("heading", name=self.heading_text).wait_for()
         return self
+
+    def reload(self) -> Self:
+        self.page.reload()
+        return self.wait_until_loaded()
+
+
+class PaymentPage(WidgetHostPage):
+    """The page that hosts the Flexiti widget for an order's payment."""
+
+    heading_text = "Pay with Flexiti"
 
     def order_outcome(self) -> OrderPage:
         """Where the store sends the shopper once it has acted on the widget's result."""
@@ -164,4 +213,55 @@ class OrderPage(StorePage):
     def wait_until_loaded(self) -> Self:
         self.page.wait_for_url(self.ORDER_URL)
         self.status.wait_for()
+        return self
+
+
+class ApplyPage(StorePage):
+    """The store's Flexiti credit application form."""
+
+    path = "/apply"
+
+    @property
+    def error(self) -> Locator:
+        return self.page.get_by_test_id("apply-error")
+
+    def wait_until_loaded(self) -> Self:
+        self.page.get_by_role("heading", name="Apply for Flexiti financing").wait_for()
+        return self
+
+    def apply_as(self, applicant: Applicant) -> ApplicationWidgetPage:
+        fields = {
+            "First name": applicant.first_name, "Middle name": applicant.middle_name, "Last name": applicant.last_name,
+            "Date of birth": applicant.dob, "Email": applicant.email, "Phone": applicant.phone_number,
+            "Address": applicant.address_1, "City": applicant.city, "Province": applicant.province,
+            "Postal code": applicant.postal_code,
+        }
+        for label, value in fields.items():
+            self.page.get_by_label(label, exact=True).fill(value)
+        account = "Business account" if applicant.account_type == "business" else "Personal account"
+        self.page.get_by_label(account).check()
+        self.page.get_by_label("I agree to Flexiti's terms of service").check()
+        self.page.get_by_role("button", name="Continue to Flexiti").click()
+        return ApplicationWidgetPage(self.page).wait_until_loaded()
+
+
+class ApplicationWidgetPage(WidgetHostPage):
+    """The page that hosts the Flexiti widget for a credit application."""
+
+    heading_text = "Apply with Flexiti"
+
+    def decision(self) -> ApplicationPage:
+        return ApplicationPage(self.page).wait_until_loaded()
+
+
+class ApplicationPage(StorePage):
+    """The application's outcome as the store shows it."""
+
+    @property
+    def decision(self) -> Locator:
+        return self.page.get_by_test_id("application-decision")
+
+    def wait_until_loaded(self) -> Self:
+        self.page.wait_for_url(re.compile(r"/applications/APL-[A-Z0-9]+$"))
+        self.decision.wait_for()
         return self

@@ -16,6 +16,10 @@ def frame(page: Page) -> FrameLocator:
     return page.frame_locator(IFRAME)
 
 
+def frame_element(page: Page) -> Locator:
+    return page.locator(IFRAME)
+
+
 def heading(root: FrameLocator) -> Locator:
     return root.get_by_role("heading", level=1)
 
@@ -30,6 +34,22 @@ def mfa_option(root: FrameLocator, option: str) -> Locator:
 
 def code_heading(root: FrameLocator) -> Locator:
     return root.get_by_role("heading", name="Enter your verification code")
+
+
+def pin_heading(root: FrameLocator) -> Locator:
+    return root.get_by_role("heading", name="Confirm your phone number")
+
+
+def activation_button(root: FrameLocator) -> Locator:
+    return root.get_by_role("button", name="Go to activation")
+
+
+def back_to_store_button(root: FrameLocator) -> Locator:
+    return root.get_by_role("button", name="Back to the store")
+
+
+def apply_instead_button(root: FrameLocator) -> Locator:
+    return root.get_by_role("button", name="Apply instead")
 
 
 def code_input(root: FrameLocator) -> Locator:

@@ -22,20 +22,28 @@ class MfaChoiceScreen:
 
 
 class CodeEntryScreen:
-    def __init__(self, root: FrameLocator) -> None:
+    """Where the shopper types a one-time code, a security answer, or an application PIN."""
+
+    def __init__(self, root: FrameLocator, heading: Locator | None = None) -> None:
         self.root = root
+        self._heading = heading or locators.code_heading(root)
 
     @property
     def error(self) -> Locator:
         return locators.error(self.root)
 
     def wait_until_loaded(self) -> CodeEntryScreen:
-        locators.code_heading(self.root).wait_for()
+        self._heading.wait_for()
         return self
 
     def submit(self, answer: str) -> None:
         locators.code_input(self.root).fill(answer)
         locators.verify_button(self.root).click()
+
+    def submit_twice_quickly(self, answer: str) -> None:
+        """An impatient double-click on Verify."""
+        locators.code_input(self.root).fill(answer)
+        locators.verify_button(self.root).dblclick()
 
 
 class AccountSelectionScreen:
@@ -55,7 +63,12 @@ class FlexitiWidget:
     """The widget inside the merchant page, driven as the shopper would."""
 
     def __init__(self, page: Page) -> None:
+        self.page = page
         self.root = locators.frame(page)
+
+    @property
+    def frame_element(self) -> Locator:
+        return locators.frame_element(self.page)
 
     @property
     def heading(self) -> Locator:
@@ -74,6 +87,22 @@ class FlexitiWidget:
 
     def choose_account(self, last4: str) -> None:
         AccountSelectionScreen(self.root).wait_until_loaded().choose(last4)
+
+    def pin_entry(self) -> CodeEntryScreen:
+        """The application flow's phone confirmation."""
+        return CodeEntryScreen(self.root, locators.pin_heading(self.root)).wait_until_loaded()
+
+    def enter_pin(self, pin: str) -> None:
+        self.pin_entry().submit(pin)
+
+    def go_to_activation(self) -> None:
+        locators.activation_button(self.root).click()
+
+    def return_to_store(self) -> None:
+        locators.back_to_store_button(self.root).click()
+
+    def apply_instead(self) -> None:
+        locators.apply_instead_button(self.root).click()
 
     def cancel(self) -> None:
         locators.cancel_button(self.root).click()

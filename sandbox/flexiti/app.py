@@ -6,6 +6,7 @@ chooses and says so in the README ("Sandbox choices").
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import secrets
@@ -15,14 +16,14 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from sandbox.flexiti.state import MAX_MFA_ATTEMPTS, Authorization, Grant, SimulatorState, WidgetSession
+from sandbox.flexiti.state import MAX_MFA_ATTEMPTS, Authorization, Fault, Grant, SimulatorState, WidgetSession
 
 STATIC = Path(__file__).with_name("static")
 API = "/flexiti/pos-api"
@@ -31,6 +32,9 @@ _PROVINCE = re.compile(r"^[A-Z]{2}$")
 _PHONE = re.compile(r"^\d{10}$")
 _DOB = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MFA_LABELS = {"sms": "Text message (SMS)", "email": "Email", "security_question": "Security question"}
+# How long an injected timeout holds a call: longer than any sensible client timeout in the sandbox.
+FAULT_HOLD_SECONDS = 8.0
+CUSTOMER_PORTAL = "/customer-portal"
 
 
 class ApiError(Exception):
@@ -71,6 +75,7 @@ class Simulator:
         return [
             Route(f"{API}/v2.5/oauth/token", j(self.token), methods=["POST"]),
             Route(f"{API}/v2.5/client-id/{{client_id}}/widget/init", j(self.widget_init), methods=["POST"]),
+            Route(f"{API}/v2.5/client-id/{{client_id}}/apply", j(self.apply), methods=["POST"]),
             Route(f"{API}/v2.5.1/client-id/{{client_id}}/authorization", j(self.authorize), methods=["POST"]),
             Route(f"{API}/v2.5.1/client-id/{{client_id}}/authorization/{{authorization_id}}",
                   j(self.get_authorization), methods=["GET"]),
@@ -80,13 +85,17 @@ class Simulator:
             Route("/widget-api/sessions/{session_id}/verify", j(self.widget_verify), methods=["POST"]),
             Route("/widget-api/sessions/{session_id}/account", j(self.widget_choose_account), methods=["POST"]),
             Route("/widget-api/sessions/{session_id}/cancel", j(self.widget_cancel), methods=["POST"]),
+            Route("/widget-api/sessions/{session_id}/continue", j(self.widget_continue), methods=["POST"]),
             Route("/", self.widget_page, methods=["GET"]),
+            Route(CUSTOMER_PORTAL, self.customer_portal, methods=["GET"]),
             Route("/widget/widget.js", self.static("widget.js"), methods=["GET"]),
             Route("/sdk/flexiti-sdk.js", self.static("flexiti-sdk.js"), methods=["GET"]),
             Route("/__sandbox/journal", self.read_journal, methods=["GET"]),
             Route("/__sandbox/journal", self.clear_journal, methods=["DELETE"]),
             Route("/__sandbox/reset", self.reset, methods=["POST"]),
+            Route("/__sandbox/config", self.read_config, methods=["GET"]),
             Route("/__sandbox/config", self.configure, methods=["POST"]),
+            Route("/__sandbox/faults", self.add_fault, methods=["POST"]),
             Route("/__sandbox/clock", self.advance_clock, methods=["POST"]),
             Route("/{path:path}", j(self.unknown), methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
         ]
@@ -96,9 +105,10 @@ class Simulator:
         """Journal the call, turn ApiError into the documented body, and keep crashes for the test."""
 
         async def wrapper(request: Request) -> Response:
+            epoch = self.state.epoch
             raw = await request.body()
             try:
-                response = await handler(request)
+                response = await self._injected_fault(request) or await handler(request)
             except ApiError as error:
                 response = JSONResponse(_error_body(request, error), status_code=error.status)
             except Exception:  # noqa: BLE001 - a simulator bug must fail the test that caused it
@@ -108,10 +118,25 @@ class Simulator:
                     status_code=500,
                 )
             if request.url.path.startswith(self.journaled_prefixes):
-                self.state.record(self._journal_entry(request, raw, response))
+                self.state.record(self._journal_entry(request, raw, response), epoch)
             return response
 
         return wrapper
+
+    async def _injected_fault(self, request: Request) -> Response | None:
+        """A fault a test injected for this endpoint, or a browser call from an untrusted origin."""
+        origin = request.headers.get("origin")
+        if (origin and request.url.path.startswith(API) and self.state.trust_url is not None
+                and origin != self.state.trust_url):
+            raise ApiError(403, "untrusted_origin", f"Origin {origin} is not this merchant's Trust URL")
+        fault = self.state.take_fault(request.url.path)
+        if fault is None:
+            return None
+        if fault.timeout:
+            await asyncio.sleep(FAULT_HOLD_SECONDS)  # the caller is expected to have given up by now
+            return JSONResponse({"url": request.url.path, "message": "injected timeout", "error": "timeout"},
+                                status_code=504)
+        raise ApiError(fault.status, fault.error, f"injected fault: {fault.status} {fault.error}")
 
     def _journal_entry(self, request: Request, raw: bytes, response: Response) -> dict[str, Any]:
         content_type = request.headers.get("content-type", "")
@@ -224,6 +249,7 @@ class Simulator:
         customer = self.state.find_customer(identification) if flow == "purchase" else None
         session = WidgetSession(
             session_id=str(uuid.uuid4()), lineage=grant.lineage, client_id=grant.client_id, flow=flow, customer=customer,
+            application=body if flow == "apply" else None,
         )
         self.state.sessions[session.session_id] = session
         query = urlencode({
@@ -305,8 +331,10 @@ class Simulator:
         account = next((a for a in session.customer.accounts if str(a.account_number) == str(body["account_number"])), None)
         if account is None:
             raise ApiError(404, "customer_identity_not_found", "The account does not belong to the verified customer")
-        if account.status != "N":
-            raise ApiError(409, "user_not_able_to_purchase", "The account status does not allow purchases")
+        if session.account_number != account.account_number:
+            raise ApiError(409, "not_verified", "The account is not the one the customer chose in the widget")
+        if account.status != "N" or session.customer.purchase_blocked:
+            raise ApiError(409, "user_not_able_to_purchase", "This customer cannot make purchases right now")
         with self.state.lock:
             used = self.state.spent.get(account.account_number, Decimal(0))
             if used + amount > account.available_credit:
@@ -345,22 +373,38 @@ class Simulator:
             raise ApiError(409, "session_finished", "This widget session has already finished")
         return session
 
+    @staticmethod
+    def _stage(session: WidgetSession) -> str:
+        """Which screen the session opens on."""
+        if session.flow == "apply":
+            return "pin"
+        customer = session.customer
+        if customer is None:
+            return "not_found"
+        if all(not account.activated for account in customer.accounts):
+            return "activation"
+        if all(account.status != "N" for account in customer.accounts):
+            return "derogatory"
+        return "mfa"
+
     async def widget_session(self, request: Request) -> Response:
         session = self._session(request)
         customer = session.customer
+        stage = self._stage(session)
+        phone = str((session.application or {}).get("phone_number", ""))
         return JSONResponse({
             "flow": session.flow,
-            "customer_found": customer is not None,
+            "stage": stage,
             "first_name": customer.first_name if customer else None,
-            "mfa_options": [
-                {"option": option, "label": label} for option, label in MFA_LABELS.items()
-            ] if customer else [],
+            "phone_last4": phone[-4:] if phone else None,
+            "mfa_options": [{"option": option, "label": label} for option, label in MFA_LABELS.items()]
+            if stage == "mfa" else [],
         })
 
     async def widget_choose_mfa(self, request: Request) -> Response:
         session = self._session(request)
         option = (await self._json(request)).get("option")
-        if session.customer is None or option not in MFA_LABELS:
+        if self._stage(session) != "mfa" or session.customer is None or option not in MFA_LABELS:
             raise _wrong_inputs(("option", f"must be one of {sorted(MFA_LABELS)}", option))
         session.mfa_option = option
         if option == "security_question":
@@ -370,17 +414,28 @@ class Simulator:
         destination = session.customer.phone_number[-4:] if option == "sms" else session.customer.email.split("@")[-1]
         return JSONResponse({"prompt": f"We sent a code (ending …{destination}).", "input_label": "Verification code"})
 
-    async def widget_verify(self, request: Request) -> Response:
-        session = self._session(request)
+    def _expected_answer(self, session: WidgetSession) -> str:
+        if session.flow == "apply":
+            if self.state.applicants is None:
+                raise ApiError(409, "general_error", "The sandbox has no applicants data")
+            return self.state.applicants.pin
         if session.customer is None or session.mfa_option is None:
             raise ApiError(409, "wrong_inputs", "Choose a verification option first")
+        return session.customer.mfa_answer(session.mfa_option)
+
+    async def widget_verify(self, request: Request) -> Response:
+        session = self._session(request)
+        if session.verified:
+            raise ApiError(409, "wrong_inputs", "Already verified; choose an account")
         answer = str((await self._json(request)).get("answer", "")).strip()
-        expected = session.customer.mfa_answer(session.mfa_option)
+        expected = self._expected_answer(session)
         if secrets.compare_digest(answer.lower(), expected.lower()):
             session.verified = True
-            accounts = session.customer.accounts
+            if session.flow == "apply":
+                return JSONResponse({"message": self._finish_application(session)})
+            accounts = session.customer.accounts if session.customer else ()
             if len(accounts) == 1:
-                return JSONResponse({"message": self._finish(session, accounts[0].account_number)})
+                return JSONResponse({"message": self._finish(session, accounts[0].account_number, "purchase")})
             return JSONResponse({"accounts": [
                 {"account_number": a.account_number, "last4": a.last4} for a in accounts
             ]})
@@ -388,7 +443,10 @@ class Simulator:
         left = MAX_MFA_ATTEMPTS - session.attempts
         if left > 0:
             raise ApiError(409, "wrong_code", f"That answer is not correct. {left} attempt(s) left.")
-        return JSONResponse({"message": self._finish(session, session.customer.accounts[0].account_number)})
+        if session.flow == "apply":
+            return JSONResponse({"message": self._finish(session, None, "apply")})
+        assert session.customer is not None
+        return JSONResponse({"message": self._finish(session, session.customer.accounts[0].account_number, "purchase")})
 
     async def widget_choose_account(self, request: Request) -> Response:
         session = self._session(request)
@@ -397,35 +455,98 @@ class Simulator:
             raise ApiError(409, "not_verified", "Verify before choosing an account")
         if not any(str(a.account_number) == str(chosen) for a in session.customer.accounts):
             raise _wrong_inputs(("account_number", "not one of the customer's accounts", chosen))
-        return JSONResponse({"message": self._finish(session, int(chosen))})
+        return JSONResponse({"message": self._finish(session, int(chosen), "purchase")})
+
+    async def widget_continue(self, request: Request) -> Response:
+        """The shopper acknowledged an informational screen; the stage decides the event, not the caller."""
+        session = self._session(request)
+        actions = {"activation": "activation", "derogatory": None, "not_found": "apply"}
+        stage = self._stage(session)
+        if stage not in actions:
+            raise ApiError(409, "wrong_inputs", f"Nothing to continue from on the {stage!r} screen")
+        return JSONResponse({"message": self._finish(session, None, actions[stage])})
 
     async def widget_cancel(self, request: Request) -> Response:
         session = self._session(request)
         session.finished = True
         return JSONResponse({"message": {"eventType": "flx-cancel"}})
 
-    def _finish(self, session: WidgetSession, account_number: int) -> dict[str, Any]:
+    def _finish_application(self, session: WidgetSession) -> dict[str, Any]:
+        """A verified application ends in `apply`, except the retry applicant's first session."""
+        personal = ((session.application or {}).get("customer_identification") or {}).get("personal_information") or {}
+        applicants = self.state.applicants
+        retry_name = applicants.decisions.get("retry") if applicants else None
+        key = f"{personal.get('first_name')}|{personal.get('last_name')}|{personal.get('dob')}"
+        if retry_name and personal.get("middle_name") == retry_name and key not in self.state.retried_applicants:
+            self.state.retried_applicants.add(key)
+            return self._finish(session, None, "retry")
+        return self._finish(session, None, "apply")
+
+    def _finish(self, session: WidgetSession, account_number: int | None, action: str | None) -> dict[str, Any]:
         """End the session and build the flx-success message the widget posts to the merchant page."""
         session.finished = True
         session.account_number = account_number
+        session.action = action
         customer = session.customer
-        assert customer is not None  # callers checked; keeps the type checker honest
+        application = session.application or {}
         return {
             "eventType": "flx-success",
             "eventData": {
                 "accountNumber": account_number,
-                "verified": session.verified,
-                "action": "purchase",
-                "mfaOptionSelected": session.mfa_option,
+                "verified": session.verified if action in ("purchase", "apply") else False,
+                "action": action,
+                "mfaOptionSelected": session.mfa_option or ("sms" if session.flow == "apply" else None),
                 "widget_session_id": session.session_id,
-                "customerId": customer.customer_id,
-                "accountType": customer.account_type,
+                "customerId": customer.customer_id if customer else None,
+                "accountType": customer.account_type if customer else application.get("account_type", "consumer"),
             },
         }
 
+    # -- apply ----------------------------------------------------------------------------------
+    async def apply(self, request: Request) -> Response:
+        """Sandbox choice for the unpublished schema: the widget/init application fields plus widget_session_id."""
+        grant = self._grant(request)
+        self._client(request, grant)
+        body = await self._json(request)
+        session = self.state.sessions.get(str(body.get("widget_session_id", "")))
+        if session is None or session.lineage != grant.lineage or session.flow != "apply" or session.action != "apply":
+            raise ApiError(409, "not_verified", "No finished application widget session for this token and widget_session_id")
+        if body.get("tos_agreement") is not True:
+            raise ApiError(409, "tos_agreement_required", "tos_agreement must be true")
+        sent = (body.get("customer_identification") or {}).get("personal_information") or {}
+        application = session.application or {}
+        expected = (application.get("customer_identification") or {}).get("personal_information") or {}
+        fields = ("email", "phone_number", "address_1", "city", "province", "account_type")
+        if sent != expected or any(body.get(name) != application.get(name) for name in fields):
+            raise ApiError(409, "not_verified", "The personal information differs from the widget/init call")
+        middle = str(expected.get("middle_name", ""))
+        decision = {"A": "approved", "P": "pending", "D": "declined"}.get(middle[:1], "approved")
+        if self.state.applicants and middle == self.state.applicants.decisions.get("retry"):
+            decision = "pending"  # sandbox choice: after the retry, the application goes to review
+        result = {
+            "application_id": "APP-" + uuid.uuid4().hex[:10].upper(),
+            "decision": decision,
+            "decision_code": middle or None,
+            "account_number": 40000000900000 + len(self.state.applications) if decision == "approved" else None,
+            "credit_limit": 5000.0 if decision == "approved" else None,
+        }
+        self.state.applications[result["application_id"]] = result
+        return JSONResponse(result)
+
     # -- static and admin ---------------------------------------------------------------------
     async def widget_page(self, request: Request) -> Response:
+        """The widget, only for pages of the merchant's Trust URL (the embedding page's origin, from Referer)."""
+        referer = urlsplit(request.headers.get("referer", ""))
+        embedder = f"{referer.scheme}://{referer.netloc}" if referer.netloc else ""
+        if self.state.trust_url is not None and embedder != self.state.trust_url:
+            self.state.record({"method": "GET", "path": "/", "query": {}, "headers": {"referer": embedder},
+                               "body": None, "status": 403, "response": {"error": "untrusted_origin"}})
+            return HTMLResponse(_UNTRUSTED_PAGE % {"embedder": embedder or "(unknown)"}, status_code=403)
         return FileResponse(STATIC / "widget.html", headers={"cache-control": "no-store"})
+
+    async def customer_portal(self, request: Request) -> Response:
+        return HTMLResponse("<!doctype html><title>Flexiti customer portal</title>"
+                            "<h1>Flexiti customer portal (sandbox)</h1><p>Activate your account here.</p>")
 
     async def read_journal(self, request: Request) -> Response:
         return JSONResponse({"calls": self.state.journal_copy(), "errors": list(self.state.errors)})
@@ -438,13 +559,29 @@ class Simulator:
         self.state.reset()
         return Response(status_code=204)
 
+    async def read_config(self, request: Request) -> Response:
+        return JSONResponse({"token_lifetime": self.state.token_lifetime, "trust_url": self.state.trust_url,
+                             "customer_portal": CUSTOMER_PORTAL})
+
     async def configure(self, request: Request) -> Response:
         body = await self._json(request)
-        lifetime = body.get("token_lifetime")
-        if not isinstance(lifetime, int) or lifetime <= 0:
-            raise ApiError(409, "wrong_inputs", "token_lifetime must be a positive whole number of seconds")
-        self.state.token_lifetime = lifetime
-        return JSONResponse({"token_lifetime": lifetime})
+        if "token_lifetime" in body:
+            lifetime = body["token_lifetime"]
+            if not isinstance(lifetime, int) or lifetime <= 0:
+                raise ApiError(409, "wrong_inputs", "token_lifetime must be a positive whole number of seconds")
+            self.state.token_lifetime = lifetime
+        if "trust_url" in body:
+            self.state.trust_url = body["trust_url"]
+        return await self.read_config(request)
+
+    async def add_fault(self, request: Request) -> Response:
+        body = await self._json(request)
+        try:
+            fault = Fault(**body)
+        except TypeError as error:
+            raise ApiError(409, "wrong_inputs", f"bad fault: {error}") from None
+        self.state.faults.append(fault)
+        return JSONResponse({"faults": len(self.state.faults)})
 
     async def advance_clock(self, request: Request) -> Response:
         seconds = (await self._json(request)).get("seconds")
@@ -466,3 +603,10 @@ def _authorization_json(authorization: Authorization) -> dict[str, Any]:
         "status": authorization.status,
         "widget_session_id": authorization.widget_session_id,
     }
+
+
+_UNTRUSTED_PAGE = """<!doctype html><title>Flexiti</title>
+<h1>This site is not allowed to show the Flexiti widget</h1>
+<p role="alert">The page at %(embedder)s does not match the merchant's Trust URL.</p>
+<script>window.parent.postMessage({eventType: "flx-failure",
+  eventData: {error: 403, message: "untrusted origin"}}, "*");</script>"""

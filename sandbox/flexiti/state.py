@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from harness.customers import Customer, load_customers
+from harness.customers import Applicants, Customer, load_applicants, load_customers
 from harness.masking import Masker
 
 CUSTOMERS_FILE = Path(__file__).with_name("customers.json")
@@ -48,6 +48,19 @@ class WidgetSession:
     verified: bool = False
     finished: bool = False
     account_number: int | None = None
+    application: dict[str, Any] | None = None  # the widget/init body of an apply flow
+    action: str | None = None  # the flx-success action the session ended with
+
+
+@dataclass
+class Fault:
+    """A failure injected for one test: calls whose path ends with `endpoint` fail `times` times."""
+
+    endpoint: str
+    status: int = 500
+    error: str = "general_error"
+    timeout: bool = False  # hold the call past the caller's timeout instead of answering
+    times: int = 1
 
 
 @dataclass
@@ -67,6 +80,9 @@ class SimulatorState:
     client_id: str
     client_secret: str
     customers: dict[str, Customer] = field(default_factory=lambda: load_customers(CUSTOMERS_FILE))
+    applicants: Applicants | None = field(default_factory=lambda: load_applicants(CUSTOMERS_FILE))
+    default_trust_url: str | None = None  # the merchant's Trust URL, as registered in the Developer Portal
+    trust_url: str | None = None  # what is in force now; a test may change it, reset() restores the default
     token_lifetime: int = DEFAULT_TOKEN_LIFETIME
     grants: dict[str, Grant] = field(default_factory=dict)  # by access token
     refresh_index: dict[str, str] = field(default_factory=dict)  # refresh token -> access token
@@ -76,23 +92,32 @@ class SimulatorState:
     journal: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # exceptions raised while serving, for the test to see
     clock_offset: float = 0.0  # seconds added to the real clock; tests advance it instead of sleeping
+    epoch: int = 0  # bumped by reset(): a call that began before the last reset is not journaled
+    faults: list[Fault] = field(default_factory=list)
+    retried_applicants: set[str] = field(default_factory=set)
+    applications: dict[str, dict[str, Any]] = field(default_factory=dict)
     masker: Masker = field(default_factory=Masker)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def __post_init__(self) -> None:
+        self.trust_url = self.default_trust_url
         self._mask_static_secrets()
 
     def _mask_static_secrets(self) -> None:
         self.masker.hide(self.client_secret)
         for customer in self.customers.values():
             self.masker.hide(*customer.secrets())
+        if self.applicants:
+            self.masker.hide(self.applicants.pin)
 
     def now(self) -> float:
         return time.time() + self.clock_offset
 
     def reset(self) -> None:
         with self.lock:
+            self.epoch += 1
             self.clock_offset = 0.0
+            self.trust_url = self.default_trust_url
             self.token_lifetime = DEFAULT_TOKEN_LIFETIME
             self.grants.clear()
             self.refresh_index.clear()
@@ -101,6 +126,9 @@ class SimulatorState:
             self.spent.clear()
             self.journal.clear()
             self.errors.clear()
+            self.faults.clear()
+            self.retried_applicants.clear()
+            self.applications.clear()
             self.masker.forget()
             self._mask_static_secrets()
 
@@ -138,11 +166,20 @@ class SimulatorState:
                 return None
             return grant
 
+    def take_fault(self, path: str) -> Fault | None:
+        """The first injected fault for this path, used up by one call."""
+        with self.lock:
+            for fault in self.faults:
+                if path.rstrip("/").endswith(fault.endpoint) and fault.times > 0:
+                    fault.times -= 1
+                    return fault
+            return None
+
     # -- customers ----------------------------------------------------------------------------
     def find_customer(self, identification: dict[str, Any]) -> Customer | None:
         personal = identification.get("personal_information")
         for customer in self.customers.values():
-            if "account_number" in identification:
+            if identification.get("account_number"):
                 if any(str(a.account_number) == str(identification["account_number"]) for a in customer.accounts):
                     return customer
             elif personal:
@@ -157,8 +194,11 @@ class SimulatorState:
         return None
 
     # -- journal ------------------------------------------------------------------------------
-    def record(self, entry: dict[str, Any]) -> None:
+    def record(self, entry: dict[str, Any], epoch: int | None = None) -> None:
+        """Journal a call; one that began before the last reset belongs to an earlier test and is dropped."""
         with self.lock:
+            if epoch is not None and epoch != self.epoch:
+                return
             entry["seq"] = len(self.journal) + 1
             entry["time"] = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
             self.journal.append(self.masker.data(entry))

@@ -1,4 +1,5 @@
-"""The reference store's web app: catalogue → cart → checkout → Flexiti widget → order outcome.
+"""The reference store's web app: catalogue → cart → checkout → Flexiti widget → order outcome, and a
+Flexiti credit application.
 
 Read it as an example integration. The server does every POS API call; the page only renders the
 `redirection_url` with the SDK and forwards the widget's events to the server, which decides.
@@ -8,8 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -29,6 +32,16 @@ from sandbox.store.flexiti_client import FlexitiClient, FlexitiConfig, FlexitiEr
 HERE = Path(__file__).parent
 COOKIE = "store_session"
 SHOPPER_FIELDS = ("first_name", "last_name", "dob", "postal_code", "email", "phone_number")
+PERSONAL_FIELDS = ("first_name", "middle_name", "last_name", "dob", "postal_code")
+APPLICANT_FIELDS = (*PERSONAL_FIELDS, "email", "phone_number", "address_1", "address_2", "city", "province",
+                    "account_type")
+# Flexiti's answers that mean "no" to this purchase, as opposed to an integration or availability problem.
+DECLINES = {
+    "credit_exceeded": "The amount is more than the credit available on this Flexiti account.",
+    "user_not_able_to_purchase": "This Flexiti account cannot be used for purchases right now.",
+    "auth_not_allowed": "Flexiti did not allow this purchase.",
+    "plan_term_not_available": "The financing plan is not available for this purchase.",
+}
 
 
 @dataclass
@@ -39,27 +52,47 @@ class ShopperSession:
 
 
 @dataclass
+class WidgetFlow:
+    """What the store remembers of one opening of the widget (an order payment or an application)."""
+
+    redirection_url: str | None = None
+    widget_session_id: str | None = None
+    settled: bool = False  # the widget's outcome was acted on; later events are ignored
+
+
+@dataclass
 class Order:
     order_id: str
     session_id: str
     lines: list[Line]
     totals: Totals
     shopper: dict[str, str]
+    flow: WidgetFlow = field(default_factory=WidgetFlow)
     status: str = "awaiting_payment"
-    redirection_url: str | None = None
-    widget_session_id: str | None = None
     authorization_id: str | None = None
     message: str = ""
+
+
+@dataclass
+class Application:
+    application_id: str
+    session_id: str
+    applicant: dict[str, str]
+    flow: WidgetFlow = field(default_factory=WidgetFlow)
+    decision: str | None = None
+    account_number: int | None = None
 
 
 @dataclass
 class StoreState:
     sessions: dict[str, ShopperSession] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)
+    applications: dict[str, Application] = field(default_factory=dict)
 
     def reset(self) -> None:
         self.sessions.clear()
         self.orders.clear()
+        self.applications.clear()
 
 
 STATUS_TEXT = {
@@ -70,16 +103,22 @@ STATUS_TEXT = {
     "cancelled": "Cancelled",
     "failed": "Not paid: Flexiti error",
 }
+DECISION_TEXT = {
+    "approved": "Approved",
+    "pending": "Pending review",
+    "declined": "Declined",
+}
 
 
 class Store:
     """The store app around one Flexiti configuration and one in-memory state."""
 
-    def __init__(self, config: FlexitiConfig, sdk_url: str, state: StoreState | None = None) -> None:
+    def __init__(self, config: FlexitiConfig, sdk_url: str, state: StoreState | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self.config = config
         self.sdk_url = sdk_url
         self.state = state or StoreState()
-        self.flexiti = FlexitiClient(config)
+        self.flexiti = FlexitiClient(config, clock=clock)
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
         self.templates.filters["money"] = money
         self.app = Starlette(
@@ -90,8 +129,13 @@ class Store:
                 Route("/checkout", self.checkout, methods=["GET"]),
                 Route("/checkout", self.place_order, methods=["POST"]),
                 Route("/orders/{order_id}/pay", self.pay),
-                Route("/orders/{order_id}/flexiti-events", self.flexiti_event, methods=["POST"]),
+                Route("/orders/{order_id}/flexiti-events", self.order_event, methods=["POST"]),
                 Route("/orders/{order_id}", self.order),
+                Route("/apply", self.application_form, methods=["GET"]),
+                Route("/apply", self.start_application, methods=["POST"]),
+                Route("/applications/{application_id}/widget", self.application_widget),
+                Route("/applications/{application_id}/flexiti-events", self.application_event, methods=["POST"]),
+                Route("/applications/{application_id}", self.application),
                 Route("/__store/reset", self.reset, methods=["POST"]),
                 Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
             ],
@@ -111,28 +155,40 @@ class Store:
             self.state.sessions[session_id] = ShopperSession()
         return session_id, self.state.sessions[session_id]
 
-    def _page(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-        session_id, session = self._session(request)
+    def _with_cookie(self, request: Request, response: Response) -> Response:
+        session_id, _ = self._session(request)
+        response.set_cookie(COOKIE, session_id, httponly=True, samesite="lax")
+        return response
+
+    def _page(self, request: Request, template: str, status: int = 200, **context: Any) -> Response:
+        _, session = self._session(request)
         notice, session.notice = session.notice, None
         html = self.templates.get_template(template).render(
-            cart_count=sum(session.cart.values()), notice=notice, status_text=STATUS_TEXT, **context
+            cart_count=sum(session.cart.values()), notice=notice, status_text=STATUS_TEXT,
+            decision_text=DECISION_TEXT, **context
         )
-        response = HTMLResponse(html, status_code=status)
-        response.set_cookie(COOKIE, session_id, httponly=True, samesite="lax")
-        return response
+        return self._with_cookie(request, HTMLResponse(html, status_code=status))
 
-    def _redirect(self, request: Request, url: str) -> RedirectResponse:
-        session_id, _ = self._session(request)
-        response = RedirectResponse(url, status_code=303)
-        response.set_cookie(COOKIE, session_id, httponly=True, samesite="lax")
-        return response
+    def _redirect(self, request: Request, url: str) -> Response:
+        return self._with_cookie(request, RedirectResponse(url, status_code=303))
 
-    def _order(self, request: Request) -> Order:
+    def _owned(self, request: Request, table: dict[str, Any], key: str) -> Any:
         session_id, _ = self._session(request)
-        order = self.state.orders.get(request.path_params["order_id"])
-        if order is None or order.session_id != session_id:
-            raise LookupError(request.path_params["order_id"])
-        return order
+        found = table.get(request.path_params[key])
+        if found is None or found.session_id != session_id:
+            raise LookupError(request.path_params[key])
+        return found
+
+    async def _open_widget(self, session: ShopperSession, flow: WidgetFlow, body: dict[str, Any]) -> None:
+        """widget/init with a fresh token: refreshed before opening the widget, so one token carries the flow."""
+        session.token = await (self.flexiti.refreshed(session.token) if session.token else self.flexiti.new_token())
+        flow.redirection_url = await self.flexiti.widget_init(session.token, body)
+        flow.widget_session_id = _query_value(flow.redirection_url, "widget_session_id")
+
+    def _widget_page(self, request: Request, flow: WidgetFlow, heading: str, events_url: str, **context: Any) -> Response:
+        return self._page(request, "widget.html", heading=heading, flow=flow, events_url=events_url,
+                          sdk_url=self.sdk_url, widget_origin=self.config.widget_origin,
+                          customer_portal_url=self.config.customer_portal_url, **context)
 
     # -- shopping -------------------------------------------------------------------------------
     async def catalogue(self, request: Request) -> Response:
@@ -166,16 +222,13 @@ class Store:
         lines = lines_of(session.cart)
         if not lines:
             return self._redirect(request, "/cart")
-        form = await request.form()
-        shopper = {name: str(form.get(name, "")).strip() for name in SHOPPER_FIELDS}
+        shopper = _fields(await request.form(), SHOPPER_FIELDS)
         missing = [name for name in ("first_name", "last_name", "dob", "postal_code") if not shopper[name]]
         if missing:
             return await self.checkout(request, f"Please fill in: {', '.join(missing)}.", shopper, status=422)
         order = Order("ORD-" + uuid.uuid4().hex[:8].upper(), session_id, lines, totals_of(lines), shopper)
         try:
-            # Refresh before opening the widget, so the whole flow fits in one token's lifetime.
-            session.token = await (self.flexiti.refreshed(session.token) if session.token else self.flexiti.new_token())
-            order.redirection_url = await self.flexiti.widget_init(session.token, {
+            await self._open_widget(session, order.flow, {
                 "flow": "purchase",
                 "lang": "en",
                 "customer_identification": {"personal_information": {
@@ -187,53 +240,59 @@ class Store:
                 request, f"Flexiti financing is unavailable right now ({error.error}). Your cart is unchanged.",
                 shopper, status=502,
             )
-        order.widget_session_id = _query_value(order.redirection_url, "widget_session_id")
         self.state.orders[order.order_id] = order
         return self._redirect(request, f"/orders/{order.order_id}/pay")
 
     async def pay(self, request: Request) -> Response:
         try:
-            order = self._order(request)
+            order: Order = self._owned(request, self.state.orders, "order_id")
         except LookupError:
             return HTMLResponse("No such order", status_code=404)
-        if order.status != "awaiting_payment":
+        if order.flow.settled:
             return self._redirect(request, f"/orders/{order.order_id}")
-        return self._page(request, "pay.html", order=order, sdk_url=self.sdk_url,
-                          widget_origin=self.config.widget_origin)
+        return self._widget_page(request, order.flow, "Pay with Flexiti", f"/orders/{order.order_id}/flexiti-events",
+                                 order=order)
 
-    async def flexiti_event(self, request: Request) -> Response:
+    async def order_event(self, request: Request) -> Response:
         """The page forwards each widget event here; the server decides what happens to the order."""
         try:
-            order = self._order(request)
+            order: Order = self._owned(request, self.state.orders, "order_id")
         except LookupError:
             return JSONResponse({"error": "no such order"}, status_code=404)
         _, session = self._session(request)
-        message = await request.json()
-        event_type = message.get("eventType")
-        data = message.get("eventData") or {}
-        if order.status != "awaiting_payment":
-            return JSONResponse({"next": f"/orders/{order.order_id}"})
+        event_type, data = _event(await request.json())
+        done = {"next": f"/orders/{order.order_id}"}
+        if order.flow.settled:
+            return JSONResponse(done)  # a second click, a reload, a late event: the first outcome stands
+        if event_type == "flx-success" and data.get("widget_session_id") != order.flow.widget_session_id:
+            return JSONResponse({"error": "the event is not for this order's widget session"}, status_code=409)
+        order.flow.settled = True
+        action = data.get("action")
         if event_type == "flx-cancel":
             order.status = "cancelled"
             session.notice = "You cancelled Flexiti financing. Your cart is still here."
-            return JSONResponse({"next": "/checkout"})
-        if event_type == "flx-failure":
+        elif event_type == "flx-failure":
             order.status = "failed"
-            session.notice = f"Flexiti could not complete the payment ({data.get('message', 'unknown error')})."
-            return JSONResponse({"next": "/checkout"})
-        if event_type != "flx-success":
-            return JSONResponse({"error": f"unexpected event {event_type!r}"}, status_code=400)
-        if data.get("widget_session_id") != order.widget_session_id:
-            return JSONResponse({"error": "the event is not for this order's widget session"}, status_code=409)
-        if data.get("action") == "purchase" and data.get("verified") is True and data.get("accountNumber"):
+            session.notice = f"Flexiti could not complete the payment ({data.get('message', 'unknown error')}). " \
+                             "Your cart is still here."
+        elif action == "purchase" and data.get("verified") is True and data.get("accountNumber"):
             await self._authorize(order, session, int(data["accountNumber"]))
-            return JSONResponse({"next": f"/orders/{order.order_id}"})
-        if data.get("action") == "purchase":
+            return JSONResponse(done)
+        elif action == "purchase":
             order.status = "verification_failed"
             session.notice = "We could not verify your identity with Flexiti. Please choose another payment method."
-            return JSONResponse({"next": "/checkout"})
-        order.status = "failed"
-        session.notice = "Your Flexiti account cannot be used for this purchase."
+        elif action == "activation":
+            order.status = "cancelled"
+            session.notice = "Your Flexiti account needs to be activated. We opened the Flexiti customer portal " \
+                             "in a new tab; come back to pay once it is active."
+            return JSONResponse({"open": self.config.customer_portal_url, "next": "/checkout"})
+        elif action == "apply":
+            order.status = "cancelled"
+            session.notice = "We could not find a Flexiti account for you. You can apply for one here."
+            return JSONResponse({"next": "/apply"})
+        else:
+            order.status = "failed"
+            session.notice = "Your Flexiti account cannot be used to purchase. Please choose another payment method."
         return JSONResponse({"next": "/checkout"})
 
     async def _authorize(self, order: Order, session: ShopperSession, account_number: int) -> None:
@@ -243,7 +302,7 @@ class Store:
             "reference": order.order_id,
             "amount": float(totals.total),
             "auto_capture": False,
-            "widget_session_id": order.widget_session_id,
+            "widget_session_id": order.flow.widget_session_id,
             "financing_option": {"transaction_type": "regular_purchase"},
             "sku_data": {
                 "purchase_order": order.order_id,
@@ -263,7 +322,11 @@ class Store:
             session.token = await self.flexiti.usable(session.token)
             result = await self.flexiti.authorize(session.token, body)
         except FlexitiError as error:
-            order.status, order.message = "declined", _decline_text(error)
+            if error.error in DECLINES:
+                order.status, order.message = "declined", DECLINES[error.error]
+            else:
+                order.status = "failed"
+                order.message = f"We could not confirm your Flexiti payment ({error.error}). You have not been charged."
             return
         order.status = "paid"
         order.authorization_id = str(result.get("authorization_id", ""))
@@ -271,22 +334,139 @@ class Store:
 
     async def order(self, request: Request) -> Response:
         try:
-            order = self._order(request)
+            order: Order = self._owned(request, self.state.orders, "order_id")
         except LookupError:
             return HTMLResponse("No such order", status_code=404)
         return self._page(request, "order.html", order=order, lines=order.lines, totals=order.totals)
+
+    # -- credit application -----------------------------------------------------------------------
+    async def application_form(self, request: Request, error: str | None = None,
+                               applicant: dict[str, str] | None = None, status: int = 200) -> Response:
+        return self._page(request, "apply.html", status=status, error=error, applicant=applicant or {})
+
+    async def start_application(self, request: Request) -> Response:
+        session_id, session = self._session(request)
+        form = await request.form()
+        applicant = _fields(form, APPLICANT_FIELDS)
+        required = ("first_name", "last_name", "dob", "postal_code", "email", "phone_number", "address_1", "city",
+                    "province")
+        missing = [name for name in required if not applicant[name]]
+        if form.get("tos_agreement") != "yes":
+            missing.append("terms of service")
+        if missing:
+            return await self.application_form(request, f"Please fill in: {', '.join(missing)}.", applicant, 422)
+        application = Application("APL-" + uuid.uuid4().hex[:8].upper(), session_id, applicant)
+        try:
+            await self._open_widget(session, application.flow, _apply_body(applicant))
+        except FlexitiError as error:
+            return await self.application_form(
+                request, f"Flexiti applications are unavailable right now ({error.error}).", applicant, 502)
+        self.state.applications[application.application_id] = application
+        return self._redirect(request, f"/applications/{application.application_id}/widget")
+
+    async def application_widget(self, request: Request) -> Response:
+        try:
+            application: Application = self._owned(request, self.state.applications, "application_id")
+        except LookupError:
+            return HTMLResponse("No such application", status_code=404)
+        if application.flow.settled:
+            return self._redirect(request, f"/applications/{application.application_id}")
+        return self._widget_page(request, application.flow, "Apply with Flexiti",
+                                 f"/applications/{application.application_id}/flexiti-events")
+
+    async def application_event(self, request: Request) -> Response:
+        try:
+            application: Application = self._owned(request, self.state.applications, "application_id")
+        except LookupError:
+            return JSONResponse({"error": "no such application"}, status_code=404)
+        _, session = self._session(request)
+        event_type, data = _event(await request.json())
+        done = {"next": f"/applications/{application.application_id}"}
+        flow = application.flow
+        if flow.settled:
+            return JSONResponse(done)
+        if event_type == "flx-success" and data.get("widget_session_id") != flow.widget_session_id:
+            return JSONResponse({"error": "the event is not for this application's widget session"}, status_code=409)
+        action = data.get("action")
+        if event_type == "flx-success" and action == "retry":
+            # A third-party timeout at Flexiti: start a new widget session and show the widget again.
+            try:
+                await self._open_widget(session, flow, _apply_body(application.applicant))
+            except FlexitiError as error:
+                flow.settled = True
+                session.notice = f"Flexiti applications are unavailable right now ({error.error})."
+                return JSONResponse({"next": "/apply"})
+            return JSONResponse({"reopen": flow.redirection_url})
+        flow.settled = True
+        if event_type == "flx-success" and action == "apply":
+            try:
+                assert session.token is not None  # set by _open_widget for this flow
+                session.token = await self.flexiti.usable(session.token)
+                result = await self.flexiti.apply(session.token, {
+                    **_apply_body(application.applicant), "widget_session_id": flow.widget_session_id,
+                })
+            except FlexitiError as error:
+                session.notice = f"Flexiti could not take your application ({error.error})."
+                return JSONResponse({"next": "/apply"})
+            application.decision = str(result.get("decision"))
+            application.account_number = result.get("account_number")
+            return JSONResponse(done)
+        if event_type == "flx-success" and action == "activation":
+            session.notice = "You already have a Flexiti account that needs activation: we opened the customer portal."
+            return JSONResponse({"open": self.config.customer_portal_url, "next": "/"})
+        if event_type == "flx-success" and action == "purchase":
+            session.notice = "You already have a Flexiti account: choose Flexiti at checkout to use it."
+            return JSONResponse({"next": "/cart"})
+        if event_type == "flx-cancel":
+            session.notice = "You cancelled your Flexiti application."
+        elif event_type == "flx-failure":
+            session.notice = f"Flexiti could not take your application ({data.get('message', 'unknown error')})."
+        else:
+            session.notice = "Flexiti cannot accept an application from you at this time."
+        return JSONResponse({"next": "/apply"})
+
+    async def application(self, request: Request) -> Response:
+        try:
+            application: Application = self._owned(request, self.state.applications, "application_id")
+        except LookupError:
+            return HTMLResponse("No such application", status_code=404)
+        return self._page(request, "application.html", application=application)
 
     async def reset(self, request: Request) -> Response:
         self.state.reset()
         return Response(status_code=204)
 
 
-def _decline_text(error: FlexitiError) -> str:
-    reasons = {
-        "credit_exceeded": "The amount is more than the credit available on this Flexiti account.",
-        "user_not_able_to_purchase": "This Flexiti account cannot be used for purchases right now.",
+def _fields(form: FormData, names: tuple[str, ...]) -> dict[str, str]:
+    return {name: str(form.get(name, "")).strip() for name in names}
+
+
+def _event(message: Any) -> tuple[str | None, dict[str, Any]]:
+    if not isinstance(message, dict):
+        return None, {}
+    data = message.get("eventData")
+    return message.get("eventType"), data if isinstance(data, dict) else {}
+
+
+def _apply_body(applicant: dict[str, str]) -> dict[str, Any]:
+    """The widget/init body for an application; /apply repeats it with the widget_session_id."""
+    body: dict[str, Any] = {
+        "flow": "apply",
+        "lang": "en",
+        "customer_identification": {"personal_information": {
+            name: applicant[name] for name in PERSONAL_FIELDS if applicant.get(name)
+        }},
+        "email": applicant["email"],
+        "phone_number": applicant["phone_number"],
+        "address_1": applicant["address_1"],
+        "city": applicant["city"],
+        "province": applicant["province"],
+        "account_type": applicant.get("account_type") or "consumer",
+        "tos_agreement": True,
     }
-    return reasons.get(error.error, f"Flexiti did not authorize the payment ({error.error}).")
+    if applicant.get("address_2"):
+        body["address_2"] = applicant["address_2"]
+    return body
 
 
 def _query_value(url: str, name: str) -> str | None:

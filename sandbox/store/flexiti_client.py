@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ EXPIRATION_THRESHOLD = 60
 
 
 class FlexitiError(Exception):
-    """A POS API error response: HTTP status and Flexiti's error code."""
+    """A POS API error response (HTTP status and Flexiti's error code), or no answer at all (5xx)."""
 
     def __init__(self, status: int, error: str, message: str) -> None:
         super().__init__(f"{status} {error}: {message}")
@@ -44,14 +45,16 @@ class FlexitiConfig:
     client_id: str
     client_secret: str
     widget_origin: str  # where the widget iframe and its messages come from
+    customer_portal_url: str = "https://my.flexiti.com/index"
     timeout: float = 10.0
 
 
 class FlexitiClient:
     """POS API calls the store makes; one instance per store, one `Token` per shopper session."""
 
-    def __init__(self, config: FlexitiConfig) -> None:
+    def __init__(self, config: FlexitiConfig, clock: Callable[[], float] = time.time) -> None:
         self.config = config
+        self.clock = clock
         self._http = httpx.AsyncClient(timeout=config.timeout)
 
     async def aclose(self) -> None:
@@ -64,14 +67,23 @@ class FlexitiClient:
     def _reference_id() -> str:
         return uuid.uuid4().hex  # a GUID of 32 characters, as Flexiti asks for x-reference-id
 
+    async def _post(self, url: str, **kwargs: Any) -> httpx.Response:
+        """POST, with transport trouble turned into the same error type as Flexiti's own errors."""
+        try:
+            return await self._http.post(url, **kwargs)
+        except httpx.TimeoutException:
+            raise FlexitiError(504, "timeout", f"no answer from Flexiti within {self.config.timeout}s") from None
+        except httpx.TransportError as error:
+            raise FlexitiError(503, "unreachable", f"cannot reach Flexiti: {error}") from None
+
     async def _request_token(self, form: dict[str, str]) -> Token:
-        response = await self._http.post(
+        response = await self._post(
             self._url("v2.5", "oauth/token"),
             data={"client_id": self.config.client_id, "client_secret": self.config.client_secret, **form},
             headers={"x-reference-id": self._reference_id()},
         )
         body = self._checked(response)
-        return Token(body["access_token"], body["refresh_token"], int(body["expires_in"]), time.time())
+        return Token(body["access_token"], body["refresh_token"], int(body["expires_in"]), self.clock())
 
     async def new_token(self) -> Token:
         return await self._request_token({"grant_type": "client_credentials", "scope": "customer"})
@@ -83,7 +95,7 @@ class FlexitiClient:
         """The session's token, refreshed when near expiry; a new one only when there is none or it lapsed."""
         if token is None:
             return await self.new_token()
-        if not token.near_expiry(time.time()):
+        if not token.near_expiry(self.clock()):
             return token
         try:
             return await self.refreshed(token)
@@ -93,7 +105,7 @@ class FlexitiClient:
             return await self.new_token()  # it expired before we could refresh it
 
     async def _call(self, token: Token, version: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = await self._http.post(
+        response = await self._post(
             self._url(version, f"client-id/{self.config.client_id}/{path}"),
             json=body,
             headers={"authorization": f"Bearer {token.access_token}", "x-reference-id": self._reference_id()},
@@ -105,6 +117,9 @@ class FlexitiClient:
 
     async def authorize(self, token: Token, body: dict[str, Any]) -> dict[str, Any]:
         return await self._call(token, "v2.5.1", "authorization", body)
+
+    async def apply(self, token: Token, body: dict[str, Any]) -> dict[str, Any]:
+        return await self._call(token, "v2.5", "apply", body)
 
     @staticmethod
     def _checked(response: httpx.Response) -> dict[str, Any]:

@@ -50,7 +50,9 @@
     const data = message.eventData || {};
     const verified = message.eventType === "flx-success" && data.verified;
     const title = message.eventType === "flx-cancel" ? "Cancelled"
-      : verified ? "You're verified" : "We could not verify you";
+      : verified ? "You're verified"
+      : data.action === "purchase" || data.action === "apply" ? "We could not verify you"
+      : "Thank you";
     render(`<h1 data-final>${title}</h1><p>Returning to the store…</p>`);
     post(message);
   }
@@ -77,7 +79,7 @@
   }
 
   function enterCode(step) {
-    render(`<h1>Enter your verification code</h1><p class="prompt"></p>
+    render(`<h1>${step.heading || "Enter your verification code"}</h1><p class="prompt"></p>
       <form><label>${step.input_label} <input type="text" name="answer" autocomplete="one-time-code"></label>
       <button type="submit">Verify</button></form>`);
     screen.querySelector(".prompt").textContent = step.prompt;
@@ -107,13 +109,42 @@
     });
   }
 
+  function inform(title, text, buttonLabel) {
+    render(`<h1></h1><p></p><button type="button" class="continue"></button>`);
+    screen.querySelector("h1").textContent = title;
+    screen.querySelector("p").textContent = text;
+    const button = screen.querySelector("button.continue");
+    button.textContent = buttonLabel;
+    button.addEventListener("click", async () => {
+      const { status, data } = await call("POST", "/continue");
+      if (status === 200) finish(data.message); else fail(status, data.message || "Could not continue.");
+    });
+  }
+
+  function enterPin(phoneLast4) {
+    enterCode({
+      prompt: `We sent a PIN to your phone ending in ${phoneLast4}.`,
+      input_label: "PIN",
+      heading: "Confirm your phone number",
+    });
+  }
+
+  const SCREENS = {
+    mfa: (data) => chooseMfa(data.mfa_options, data.first_name),
+    pin: (data) => enterPin(data.phone_last4 || "----"),
+    activation: () => inform("Activate your Flexiti account",
+      "Your account must be activated before you can use it.", "Go to activation"),
+    derogatory: () => inform("Your account can't be used right now",
+      "This Flexiti account cannot be used for purchases.", "Back to the store"),
+    not_found: () => inform("We could not find your Flexiti account",
+      "You can apply for a Flexiti account instead.", "Apply instead"),
+  };
+
   (async function start() {
     const { status, data } = await call("GET", "");
     if (status !== 200) { fail(status, data.message || "The widget session is not valid."); return; }
-    if (!data.customer_found) {
-      render(`<h1>We could not find your Flexiti account</h1><p>You can apply for one instead.</p>`);
-      return;
-    }
-    chooseMfa(data.mfa_options, data.first_name);
+    const screenFor = SCREENS[data.stage];
+    if (!screenFor) { fail(500, `Unknown widget stage ${data.stage}`); return; }
+    screenFor(data);
   })();
 })();

@@ -1,0 +1,114 @@
+"""Unit tests for harness.masking: hidden values, token fingerprints, bearer headers and secret-named keys."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.masking import Masker, fingerprint
+
+SECRET = "sbx-client-secret-value"
+TOKEN_A = "tokenAAAA1111.aaaa-bbbb_cccc"
+TOKEN_B = "tokenBBBB2222.dddd-eeee_ffff"
+
+
+def test_text_hides_registered_secret_anywhere() -> None:
+    masker = Masker(hidden=[SECRET])
+
+    masked = masker.text(f"client_secret={SECRET}&again={SECRET}")
+
+    assert SECRET not in masked
+    assert masked == "client_secret=***&again=***"
+
+
+def test_hide_registers_secret_after_construction() -> None:
+    masker = Masker()
+
+    masker.hide(SECRET)
+
+    assert masker.text(f"x {SECRET} y") == "x *** y"
+
+
+def test_data_hides_registered_secret_in_nested_structures() -> None:
+    masker = Masker(hidden=[SECRET])
+    data = {"outer": [{"note": f"sent {SECRET}"}, SECRET], "count": 3}
+
+    masked = masker.data(data)
+
+    assert masked == {"outer": [{"note": "sent ***"}, "***"], "count": 3}
+
+
+def test_text_replaces_tokens_by_stable_fingerprint() -> None:
+    masker = Masker(tokens=[TOKEN_A, TOKEN_B])
+
+    first, second, other = masker.text(TOKEN_A), masker.text(f"again {TOKEN_A}"), masker.text(TOKEN_B)
+
+    assert TOKEN_A not in first + second and TOKEN_B not in other
+    assert first == fingerprint(TOKEN_A)
+    assert second == f"again {fingerprint(TOKEN_A)}"
+    assert fingerprint(TOKEN_A) != fingerprint(TOKEN_B) and other == fingerprint(TOKEN_B)
+
+
+def test_fingerprint_is_deterministic_and_prefixed() -> None:
+    label = fingerprint("abc")
+
+    assert label == fingerprint("abc")
+    assert label.startswith("masked:") and len(label) == len("masked:") + 10
+    assert "abc" not in label.removeprefix("masked:")
+
+
+def test_headers_masks_bearer_value_without_registration() -> None:
+    masker = Masker()
+
+    masked = masker.headers({"authorization": "Bearer xyz", "accept": "application/json"})
+
+    assert masked == {"authorization": "Bearer " + fingerprint("xyz"), "accept": "application/json"}
+
+
+def test_text_masks_bearer_case_insensitively() -> None:
+    masker = Masker()
+
+    masked = masker.text("header: bearer abc.DEF-123")
+
+    assert masked == "header: Bearer " + fingerprint("abc.DEF-123")
+
+
+@pytest.mark.parametrize("key", ["client_secret", "verification_code", "answer", "Client_Secret"])
+def test_data_hides_secret_named_keys(key: str) -> None:
+    masker = Masker()
+
+    masked = masker.data({key: "Biscuit", "nested": {key: 314159}, "first_name": "Ada"})
+
+    assert masked == {key: "***", "nested": {key: "***"}, "first_name": "Ada"}
+
+
+def test_data_fingerprints_token_named_keys() -> None:
+    masker = Masker()
+
+    masked = masker.data({"access_token": "raw-access", "refresh_token": "raw-refresh"})
+
+    assert masked == {"access_token": fingerprint("raw-access"), "refresh_token": fingerprint("raw-refresh")}
+
+
+def test_forget_stops_masking_previous_secrets() -> None:
+    masker = Masker(hidden=[SECRET], tokens=[TOKEN_A])
+
+    masker.forget()
+
+    assert masker.text(f"{SECRET} {TOKEN_A}") == f"{SECRET} {TOKEN_A}"
+
+
+def test_masking_twice_changes_nothing_more() -> None:
+    masker = Masker(tokens=["tok-123456789"])
+    once = masker.text("Bearer tok-123456789 at http://h/#/widget/cid/tok-123456789?lang=en")
+
+    twice = masker.text(once)
+
+    assert twice == once
+    assert "tok-123456789" not in once
+
+
+def test_widget_url_token_is_fingerprinted_even_when_unregistered() -> None:
+    masked = Masker().text('data-redirection-url="http://h/#/widget/cid/RAWTOKEN?lang=en&widget_session_id=1"')
+
+    assert "RAWTOKEN" not in masked
+    assert fingerprint("RAWTOKEN") in masked

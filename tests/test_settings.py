@@ -1,0 +1,145 @@
+"""Unit tests for harness.settings: environments, precedence, validation and secret masking."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.settings import PROFILES, SANDBOX_CUSTOMERS, Environment, Secret, SettingsError, load_settings
+
+SECRET_VALUE = "s3cr3t-client-value-42"
+
+
+def _write_customers(root: Path) -> Path:
+    path = root / "customers.json"
+    customer = {"first_name": "Ada", "last_name": "Lovelace", "dob": "1985-04-12", "postal_code": "M5V2T6"}
+    path.write_text(json.dumps({"customers": {"single_account": customer}}), encoding="utf-8")
+    return path
+
+
+def _write_training(root: Path, store_url: str = "https://shop.example.test") -> None:
+    _write_customers(root)
+    (root / ".env.training").write_text(
+        f"STORE_URL={store_url}\n"
+        "FLEXITI_CLIENT_ID=merchant-1\n"
+        f"FLEXITI_CLIENT_SECRET={SECRET_VALUE}\n"
+        "FLEXITI_TEST_CUSTOMERS=customers.json\n",
+        encoding="utf-8",
+    )
+
+
+def test_load_settings_succeeds_for_sandbox_without_files(tmp_path: Path) -> None:
+    settings = load_settings("sandbox", root=tmp_path, environ={})
+
+    assert settings.env is Environment.SANDBOX
+    assert settings.is_sandbox
+    assert settings.store_url is None and settings.client_secret is None
+    assert settings.customers_file == SANDBOX_CUSTOMERS
+    assert dict(settings.sources) == {}
+
+
+def test_load_settings_names_every_missing_setting_for_training_without_env_file(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings("training", root=tmp_path, environ={})
+
+    message = str(raised.value)
+    for name in ("STORE_URL", "FLEXITI_CLIENT_ID", "FLEXITI_CLIENT_SECRET", "FLEXITI_TEST_CUSTOMERS", ".env.training"):
+        assert name in message
+
+
+def test_load_settings_takes_profile_api_base_for_complete_training_file(tmp_path: Path) -> None:
+    _write_training(tmp_path)
+
+    settings = load_settings("training", root=tmp_path, environ={})
+
+    assert settings.env is Environment.TRAINING
+    assert settings.store_url == "https://shop.example.test"
+    assert settings.client_id == "merchant-1"
+    assert settings.api_base == PROFILES[Environment.TRAINING].api_base
+    assert settings.widget_origin == PROFILES[Environment.TRAINING].widget_origin
+    assert settings.customers_file == tmp_path / "customers.json"
+    assert settings.client_secret is not None and settings.client_secret.reveal() == SECRET_VALUE
+
+
+def test_load_settings_refuses_http_store_url_outside_sandbox(tmp_path: Path) -> None:
+    _write_training(tmp_path, store_url="http://shop.example.test")
+
+    with pytest.raises(SettingsError, match=r"STORE_URL = 'http://shop\.example\.test' must use https"):
+        load_settings("training", root=tmp_path, environ={})
+
+
+def test_load_settings_refuses_malformed_url(tmp_path: Path) -> None:
+    _write_training(tmp_path, store_url="shop.example.test/checkout")
+
+    with pytest.raises(SettingsError, match=r"STORE_URL = 'shop\.example\.test/checkout' is not an http\(s\) URL"):
+        load_settings("training", root=tmp_path, environ={})
+
+
+def test_load_settings_prefers_environ_over_env_file(tmp_path: Path) -> None:
+    (tmp_path / ".env.sandbox").write_text("FLEXITI_CLIENT_ID=from-env-file\n", encoding="utf-8")
+
+    settings = load_settings("sandbox", root=tmp_path, environ={"FLEXITI_CLIENT_ID": "from-environ"})
+
+    assert settings.client_id == "from-environ"
+    assert settings.sources["FLEXITI_CLIENT_ID"] == "environment"
+
+
+def test_load_settings_prefers_env_specific_file_over_dotenv(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("FLEXITI_CLIENT_ID=from-dotenv\nFLEXITI_TRUST_URL=http://base.test\n", encoding="utf-8")
+    (tmp_path / ".env.sandbox").write_text("FLEXITI_CLIENT_ID=from-env-sandbox\n", encoding="utf-8")
+
+    settings = load_settings("sandbox", root=tmp_path, environ={})
+
+    assert settings.client_id == "from-env-sandbox"
+    assert settings.sources["FLEXITI_CLIENT_ID"] == ".env.sandbox"
+    assert settings.trust_url == "http://base.test"
+    assert settings.sources["FLEXITI_TRUST_URL"] == ".env"
+
+
+def test_load_settings_lists_choices_for_unknown_env(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings("staging", root=tmp_path, environ={})
+
+    message = str(raised.value)
+    assert "'staging'" in message
+    for choice in ("sandbox", "training", "mi", "production"):
+        assert choice in message
+
+
+def test_describe_hides_secret_and_shows_sources_for_training(tmp_path: Path) -> None:
+    _write_training(tmp_path)
+    settings = load_settings("training", root=tmp_path, environ={"FLEXITI_CLIENT_ID": "merchant-from-environ"})
+
+    text = "\n".join(settings.describe())
+
+    assert SECRET_VALUE not in text
+    assert "FLEXITI_CLIENT_SECRET = ***" in text
+    assert "STORE_URL = https://shop.example.test  [.env.training]" in text
+    assert "FLEXITI_CLIENT_ID = merchant-from-environ  [environment]" in text
+
+
+def test_secret_hides_value_in_repr_str_and_format_unless_revealed() -> None:
+    secret = Secret("hunter2-very-secret")
+
+    shown = [repr(secret), str(secret), f"{secret}", f"{secret!s}", "{}".format(secret)]
+
+    assert all("hunter2" not in text for text in shown)
+    assert str(secret) == "***"
+    assert secret.reveal() == "hunter2-very-secret"
+
+
+def test_load_settings_refuses_missing_chromium_path(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-chromium"
+
+    with pytest.raises(SettingsError, match=r"E2E_CHROMIUM = .*no-such-chromium.*: no such file \(from environment\)"):
+        load_settings("sandbox", root=tmp_path, environ={"E2E_CHROMIUM": str(missing)})
+
+
+def test_env_files_are_not_interpolated_from_the_real_environment(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("FLEXITI_CLIENT_ID=${HOME}-id\n")
+
+    settings = load_settings("sandbox", root=tmp_path, environ={})
+
+    assert settings.client_id == "${HOME}-id"

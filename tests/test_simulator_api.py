@@ -1,0 +1,252 @@
+"""Contract tests for the Flexiti simulator's HTTP API, over real HTTP against the running sandbox."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from harness.masking import fingerprint
+from sandbox.servers import Sandbox
+from tests import simulator_client as api
+from tests.simulator_client import OTHER_CUSTOMERS_ACCOUNT, REDIRECT, SINGLE, SINGLE_ACCOUNT
+
+
+def _authorize(sandbox: Sandbox, token: str, sid: str, **changes: Any) -> httpx.Response:
+    body = {"account_number": SINGLE_ACCOUNT, "reference": "ORDER-1", "amount": 100.0, "widget_session_id": sid}
+    url = f"{sandbox.urls.api_base}/v2.5.1/client-id/{sandbox.client_id}/authorization"
+    return httpx.post(url, headers=api.headers(token), json={**body, **changes})
+
+
+def _error(response: httpx.Response, status: int, error: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert {"url", "message", "error"} <= set(body)
+    assert body["error"] == error and body["url"] == response.request.url.path
+    return body
+
+
+def _params(body: dict[str, Any]) -> set[str]:
+    return {entry["param"] for entry in body.get("field_errors", [])}
+
+
+# -- token endpoint ---------------------------------------------------------------------------------
+
+def test_token_issues_bearer_for_client_credentials_form(sandbox: Sandbox) -> None:
+    response = httpx.post(api.token_url(sandbox), data=api.credentials(sandbox, scope="customer"))
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["token_type"] == "bearer" and body["expires_in"] == 1200 and body["scope"] == "customer"
+    assert body["access_token"] and body["refresh_token"]
+
+
+def test_token_rejects_json_body(sandbox: Sandbox) -> None:
+    response = httpx.post(api.token_url(sandbox), json=api.credentials(sandbox))
+
+    _error(response, 400, "invalid_request")
+
+
+def test_token_rejects_parameters_in_query_string(sandbox: Sandbox) -> None:
+    response = httpx.post(api.token_url(sandbox), params=api.credentials(sandbox), data={"scope": "merchant"})
+
+    _error(response, 400, "invalid_request")
+
+
+def test_token_rejects_wrong_secret(sandbox: Sandbox) -> None:
+    response = httpx.post(api.token_url(sandbox), data=api.credentials(sandbox, client_secret="not-the-secret"))
+
+    _error(response, 400, "invalid_client")
+
+
+def test_token_rejects_unknown_grant_type(sandbox: Sandbox) -> None:
+    response = httpx.post(api.token_url(sandbox), data=api.credentials(sandbox, grant_type="bogus"))
+
+    _error(response, 400, "invalid_request")
+
+
+def test_refresh_issues_new_token_and_revokes_old_one(sandbox: Sandbox) -> None:
+    first = api.grant(sandbox)
+
+    refreshed = httpx.post(api.token_url(sandbox), data=api.credentials(
+        sandbox, grant_type="refresh_token", refresh_token=first["refresh_token"]))
+
+    assert refreshed.status_code == 200
+    assert refreshed.json()["access_token"] != first["access_token"]
+    _error(api.init(sandbox, first["access_token"], api.purchase_body()), 401, "invalid_token")
+    assert api.init(sandbox, refreshed.json()["access_token"], api.purchase_body()).status_code == 200
+
+
+def test_refresh_rejects_reused_refresh_token(sandbox: Sandbox) -> None:
+    form = api.credentials(sandbox, grant_type="refresh_token", refresh_token=api.grant(sandbox)["refresh_token"])
+
+    first, again = httpx.post(api.token_url(sandbox), data=form), httpx.post(api.token_url(sandbox), data=form)
+
+    assert first.status_code == 200
+    _error(again, 401, "invalid_token")
+
+
+def test_token_expires_after_configured_lifetime_when_clock_advances(sandbox: Sandbox) -> None:
+    sandbox.set_token_lifetime(60)
+    grant = api.grant(sandbox)
+
+    sandbox.advance_clock(61)
+
+    assert grant["expires_in"] == 60
+    _error(api.init(sandbox, grant["access_token"], api.purchase_body()), 401, "invalid_token")
+
+
+# -- widget/init --------------------------------------------------------------------------------------
+
+def test_widget_init_returns_redirection_url_for_purchase(sandbox: Sandbox) -> None:
+    headers = api.headers(api.token(sandbox))
+    url = f"{sandbox.urls.api_base}/v2.5/client-id/{sandbox.client_id}/widget/init"
+
+    response = httpx.post(url, headers=headers, json=api.purchase_body())
+
+    assert response.status_code == 200, response.text
+    redirect = response.json()["redirection_url"]
+    assert REDIRECT.match(redirect), redirect
+    assert f"x-reference-id={headers['x-reference-id']}&" in redirect
+
+
+@pytest.mark.parametrize("flow", [None, "refund"], ids=["missing", "invalid"])
+def test_widget_init_rejects_bad_flow(sandbox: Sandbox, flow: str | None) -> None:
+    body = {**api.purchase_body(), "flow": flow}
+
+    response = api.init(sandbox, api.token(sandbox), body)
+
+    assert "flow" in _params(_error(response, 409, "wrong_inputs"))
+
+
+def test_widget_init_rejects_two_identifiers(sandbox: Sandbox) -> None:
+    body = api.purchase_body(account_number=SINGLE_ACCOUNT, personal_information=SINGLE)
+
+    response = api.init(sandbox, api.token(sandbox), body)
+
+    assert _params(_error(response, 409, "wrong_inputs")) == {"customer_identification"}
+
+
+def test_widget_init_rejects_missing_identifier(sandbox: Sandbox) -> None:
+    body = {"flow": "purchase", "lang": "en"}
+
+    response = api.init(sandbox, api.token(sandbox), body)
+
+    assert _params(_error(response, 409, "wrong_inputs")) == {"customer_identification"}
+
+
+def test_widget_init_lists_missing_apply_fields(sandbox: Sandbox) -> None:
+    body = {"flow": "apply", "lang": "en", "customer_identification": {"personal_information": SINGLE},
+            "phone_number": "4165550101", "address_1": "1 King St W", "city": "Toronto", "province": "ON",
+            "tos_agreement": False}
+
+    response = api.init(sandbox, api.token(sandbox), body)
+
+    assert _params(_error(response, 409, "wrong_inputs")) == {"email", "tos_agreement"}
+
+
+def test_widget_init_rejects_missing_bearer(sandbox: Sandbox) -> None:
+    response = api.init(sandbox, None, api.purchase_body())
+
+    _error(response, 401, "invalid_token")
+
+
+def test_widget_init_rejects_foreign_client_id_in_path(sandbox: Sandbox) -> None:
+    response = api.init(sandbox, api.token(sandbox), api.purchase_body(), client_id="someone-else")
+
+    _error(response, 409, "invalid_role")
+
+
+# -- authorization ------------------------------------------------------------------------------------
+
+def test_authorization_approves_verified_session(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    sid = api.verified_session(sandbox, token)
+
+    response = _authorize(sandbox, token, sid)
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["authorization_id"].startswith("AUTH-")
+    assert body["account_number"] == SINGLE_ACCOUNT and body["widget_session_id"] == sid
+
+
+def test_authorization_rejects_unverified_session(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    sid = api.session_id(sandbox, token)
+
+    response = _authorize(sandbox, token, sid)
+
+    _error(response, 409, "not_verified")
+
+
+def test_authorization_rejects_token_from_other_grant(sandbox: Sandbox) -> None:
+    sid = api.verified_session(sandbox, api.token(sandbox))
+
+    response = _authorize(sandbox, api.token(sandbox), sid)
+
+    _error(response, 409, "not_verified")
+
+
+def test_authorization_rejects_verification_code(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    sid = api.verified_session(sandbox, token)
+
+    response = _authorize(sandbox, token, sid, verification_code="123456")
+
+    assert "verification_code" in _params(_error(response, 409, "wrong_inputs"))
+
+
+def test_authorization_rejects_amount_above_available_credit(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    sid = api.verified_session(sandbox, token)
+
+    response = _authorize(sandbox, token, sid, amount=5000.01)
+
+    _error(response, 409, "credit_exceeded")
+
+
+def test_authorization_rejects_account_of_another_customer(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    sid = api.verified_session(sandbox, token)
+
+    response = _authorize(sandbox, token, sid, account_number=OTHER_CUSTOMERS_ACCOUNT)
+
+    _error(response, 404, "customer_identity_not_found")
+
+
+def test_verify_ends_unverified_after_three_wrong_answers(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    sid = api.session_id(sandbox, token)
+    api.widget(sandbox, token, sid, "mfa", {"option": "sms"})
+    first, second = (api.widget(sandbox, token, sid, "verify", {"answer": "000000"}) for _ in range(2))
+
+    third = api.widget(sandbox, token, sid, "verify", {"answer": "000000"})
+
+    assert (first.status_code, second.status_code) == (409, 409)
+    assert third.status_code == 200
+    assert third.json()["message"]["eventData"]["verified"] is False
+
+
+# -- journal and routing ------------------------------------------------------------------------------
+
+def test_journal_masks_secret_and_fingerprints_token(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    api.init(sandbox, token, api.purchase_body())
+
+    response = httpx.get(f"{sandbox.urls.flexiti}/__sandbox/journal")
+
+    calls = response.json()["calls"]
+    text = json.dumps(calls)
+    assert [(c["method"], c["status"]) for c in calls] == [("POST", 200), ("POST", 200)]
+    assert calls[0]["path"].endswith("/oauth/token") and calls[1]["path"].endswith("/widget/init")
+    assert sandbox.client_secret not in text and token not in text
+    assert calls[1]["headers"]["authorization"] == f"Bearer {fingerprint(token)}"
+
+
+def test_unknown_route_returns_not_found(sandbox: Sandbox) -> None:
+    response = httpx.get(f"{sandbox.urls.flexiti}/flexiti/pos-api/v9/nothing-here")
+
+    _error(response, 404, "not_found")

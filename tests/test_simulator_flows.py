@@ -1,0 +1,177 @@
+"""Simulator behaviour across a widget session: account choice, applications, faults and the Trust URL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from harness.customers import load_applicants, load_customers
+from sandbox.flexiti.state import CUSTOMERS_FILE
+from sandbox.servers import Sandbox
+from tests import simulator_client as api
+from tests.simulator_client import SINGLE
+
+THREE = load_customers(CUSTOMERS_FILE)["three_accounts"]
+APPLICANTS = load_applicants(CUSTOMERS_FILE)
+assert APPLICANTS is not None
+
+
+def _authorize(sandbox: Sandbox, token: str, sid: str, account: int, amount: float = 10.0) -> httpx.Response:
+    body = {"account_number": account, "reference": "ORDER-1", "amount": amount, "widget_session_id": sid}
+    url = f"{sandbox.urls.api_base}/v2.5.1/client-id/{sandbox.client_id}/authorization"
+    return httpx.post(url, headers=api.headers(token), json=body)
+
+
+def _three_accounts_verified(sandbox: Sandbox, token: str) -> str:
+    personal = {"first_name": THREE.first_name, "last_name": THREE.last_name, "dob": THREE.dob,
+                "postal_code": THREE.postal_code}
+    response = api.init(sandbox, token, api.purchase_body(personal_information=personal))
+    sid = api.session_of(response)
+    assert api.widget(sandbox, token, sid, "mfa", {"option": "sms"}).status_code == 200
+    assert api.widget(sandbox, token, sid, "verify", {"answer": THREE.sms_code}).status_code == 200
+    return sid
+
+
+def _application(outcome: str) -> dict[str, Any]:
+    assert APPLICANTS is not None
+    applicant = APPLICANTS.deciding(outcome)
+    return {
+        "flow": "apply", "lang": "en",
+        "customer_identification": {"personal_information": applicant.personal_information()},
+        "email": applicant.email, "phone_number": applicant.phone_number, "address_1": applicant.address_1,
+        "city": applicant.city, "province": applicant.province, "account_type": "consumer", "tos_agreement": True,
+    }
+
+
+def _finished_application(sandbox: Sandbox, token: str, outcome: str) -> tuple[str, dict[str, Any]]:
+    assert APPLICANTS is not None
+    body = _application(outcome)
+    sid = api.session_of(api.init(sandbox, token, body))
+    assert api.widget(sandbox, token, sid, "verify", {"answer": APPLICANTS.pin}).status_code == 200
+    return sid, body
+
+
+def _apply(sandbox: Sandbox, token: str, body: dict[str, Any], sid: str) -> httpx.Response:
+    url = f"{sandbox.urls.api_base}/v2.5/client-id/{sandbox.client_id}/apply"
+    return httpx.post(url, headers=api.headers(token), json={**body, "widget_session_id": sid})
+
+
+def test_empty_identifiers_do_not_hide_personal_information(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+
+    response = api.init(sandbox, token, api.purchase_body(account_number=None, personal_information=SINGLE))
+    session = httpx.get(f"{sandbox.urls.flexiti}/widget-api/sessions/{api.session_of(response)}",
+                        headers={"authorization": f"Bearer {token}"})
+
+    assert session.json()["stage"] == "mfa"
+
+
+def test_authorization_before_choosing_an_account_is_not_verified(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    sid = _three_accounts_verified(sandbox, token)
+
+    response = _authorize(sandbox, token, sid, THREE.accounts[2].account_number)
+
+    assert response.status_code == 409
+    assert response.json()["error"] == "not_verified"
+
+
+def test_authorization_for_another_account_than_chosen_is_not_verified(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    sid = _three_accounts_verified(sandbox, token)
+    api.widget(sandbox, token, sid, "account", {"account_number": THREE.accounts[0].account_number})
+
+    response = _authorize(sandbox, token, sid, THREE.accounts[1].account_number)
+
+    assert response.status_code == 409
+    assert response.json()["error"] == "not_verified"
+
+
+def test_verify_after_verification_is_refused(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    sid = _three_accounts_verified(sandbox, token)
+
+    response = api.widget(sandbox, token, sid, "verify", {"answer": "wrong"})
+
+    assert response.status_code == 409
+
+
+def test_apply_with_the_initialized_information_gets_the_middle_name_decision(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    decisions = {}
+
+    for outcome in ("approved", "pending", "declined"):
+        sid, body = _finished_application(sandbox, token, outcome)
+        decisions[outcome] = _apply(sandbox, token, body, sid).json()["decision"]
+
+    assert decisions == {"approved": "approved", "pending": "pending", "declined": "declined"}
+
+
+def test_apply_with_changed_personal_information_is_not_verified(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    sid, body = _finished_application(sandbox, token, "approved")
+    body["customer_identification"]["personal_information"]["last_name"] = "Someone-Else"
+
+    response = _apply(sandbox, token, body, sid)
+
+    assert response.status_code == 409
+    assert response.json()["error"] == "not_verified"
+
+
+def test_apply_with_another_token_is_not_verified(sandbox: Sandbox) -> None:
+    sid, body = _finished_application(sandbox, api.token(sandbox), "approved")
+
+    response = _apply(sandbox, api.token(sandbox), body, sid)
+
+    assert response.status_code == 409
+    assert response.json()["error"] == "not_verified"
+
+
+def test_retry_applicant_gets_retry_once_then_apply(sandbox: Sandbox) -> None:
+    assert APPLICANTS is not None
+    token = api.token(sandbox)
+    body = _application("retry")
+    actions = []
+
+    for _ in range(2):
+        sid = api.session_of(api.init(sandbox, token, body))
+        answer = api.widget(sandbox, token, sid, "verify", {"answer": APPLICANTS.pin}).json()
+        actions.append(answer["message"]["eventData"]["action"])
+
+    assert actions == ["retry", "apply"]
+
+
+def test_injected_fault_fails_the_next_call_only(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    sandbox.inject_fault("widget/init", status=503, error="general_error")
+
+    first = api.init(sandbox, token, api.purchase_body())
+    second = api.init(sandbox, token, api.purchase_body())
+
+    assert (first.status_code, first.json()["error"]) == (503, "general_error")
+    assert second.status_code == 200
+
+
+def test_browser_call_from_an_untrusted_origin_is_refused(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    url = f"{sandbox.urls.api_base}/v2.5/client-id/{sandbox.client_id}/widget/init"
+
+    untrusted = httpx.post(url, headers={**api.headers(token), "origin": "http://elsewhere.test"},
+                           json=api.purchase_body())
+    trusted = httpx.post(url, headers={**api.headers(token), "origin": sandbox.urls.store}, json=api.purchase_body())
+
+    assert (untrusted.status_code, untrusted.json()["error"]) == (403, "untrusted_origin")
+    assert trusted.status_code == 200
+
+
+def test_widget_page_is_refused_to_pages_outside_the_trust_url(sandbox: Sandbox) -> None:
+    sandbox.set_trust_url(sandbox.urls.store + "/")
+
+    refused = httpx.get(f"{sandbox.urls.flexiti}/", headers={"referer": sandbox.urls.store + "/orders/1/pay"})
+    sandbox.reset()
+    served = httpx.get(f"{sandbox.urls.flexiti}/", headers={"referer": sandbox.urls.store + "/orders/1/pay"})
+
+    assert refused.status_code == 403
+    assert "flx-failure" in refused.text
+    assert served.status_code == 200
