@@ -1,12 +1,13 @@
 """Root conftest: registers the fixture modules and nothing else."""
 
+# Order matters only for assertion rewriting: a module must be registered before another one imports it.
 pytest_plugins = [
+    "fixtures.checklist",
+    "fixtures.reporting",
     "fixtures.settings",
     "fixtures.browser",
     "fixtures.sandbox",
     "fixtures.observers",
     "fixtures.pages",
-    "fixtures.checklist",
-    "fixtures.reporting",
     "fixtures.forger",
 ]

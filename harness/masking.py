@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 # Keys whose values are secrets wherever they appear (form fields, JSON bodies, headers).
 _HIDDEN_KEYS = {"client_secret", "password", "pin", "verification_code", "answer", "security_answer", "code"}
 _TOKEN_KEYS = {"access_token", "refresh_token"}
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _BEARER = re.compile(r"(?i)\bbearer\s+(?!masked:)([A-Za-z0-9._~+/=-]+)")
 # Flexiti's redirection_url carries the access token in its hash route: /#/widget/{client_id}/{token}
 _WIDGET_TOKEN = re.compile(r"(/#/widget/[^/\s\"'<>]+/)(?!masked:)([^?\s\"'<>&]+)")
@@ -46,9 +48,20 @@ class Masker:
         for token in sorted(self._tokens, key=len, reverse=True):
             value = value.replace(token, fingerprint(token))
         for secret in sorted(self._hidden, key=len, reverse=True):
-            if len(secret) >= 4 or value == secret:
+            if secret.isdigit():
+                # A PIN or one-time code: only where it stands alone, not inside a longer number.
+                value = re.sub(rf"(?<!\d){re.escape(secret)}(?!\d)", "***", value)
+            elif len(secret) >= 4 or value == secret:
                 value = value.replace(secret, "***")
         return value
+
+    def json_lines(self, text: str) -> str:
+        """Mask inside the JSON string literals of `text` only, so numbers and structure stay valid."""
+        return _JSON_STRING.sub(lambda match: json.dumps(self.text(json.loads(match.group(0))))
+                                if self._worth_masking(match.group(0)) else match.group(0), text)
+
+    def _worth_masking(self, literal: str) -> bool:
+        return len(literal) > 5 and self.text(literal) != literal
 
     def data(self, value: Any, key: str = "") -> Any:
         lowered = key.lower()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -13,6 +14,7 @@ from harness.masking import Masker
 
 @dataclass(frozen=True)
 class BrowserRequest:
+    time: float
     method: str
     url: str
     frame_url: str
@@ -59,6 +61,7 @@ class RequestLog:
         headers = request.headers
         post_data = request.post_data
         entry = BrowserRequest(
+            time=time.time(),
             method=request.method,
             url=self.masker.text(request.url),
             frame_url=self.masker.text(frame_url),

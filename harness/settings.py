@@ -50,6 +50,8 @@ SETTINGS = {
     "FLEXITI_TEST_CUSTOMERS": "path of the test-customers JSON file for this environment",
     "FLEXITI_CUSTOMER_PORTAL": "where customers activate accounts (default https://my.flexiti.com/index)",
     "E2E_CHROMIUM": "path of a Chromium to use instead of Playwright's own or the system's",
+    "SANDBOX_STORE_DEFECTS": "sandbox only: comma-separated defects to switch on in the reference store",
+    "SANDBOX_TOKEN_SEED": "sandbox only: derive tokens from this seed, so a test can look for them in reports",
 }
 REQUIRED_OUTSIDE_SANDBOX = ("STORE_URL", "FLEXITI_CLIENT_ID", "FLEXITI_CLIENT_SECRET", "FLEXITI_TEST_CUSTOMERS")
 SECRET_NAMES = {"FLEXITI_CLIENT_SECRET"}
@@ -93,6 +95,8 @@ class Settings:
     customer_portal: str
     customers_file: Path
     chromium: str | None
+    store_defects: tuple[str, ...] = ()
+    token_seed: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict)  # setting name -> where its value came from
 
     @property
@@ -116,6 +120,9 @@ class Settings:
             "FLEXITI_CUSTOMER_PORTAL": "(embedded simulator)" if self.is_sandbox else self.customer_portal,
             "E2E_CHROMIUM": self.chromium,
         }
+        if self.is_sandbox:
+            values["SANDBOX_STORE_DEFECTS"] = ",".join(self.store_defects) or None
+            values["SANDBOX_TOKEN_SEED"] = "***" if self.token_seed else None
         lines = [f"environment: {self.env.value}"]
         for name, value in values.items():
             source = self.sources.get(name)
@@ -183,6 +190,10 @@ def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[st
     if chromium and not Path(chromium).is_file():
         problems.append(f"E2E_CHROMIUM = {chromium!r}: no such file (from {sources.get('E2E_CHROMIUM')})")
 
+    defects = tuple(name.strip() for name in values.get("SANDBOX_STORE_DEFECTS", "").split(",") if name.strip())
+    if defects and environment is not Environment.SANDBOX:
+        problems.append("SANDBOX_STORE_DEFECTS only applies to --env sandbox")
+
     if problems:
         header = f"settings for --env {environment.value} are incomplete or malformed " \
                  f"(read from {', '.join(p.name for p in env_files(root, environment))} and the environment):"
@@ -199,5 +210,7 @@ def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[st
         customer_portal=customer_portal,
         customers_file=customers_file,
         chromium=chromium,
+        store_defects=defects,
+        token_seed=values.get("SANDBOX_TOKEN_SEED"),
         sources=sources,
     )

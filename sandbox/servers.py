@@ -106,11 +106,12 @@ class SandboxUrls:
 class Sandbox:
     """The simulator and the reference store, wired together with sandbox credentials."""
 
-    def __init__(self, client_id: str = SANDBOX_CLIENT_ID, client_secret: str | None = None) -> None:
+    def __init__(self, client_id: str = SANDBOX_CLIENT_ID, client_secret: str | None = None,
+                 store_defects: frozenset[str] = frozenset(), token_seed: str | None = None) -> None:
         self.client_id = client_id
         # A fresh secret per run unless one is given: no secret is ever committed or reused.
         self.client_secret = client_secret or "sbx-" + secrets.token_urlsafe(24)
-        self.state = SimulatorState(client_id=self.client_id, client_secret=self.client_secret)
+        self.state = SimulatorState(client_id=self.client_id, client_secret=self.client_secret, token_seed=token_seed)
         self._flexiti = ThreadedServer("Flexiti simulator", Simulator(self.state).app, FLEXITI_HOST)
         config = FlexitiConfig(
             api_base=f"{self._flexiti.url}/flexiti/pos-api",
@@ -122,7 +123,8 @@ class Sandbox:
             timeout=STORE_TIMEOUT_SECONDS,
         )
         # The store reads the simulator's clock, so moving it forward ages the store's tokens too.
-        self.store = Store(config, sdk_url=f"{self._flexiti.url}/sdk/flexiti-sdk.js", clock=self.state.now)
+        self.store = Store(config, sdk_url=f"{self._flexiti.url}/sdk/flexiti-sdk.js", clock=self.state.now,
+                           defects=store_defects)
         store_app = CrashRecorder(self.store.app, "reference store", self.state.errors)
         self._store = ThreadedServer("reference store", store_app, STORE_HOST)
         self.urls = SandboxUrls(store=self._store.url, flexiti=self._flexiti.url)

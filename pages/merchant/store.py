@@ -9,6 +9,7 @@ from typing import ClassVar, Self
 from playwright.sync_api import Locator, Page
 
 from harness.customers import Applicant, Customer
+from harness.evidence import StepLog
 from pages.widget.screens import FlexitiWidget
 
 
@@ -18,12 +19,22 @@ def money(text: str) -> Decimal:
 
 
 class StorePage:
-    """A page of the store; `open()` navigates relative to the storefront URL and waits to arrive."""
+    """A page of the store; `open()` navigates relative to the storefront URL and waits to arrive.
+
+    `steps`, when given, gets a screenshot of every page the shopper arrives at (report evidence).
+    """
 
     path: ClassVar[str] = "/"
+    title: ClassVar[str] = "store page"
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, steps: StepLog | None = None) -> None:
         self.page = page
+        self.steps = steps
+
+    def _arrived(self) -> Self:
+        if self.steps is not None:
+            self.steps.capture(self.page, self.title)
+        return self
 
     @property
     def heading(self) -> Locator:
@@ -44,19 +55,21 @@ class StorePage:
 
     def wait_until_loaded(self) -> Self:
         self.heading.wait_for()
-        return self
+        return self._arrived()
 
 
 class CataloguePage(StorePage):
+
+    title = "catalogue"
     path = "/"
 
     def wait_until_loaded(self) -> Self:
         self.page.get_by_role("heading", name="Catalogue").wait_for()
-        return self
+        return self._arrived()
 
     def add_to_cart(self, product_name: str) -> CartPage:
         self.page.get_by_role("button", name=f"Add {product_name} to cart").click()
-        return CartPage(self.page).wait_until_loaded()
+        return CartPage(self.page, self.steps).wait_until_loaded()
 
 
 class Totals:
@@ -86,6 +99,8 @@ class Totals:
 
 
 class CartPage(StorePage):
+
+    title = "cart"
     path = "/cart"
 
     @property
@@ -94,14 +109,16 @@ class CartPage(StorePage):
 
     def wait_until_loaded(self) -> Self:
         self.page.get_by_role("heading", name="Your cart").wait_for()
-        return self
+        return self._arrived()
 
     def checkout(self, shopper: Customer) -> CheckoutPage:
         self.page.get_by_role("link", name="Checkout").click()
-        return CheckoutPage(self.page).wait_until_loaded().enter_details(shopper)
+        return CheckoutPage(self.page, self.steps).wait_until_loaded().enter_details(shopper)
 
 
 class CheckoutPage(StorePage):
+
+    title = "checkout"
     path = "/checkout"
 
     @property
@@ -114,7 +131,7 @@ class CheckoutPage(StorePage):
 
     def wait_until_loaded(self) -> Self:
         self.page.get_by_role("heading", name="Checkout").wait_for()
-        return self
+        return self._arrived()
 
     def enter_details(self, shopper: Customer) -> Self:
         self.page.get_by_label("First name").fill(shopper.first_name)
@@ -131,28 +148,30 @@ class CheckoutPage(StorePage):
 
     def pay_with_flexiti(self) -> PaymentPage:
         self.pay_button.click()
-        return PaymentPage(self.page).wait_until_loaded()
+        return PaymentPage(self.page, self.steps).wait_until_loaded()
 
     def pay_with_flexiti_twice_quickly(self) -> PaymentPage:
         """An impatient double-click on the pay button."""
         self.pay_button.dblclick()
-        return PaymentPage(self.page).wait_until_loaded()
+        return PaymentPage(self.page, self.steps).wait_until_loaded()
 
     def try_pay_with_flexiti(self) -> CheckoutPage:
         """Pay when Flexiti is expected to fail: the shopper stays at checkout with an error."""
         self.pay_button.click()
         self.error.wait_for()
-        return self
+        return self._arrived()
 
 
 class WidgetHostPage(StorePage):
     """A store page that hosts the Flexiti widget."""
 
+    title = "widget page"
+
     heading_text: ClassVar[str] = ""
 
     @property
     def widget(self) -> FlexitiWidget:
-        return FlexitiWidget(self.page)
+        return FlexitiWidget(self.page, self.steps)
 
     @property
     def widget_frame(self) -> Locator:
@@ -165,7 +184,7 @@ class WidgetHostPage(StorePage):
 
     def wait_until_loaded(self) -> Self:
         self.page.get_by_role("heading", name=self.heading_text).wait_for()
-        return self
+        return self._arrived()
 
     def reload(self) -> Self:
         self.page.reload()
@@ -175,19 +194,23 @@ class WidgetHostPage(StorePage):
 class PaymentPage(WidgetHostPage):
     """The page that hosts the Flexiti widget for an order's payment."""
 
+    title = "payment page"
+
     heading_text = "Pay with Flexiti"
 
     def order_outcome(self) -> OrderPage:
         """Where the store sends the shopper once it has acted on the widget's result."""
-        return OrderPage(self.page).wait_until_loaded()
+        return OrderPage(self.page, self.steps).wait_until_loaded()
 
     def back_at_checkout(self) -> CheckoutPage:
         self.page.wait_for_url(re.compile(r"/checkout$"))
-        return CheckoutPage(self.page).wait_until_loaded()
+        return CheckoutPage(self.page, self.steps).wait_until_loaded()
 
 
 class OrderPage(StorePage):
     """The order's outcome: paid, declined, or not paid."""
+
+    title = "order outcome"
 
     ORDER_URL = re.compile(r"/orders/(ORD-[A-Z0-9]+)$")
 
@@ -213,11 +236,13 @@ class OrderPage(StorePage):
     def wait_until_loaded(self) -> Self:
         self.page.wait_for_url(self.ORDER_URL)
         self.status.wait_for()
-        return self
+        return self._arrived()
 
 
 class ApplyPage(StorePage):
     """The store's Flexiti credit application form."""
+
+    title = "application form"
 
     path = "/apply"
 
@@ -227,7 +252,7 @@ class ApplyPage(StorePage):
 
     def wait_until_loaded(self) -> Self:
         self.page.get_by_role("heading", name="Apply for Flexiti financing").wait_for()
-        return self
+        return self._arrived()
 
     def apply_as(self, applicant: Applicant) -> ApplicationWidgetPage:
         fields = {
@@ -242,20 +267,24 @@ class ApplyPage(StorePage):
         self.page.get_by_label(account).check()
         self.page.get_by_label("I agree to Flexiti's terms of service").check()
         self.page.get_by_role("button", name="Continue to Flexiti").click()
-        return ApplicationWidgetPage(self.page).wait_until_loaded()
+        return ApplicationWidgetPage(self.page, self.steps).wait_until_loaded()
 
 
 class ApplicationWidgetPage(WidgetHostPage):
     """The page that hosts the Flexiti widget for a credit application."""
 
+    title = "application widget page"
+
     heading_text = "Apply with Flexiti"
 
     def decision(self) -> ApplicationPage:
-        return ApplicationPage(self.page).wait_until_loaded()
+        return ApplicationPage(self.page, self.steps).wait_until_loaded()
 
 
 class ApplicationPage(StorePage):
     """The application's outcome as the store shows it."""
+
+    title = "application decision"
 
     @property
     def decision(self) -> Locator:
@@ -264,4 +293,4 @@ class ApplicationPage(StorePage):
     def wait_until_loaded(self) -> Self:
         self.page.wait_for_url(re.compile(r"/applications/APL-[A-Z0-9]+$"))
         self.decision.wait_for()
-        return self
+        return self._arrived()

@@ -4,36 +4,53 @@ from __future__ import annotations
 
 from playwright.sync_api import FrameLocator, Locator, Page
 
+from harness.evidence import StepLog
 from pages.widget import locators
 
 
-class MfaChoiceScreen:
-    def __init__(self, root: FrameLocator) -> None:
-        self.root = root
+class Screen:
+    """A widget screen; on arrival it hands a screenshot of the widget to the step log, if there is one."""
+
+    title = "widget"
+
+    def __init__(self, widget: FlexitiWidget) -> None:
+        self.widget = widget
+        self.root = widget.root
+
+    def _arrived(self, landmark: Locator) -> None:
+        landmark.wait_for()
+        if self.widget.steps is not None:
+            self.widget.steps.capture(self.widget.frame_element, f"widget: {self.title}")
+
+
+class MfaChoiceScreen(Screen):
+    title = "choose verification"
 
     def wait_until_loaded(self) -> MfaChoiceScreen:
-        locators.mfa_choice_heading(self.root).wait_for()
+        self._arrived(locators.mfa_choice_heading(self.root))
         return self
 
     def choose(self, option: str) -> CodeEntryScreen:
         locators.mfa_option(self.root, option).check()
         locators.continue_button(self.root).click()
-        return CodeEntryScreen(self.root).wait_until_loaded()
+        return CodeEntryScreen(self.widget).wait_until_loaded()
 
 
-class CodeEntryScreen:
+class CodeEntryScreen(Screen):
     """Where the shopper types a one-time code, a security answer, or an application PIN."""
 
-    def __init__(self, root: FrameLocator, heading: Locator | None = None) -> None:
-        self.root = root
-        self._heading = heading or locators.code_heading(root)
+    title = "enter code"
+
+    def __init__(self, widget: FlexitiWidget, heading: Locator | None = None) -> None:
+        super().__init__(widget)
+        self._heading = heading or locators.code_heading(self.root)
 
     @property
     def error(self) -> Locator:
         return locators.error(self.root)
 
     def wait_until_loaded(self) -> CodeEntryScreen:
-        self._heading.wait_for()
+        self._arrived(self._heading)
         return self
 
     def submit(self, answer: str) -> None:
@@ -46,12 +63,11 @@ class CodeEntryScreen:
         locators.verify_button(self.root).dblclick()
 
 
-class AccountSelectionScreen:
-    def __init__(self, root: FrameLocator) -> None:
-        self.root = root
+class AccountSelectionScreen(Screen):
+    title = "choose account"
 
     def wait_until_loaded(self) -> AccountSelectionScreen:
-        locators.account_heading(self.root).wait_for()
+        self._arrived(locators.account_heading(self.root))
         return self
 
     def choose(self, last4: str) -> None:
@@ -62,9 +78,10 @@ class AccountSelectionScreen:
 class FlexitiWidget:
     """The widget inside the merchant page, driven as the shopper would."""
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, steps: StepLog | None = None) -> None:
         self.page = page
-        self.root = locators.frame(page)
+        self.steps = steps
+        self.root: FrameLocator = locators.frame(page)
 
     @property
     def frame_element(self) -> Locator:
@@ -79,18 +96,18 @@ class FlexitiWidget:
         return locators.error(self.root)
 
     def mfa_choice(self) -> MfaChoiceScreen:
-        return MfaChoiceScreen(self.root).wait_until_loaded()
+        return MfaChoiceScreen(self).wait_until_loaded()
 
     def verify_by(self, option: str, answer: str) -> None:
         """Choose the MFA option and enter its code or answer."""
         self.mfa_choice().choose(option).submit(answer)
 
     def choose_account(self, last4: str) -> None:
-        AccountSelectionScreen(self.root).wait_until_loaded().choose(last4)
+        AccountSelectionScreen(self).wait_until_loaded().choose(last4)
 
     def pin_entry(self) -> CodeEntryScreen:
         """The application flow's phone confirmation."""
-        return CodeEntryScreen(self.root, locators.pin_heading(self.root)).wait_until_loaded()
+        return CodeEntryScreen(self, locators.pin_heading(self.root)).wait_until_loaded()
 
     def enter_pin(self, pin: str) -> None:
         self.pin_entry().submit(pin)

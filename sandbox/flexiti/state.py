@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
 import threading
 import time
@@ -93,6 +95,8 @@ class SimulatorState:
     errors: list[str] = field(default_factory=list)  # exceptions raised while serving, for the test to see
     clock_offset: float = 0.0  # seconds added to the real clock; tests advance it instead of sleeping
     epoch: int = 0  # bumped by reset(): a call that began before the last reset is not journaled
+    token_seed: str | None = None  # tokens derived from a seed are predictable: only for tests that hunt them
+    tokens_issued: int = 0
     faults: list[Fault] = field(default_factory=list)
     retried_applicants: set[str] = field(default_factory=set)
     applications: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -139,8 +143,8 @@ class SimulatorState:
                 lineage=lineage or uuid.uuid4().hex,
                 client_id=client_id,
                 scope=scope,
-                access_token=secrets.token_urlsafe(32),
-                refresh_token=secrets.token_urlsafe(32),
+                access_token=self._new_token(),
+                refresh_token=self._new_token(),
                 created=self.now(),
                 expires_in=self.token_lifetime,
             )
@@ -148,6 +152,12 @@ class SimulatorState:
             self.refresh_index[grant.refresh_token] = grant.access_token
             self.masker.token(grant.access_token, grant.refresh_token)
             return grant
+
+    def _new_token(self) -> str:
+        self.tokens_issued += 1
+        if self.token_seed is None:
+            return secrets.token_urlsafe(32)
+        return seeded_token(self.token_seed, self.tokens_issued)
 
     def refresh(self, refresh_token: str) -> Grant | None:
         """A new access token in the same lineage; the old one stops working. None if not refreshable."""
@@ -206,3 +216,9 @@ class SimulatorState:
     def journal_copy(self) -> list[dict[str, Any]]:
         with self.lock:
             return list(self.journal)
+
+
+def seeded_token(seed: str, number: int) -> str:
+    """The `number`-th token (from 1) a sandbox with `token_seed=seed` issues."""
+    digest = hashlib.sha256(f"{seed}:{number}".encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")

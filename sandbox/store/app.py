@@ -114,8 +114,9 @@ class Store:
     """The store app around one Flexiti configuration and one in-memory state."""
 
     def __init__(self, config: FlexitiConfig, sdk_url: str, state: StoreState | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, defects: frozenset[str] = frozenset()) -> None:
         self.config = config
+        self.defects = defects
         self.sdk_url = sdk_url
         self.state = state or StoreState()
         self.flexiti = FlexitiClient(config, clock=clock)
@@ -297,6 +298,8 @@ class Store:
 
     async def _authorize(self, order: Order, session: ShopperSession, account_number: int) -> None:
         totals = order.totals
+        if "tax_left_out" in self.defects:
+            totals = Totals(totals.subtotal, Decimal("0.00"), totals.shipping)
         body = {
             "account_number": account_number,
             "reference": order.order_id,

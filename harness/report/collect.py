@@ -1,0 +1,193 @@
+"""Turns pytest's reports and each test's observers into the certification report's model."""
+
+from __future__ import annotations
+
+import shlex
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from harness import __version__
+from harness.checklist import ChecklistItem
+from harness.evidence import StepLog
+from harness.journal import Call, Journal, JournalError
+from harness.network import RequestLog
+from harness.report.model import (
+    CallEvidence, ChecklistResult, EventEvidence, ItemStatus, Report, RequestEvidence, RunInfo, Step, TestResult,
+)
+from harness.widget_events import EventLog
+
+NOT_OBSERVABLE = "not observable in this environment"
+_PAGE_TRAFFIC = {"document", "fetch", "xhr"}
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """The first meaningful line of an error message, shortened."""
+    for line in str(text).splitlines():
+        line = line.strip()
+        if line:
+            return line if len(line) <= limit else line[: limit - 1] + "…"
+    return ""
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _epoch(iso: str) -> float:
+    try:
+        return datetime.fromisoformat(iso).timestamp()
+    except ValueError:
+        return 0.0
+
+
+class RunRecorder:
+    """Collects outcomes and evidence during a run, and builds the Report at the end."""
+
+    def __init__(self, environment: str, command: list[str], catalog: dict[str, ChecklistItem]) -> None:
+        self.environment = environment
+        self.command = " ".join(shlex.quote(part) for part in ["python", "-m", "pytest", *command])
+        self.catalog = catalog
+        self.started = time.time()
+        self.collected = 0
+        self.results: dict[str, TestResult] = {}
+        self.store_url: str | None = None
+        self.api_base: str | None = None
+        self.widget_origin: str | None = None
+        self.browser: str | None = None
+        self.stopped_early: str | None = None
+        self.reports_dir = Path("reports")
+
+    # -- outcomes -------------------------------------------------------------------------------
+    def record(self, item: pytest.Item, report: pytest.TestReport, checklist: list[str]) -> None:
+        result = self.results.get(item.nodeid)
+        if result is None:
+            result = TestResult(item.nodeid, item.name, "passed", 0.0, checklist)
+            self.results[item.nodeid] = result
+        result.duration += report.duration
+        if report.skipped and result.outcome == "passed":
+            result.outcome = "skipped"
+            longrepr = report.longrepr
+            reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+            result.reason = one_line(reason.removeprefix("Skipped: "))
+        elif report.failed:
+            failed_in_call = report.when == "call"
+            if result.outcome not in ("failed", "error"):
+                result.outcome = "failed" if failed_in_call else "error"
+                result.reason = one_line(_failure_text(report))
+                if not failed_in_call:
+                    result.reason = f"{report.when} error: {result.reason}"
+
+    # -- evidence -------------------------------------------------------------------------------
+    def attach_calls(self, item: pytest.Item) -> None:
+        """Read the journal right after the test body: the last test's teardown stops the sandbox."""
+        result = self.results.get(item.nodeid)
+        target = getattr(item, "funcargs", {}).get("target")
+        if result is None or target is None or not target.journal_url:
+            return
+        try:
+            result.calls = [self._call(call) for call in Journal(target.journal_url).calls()]
+        except JournalError as error:
+            result.reason = result.reason or one_line(str(error))
+
+    def attach_evidence(self, item: pytest.Item) -> None:
+        """Called once the test's fixtures are torn down: its observers still hold what they saw."""
+        result = self.results.get(item.nodeid)
+        funcargs: dict[str, Any] = getattr(item, "funcargs", {})
+        if result is None:
+            return
+        target = funcargs.get("target")
+        if target is not None:
+            self.store_url, self.api_base, self.widget_origin = target.store_url, target.api_base, target.widget_origin
+        browser = funcargs.get("browser")
+        if browser is not None and self.browser is None:
+            self.browser = f"{browser.browser_type.name} {browser.version}"
+        steps = funcargs.get("step_log")
+        if isinstance(steps, StepLog):
+            result.steps = [Step(s.title, s.time, s.image) for s in steps.steps]
+        events = funcargs.get("widget_events")
+        if isinstance(events, EventLog):
+            result.events = [
+                EventEvidence(e.time, e.origin, e.event_type, e.data, e.origin == events.widget_origin)
+                for e in events.widget_events()
+            ]
+        requests = funcargs.get("browser_requests")
+        if isinstance(requests, RequestLog):
+            result.requests = [
+                RequestEvidence(r.time, r.method, r.url, r.resource_type, self._frame_of(r.frame_url))
+                for r in requests.requests if r.resource_type in _PAGE_TRAFFIC
+            ]
+        output = funcargs.get("output_path")
+        if output and Path(output).is_dir():
+            result.artifacts = sorted(
+                str(path.relative_to(self.reports_dir.resolve())) if path.is_relative_to(self.reports_dir.resolve())
+                else str(path)
+                for path in Path(output).resolve().rglob("*") if path.is_file()
+            )
+
+    def _frame_of(self, frame_url: str) -> Any:
+        origin = _origin(frame_url)
+        if self.store_url and origin == _origin(self.store_url):
+            return "page"
+        if self.widget_origin and origin == self.widget_origin:
+            return "widget"
+        return "other"
+
+    @staticmethod
+    def _call(call: Call) -> CallEvidence:
+        caller = "widget" if call.path.startswith("/widget-api/") else "browser" if call.from_browser else "merchant server"
+        return CallEvidence(_epoch(call.time), call.method, call.path, call.status, caller, call.token, call.body,
+                            call.response)
+
+    # -- the report -----------------------------------------------------------------------------
+    def checklist(self) -> list[ChecklistResult]:
+        found = []
+        for item in self.catalog.values():
+            citing = [r for r in self.results.values() if item.id in r.checklist]
+            found.append(self._item_result(item, citing))
+        return found
+
+    def _item_result(self, item: ChecklistItem, citing: list[TestResult]) -> ChecklistResult:
+        ran = [r for r in citing if r.outcome != "skipped"]
+        names = [r.nodeid for r in citing]
+        status: ItemStatus
+        if self.environment not in item.environments:
+            return ChecklistResult(item.id, item.title, item.rule, "not applicable", names,
+                                   f"does not apply to {self.environment}")
+        failing = [r for r in ran if r.outcome in ("failed", "error")]
+        if failing:
+            status, reason = "failed", f"{failing[0].name}: {failing[0].reason}"
+        elif ran:
+            status, reason = "passed", None
+        elif citing and all((r.reason or "").startswith(NOT_OBSERVABLE) for r in citing):
+            status, reason = "not observable", citing[0].reason
+        else:
+            status = "not run"
+            reason = citing[0].reason if citing else "no test citing it ran"
+        return ChecklistResult(item.id, item.title, item.rule, status, names, reason)
+
+    def build(self) -> Report:
+        finished = time.time()
+        if self.stopped_early is None and self.collected and len(self.results) < self.collected:
+            self.stopped_early = f"stopped after {len(self.results)} of {self.collected} tests"
+        run = RunInfo(
+            environment=self.environment, store_url=self.store_url, api_base=self.api_base,
+            widget_origin=self.widget_origin, browser=self.browser, harness_version=__version__,
+            command=self.command, started=self.started, finished=finished, stopped_early=self.stopped_early,
+        )
+        order = {"failed": 0, "error": 0, "skipped": 2, "passed": 1}
+        tests = sorted(self.results.values(), key=lambda r: order.get(r.outcome, 3))
+        return Report(run=run, checklist=self.checklist(), tests=tests)
+
+
+def _failure_text(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    crash = getattr(longrepr, "reprcrash", None)
+    if crash is not None and getattr(crash, "message", None):
+        return str(crash.message).removeprefix("Failed: ").removeprefix("AssertionError: ")
+    return str(longrepr)

@@ -1,0 +1,512 @@
+"""Tests for the certification report renderers: JSON, Markdown, the sequence diagram and the HTML page."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import re
+import struct
+import xml.etree.ElementTree as ElementTree
+import zlib
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from harness.report import model
+from harness.report.html import anchor, render_html
+from harness.report.markdown import render_markdown
+from harness.report.model import (
+    CallEvidence,
+    ChecklistResult,
+    EventEvidence,
+    Report,
+    RequestEvidence,
+    RunInfo,
+    Step,
+)
+from harness.report.sequence import (
+    ALARM,
+    BROWSER,
+    FLEXITI,
+    INK,
+    MERCHANT,
+    OTHER,
+    SHOPPER,
+    WIDGET,
+    Arrow,
+    arrows,
+    request_arrow,
+    sequence_svg,
+)
+from harness.report.write import write_reports
+
+SVG = "{http://www.w3.org/2000/svg}"
+T0 = 1_750_000_000.0
+WIDGET_ORIGIN = "https://posapi-training.flexiti.fi"
+FORGER_ORIGIN = "https://evil.example"
+ATTACK = "<script>alert(1)</script>"
+PASSED_ID = "e2e/test_events.py::test_forged_message_from_another_origin_changes_nothing[chromium]"
+FAILED_ID = "e2e/test_auth.py::test_browser_never_calls_oauth_token[chromium]"
+SKIPPED_ID = "e2e/test_resilience.py::test_token_expiring_mid_flow_is_refreshed[chromium]"
+FAILED_REASON = "the browser called POST /flexiti/pos-api/v2.5/oauth/token | origin https://staging.shop.example"
+TRACE = "playwright/e2e-test-auth-py-test-browser-never-calls-oauth-token-chromium/trace.zip"
+API = "/flexiti/pos-api"
+STOPPED = "interrupted (Ctrl-C) after 2 of 40 tests"
+
+
+def _png_data_uri(width: int, height: int, rgb: tuple[int, int, int]) -> str:
+    """A real, decodable PNG of one colour, built by hand (no imaging library in the project)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    pixels = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(pixels)) + chunk(b"IEND", b"")
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def _passed_test() -> model.TestResult:
+    image = _png_data_uri(32, 20, (46, 125, 50))
+    token = "masked:3fa2c1d0e9"
+    client = f"{API}/v2.5/client-id/merchant-1"
+    return model.TestResult(
+        nodeid=PASSED_ID,
+        name="test_forged_message_from_another_origin_changes_nothing[chromium]",
+        outcome="passed",
+        duration=6.42,
+        checklist=["EVT-01", "EVT-02"],
+        steps=[
+            Step("cart", T0, image),
+            Step("checkout", T0 + 1.0, image),
+            Step("widget: verification", T0 + 3.0, image),
+        ],
+        requests=[
+            RequestEvidence(T0 + 0.1, "GET", "https://staging.shop.example/cart?ref=mail", "document", "page"),
+            RequestEvidence(T0 + 1.5, "POST", "https://staging.shop.example/api/flexiti/session", "fetch", "page"),
+            RequestEvidence(T0 + 2.5, "GET", f"{WIDGET_ORIGIN}/widget/app?session=1", "document", "widget"),
+        ],
+        calls=[
+            CallEvidence(T0 + 1.6, "POST", f"{API}/v2.5/oauth/token", 200, "merchant server", None,
+                         {"grant_type": "client_credentials", "client_secret": "masked"}, {"access_token": token}),
+            CallEvidence(T0 + 1.8, "POST", f"{client}/widget/init", 409, "merchant server", token,
+                         {"flow": "purchase", "email": "a@example.com"}, {"error": "invalid_role"}),
+            CallEvidence(T0 + 2.0, "POST", f"{client}/widget/init", 200, "merchant server", token,
+                         {"flow": "purchase", "email": "a@example.com"}, {"redirection_url": f"{WIDGET_ORIGIN}/w"}),
+            CallEvidence(T0 + 3.5, "GET", f"{client}/widget/session", 200, "widget", token, None, {"ok": True}),
+            CallEvidence(T0 + 5.0, "POST", f"{API}/v2.5.1/client-id/merchant-1/authorization", 200, "merchant server",
+                         token, {"amount": 139.99}, {"authorization_id": "a-1"}),
+        ],
+        events=[
+            EventEvidence(T0 + 3.2, WIDGET_ORIGIN, "flx-failure",
+                          {"eventType": "flx-failure", "eventData": {"error": 401, "message": "Wrong code"}}, True),
+            EventEvidence(T0 + 4.0, WIDGET_ORIGIN, "flx-success",
+                          {"eventType": "flx-success", "eventData": {"action": "purchase", "verified": True}}, True),
+            EventEvidence(T0 + 4.5, FORGER_ORIGIN, "flx-success",
+                          {"eventType": "flx-success", "eventData": {"action": "purchase", "note": ATTACK}}, False),
+        ],
+    )
+
+
+def _failed_test() -> model.TestResult:
+    return model.TestResult(
+        nodeid=FAILED_ID,
+        name="test_browser_never_calls_oauth_token[chromium]",
+        outcome="failed",
+        duration=3.1,
+        checklist=["AUTH-01"],
+        reason=FAILED_REASON,
+        steps=[
+            Step("cart", T0 + 10, _png_data_uri(24, 16, (198, 40, 40))),
+            Step("widget: account choice", T0 + 12, None),
+        ],
+        requests=[RequestEvidence(T0 + 10.2, "POST", f"{WIDGET_ORIGIN}{API}/v2.5/oauth/token", "fetch", "page")],
+        calls=[CallEvidence(T0 + 10.3, "POST", f"{API}/v2.5/oauth/token", 200, "browser", None,
+                            {"grant_type": "client_credentials"}, {"access_token": "masked:77aa00bb11"})],
+        artifacts=[TRACE, TRACE.replace("trace.zip", "test-failed-1.png")],
+    )
+
+
+def _skipped_test() -> model.TestResult:
+    return model.TestResult(
+        SKIPPED_ID, "test_token_expiring_mid_flow_is_refreshed[chromium]", "skipped", 0.0, ["RES-03"],
+        reason="needs the embedded sandbox (fault injection, clock, Trust URL control)",
+    )
+
+
+def make_report(stopped_early: str | None = None) -> Report:
+    run = RunInfo(
+        environment="training",
+        store_url="https://staging.shop.example",
+        api_base=f"https://posapi-training.flexiti.fi{API}",
+        widget_origin=WIDGET_ORIGIN,
+        browser="chromium 131.0.6778.33",
+        harness_version="0.1.0",
+        command="python -m pytest e2e --env training",
+        started=T0 - 10,
+        finished=T0 + 72.34,
+        stopped_early=stopped_early,
+    )
+    checklist = [
+        ChecklistResult("EVT-01", "Accept widget messages only from the widget origin", "Widget events",
+                        "passed", [PASSED_ID]),
+        ChecklistResult("EVT-02", "Verified purchase authorizes server side", "Widget events", "passed", [PASSED_ID]),
+        ChecklistResult("AUTH-01", "Tokens are requested server side", "POS API calls server side", "failed",
+                        [FAILED_ID], reason=FAILED_REASON),
+        ChecklistResult("RES-03", "Recover from a token that expires mid-flow", "Refresh token", "not run", [],
+                        reason="its only test was skipped"),
+        ChecklistResult("CFG-01", "Storefront served over HTTPS outside the sandbox", "Widget overview",
+                        "not applicable", [], reason="not required in this environment"),
+        ChecklistResult("AUTH-02", "Token requests are form-encoded", "Authentication endpoints", "not observable",
+                        [], reason="no call journal in this environment"),
+    ]
+    return Report(run, checklist, [_passed_test(), _failed_test(), _skipped_test()])
+
+
+def _arrow_groups(svg: str) -> dict[str, ElementTree.Element]:
+    """Each arrow's group by its full label (the group's <title>)."""
+    root = ElementTree.fromstring(svg)
+    return {group.findtext(f"{SVG}title"): group for group in root.iter(f"{SVG}g") if "arrow" in group.get("class", "")}
+
+
+def _texts(svg: str) -> list[str]:
+    return [text.text or "" for text in ElementTree.fromstring(svg).iter(f"{SVG}text")]
+
+
+class _TagCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def _tags(html: str) -> list[tuple[str, dict[str, str | None]]]:
+    collector = _TagCollector()
+    collector.feed(html)
+    return collector.tags
+
+
+# JSON and write_reports
+
+
+def test_write_reports_writes_three_files_and_returns_their_paths(tmp_path: Path) -> None:
+    paths = write_reports(make_report(), tmp_path / "reports" / "nested")
+
+    assert paths == {
+        "html": tmp_path / "reports" / "nested" / "certification-training.html",
+        "json": tmp_path / "reports" / "nested" / "certification-training.json",
+        "markdown": tmp_path / "reports" / "nested" / "certification-training.md",
+    }
+    assert sorted(p.name for p in (tmp_path / "reports" / "nested").iterdir()) == sorted(p.name for p in paths.values())
+
+
+def test_write_reports_replaces_earlier_reports(tmp_path: Path) -> None:
+    write_reports(make_report(stopped_early=STOPPED), tmp_path)
+
+    paths = write_reports(make_report(), tmp_path)
+
+    assert STOPPED not in paths["html"].read_text(encoding="utf-8")
+    assert len(list(tmp_path.iterdir())) == 3
+
+
+def test_json_report_round_trips_with_schema_version_and_summary(tmp_path: Path) -> None:
+    report = make_report()
+
+    loaded = json.loads(write_reports(report, tmp_path)["json"].read_text(encoding="utf-8"))
+
+    assert loaded == json.loads(json.dumps(report.to_json()))
+    assert loaded["schema_version"] == 1
+    assert loaded["summary"] == {
+        "tests": {"passed": 1, "failed": 1, "skipped": 1},
+        "checklist": {"passed": 2, "failed": 1, "not run": 1, "not applicable": 1, "not observable": 1},
+    }
+    assert loaded["run"]["duration"] == pytest.approx(82.34)
+
+
+# Markdown
+
+
+def test_markdown_has_title_run_table_and_command() -> None:
+    markdown = render_markdown(make_report())
+
+    assert markdown.startswith("# Flexiti certification — training\n")
+    for line in ("| Started (UTC) | 2025-06-15T15:06:30Z |", "| Finished (UTC) | 2025-06-15T15:07:52Z |",
+                 "| Duration | 82.3 s |", "| Tests | 1 passed, 1 failed, 0 errored, 1 skipped |",
+                 "| Flexiti API base | https://posapi-training.flexiti.fi/flexiti/pos-api |"):
+        assert line in markdown
+    assert "```sh\npython -m pytest e2e --env training\n```" in markdown
+    assert "Stopped early" not in markdown
+
+
+def test_markdown_lists_every_checklist_item_with_its_status() -> None:
+    report = make_report()
+
+    lines = render_markdown(report).splitlines()
+
+    for item in report.checklist:
+        [row] = [line for line in lines if line.startswith(f"| {item.id} |")]
+        assert f" {item.status} |" in row
+    [failed_row] = [line for line in lines if line.startswith("| AUTH-01 |")]
+    assert "**FAILED** failed" in failed_row
+
+
+def test_markdown_escapes_pipes_in_table_cells() -> None:
+    [row] = [line for line in render_markdown(make_report()).splitlines() if line.startswith("| AUTH-01 |")]
+
+    cells = re.split(r"(?<!\\)\|", row)[1:-1]
+
+    assert len(cells) == 5
+    assert cells[3].strip() == "test_browser_never_calls_oauth_token[chromium]"
+    assert cells[4].strip() == FAILED_REASON.replace("|", "\\|")
+
+
+def test_markdown_failures_list_reason_checklist_and_artifacts() -> None:
+    failures = render_markdown(make_report()).split("## Failures", 1)[1]
+
+    assert "### **FAILED** `test_browser_never_calls_oauth_token[chromium]`" in failures
+    assert f"- Reason: {FAILED_REASON}" in failures
+    assert "- Checklist: AUTH-01" in failures
+    assert f"`{TRACE}`" in failures
+    assert "test_forged_message" not in failures
+
+
+def test_markdown_says_when_the_run_stopped_early() -> None:
+    markdown = render_markdown(make_report(stopped_early=STOPPED))
+
+    assert f"Stopped early: {STOPPED}" in markdown
+
+
+# The observed sequence diagram
+
+
+def test_sequence_svg_is_standalone_xml_with_the_five_lifelines() -> None:
+    test = _passed_test()
+    test.events = [e for e in test.events if e.from_widget]
+
+    svg = sequence_svg(test, WIDGET_ORIGIN)
+
+    root = ElementTree.fromstring(svg)
+    assert root.tag == f"{SVG}svg"
+    assert root.get("viewBox") == f"0 0 {root.get('width')} {root.get('height')}"
+    headers = [t for t in _texts(svg) if t in ("Shopper", "Browser", "Merchant server", "Flexiti API", "Widget")]
+    assert headers == ["Shopper", "Browser", "Merchant server", "Flexiti API", "Widget"]
+    assert "Other origin" not in _texts(svg)
+    assert "posapi-training.flexiti.fi" in _texts(svg)
+
+
+def test_sequence_svg_draws_one_arrow_per_evidence_item() -> None:
+    test = _passed_test()
+
+    groups = _arrow_groups(sequence_svg(test, WIDGET_ORIGIN))
+
+    assert len(groups) == len(test.steps) + len(test.requests) + len(test.calls) + len(test.events)
+
+
+@pytest.mark.parametrize(
+    ("label", "source", "target", "alarming"),
+    [
+        ("cart", SHOPPER, BROWSER, False),
+        ("verification", SHOPPER, WIDGET, False),
+        ("GET /cart", BROWSER, MERCHANT, False),
+        ("POST /api/flexiti/session", BROWSER, MERCHANT, False),
+        ("GET /widget/app", WIDGET, FLEXITI, False),
+        ("POST oauth/token → 200", MERCHANT, FLEXITI, False),
+        ("POST widget/init → 409", MERCHANT, FLEXITI, True),
+        ("POST widget/init → 200", MERCHANT, FLEXITI, False),
+        ("GET widget/session → 200", WIDGET, FLEXITI, False),
+        ("POST authorization → 200", MERCHANT, FLEXITI, False),
+        ("flx-failure error=401 message=Wrong code", WIDGET, BROWSER, False),
+        ("flx-success action=purchase verified=true", WIDGET, BROWSER, False),
+        (f"forged? flx-success from {FORGER_ORIGIN}", OTHER, BROWSER, True),
+    ],
+)
+def test_sequence_arrows_follow_the_evidence(label: str, source: int, target: int, alarming: bool) -> None:
+    found = [(a.source, a.target, a.alarming) for a in arrows(_passed_test()) if a.label == label]
+
+    assert found.count((source, target, alarming)) == 1
+
+
+def test_sequence_arrows_send_page_requests_to_flexiti_hosts_to_the_flexiti_api() -> None:
+    [request] = _failed_test().requests
+
+    expected = Arrow(request.time, BROWSER, FLEXITI, f"POST {API}/v2.5/oauth/token")
+    assert request_arrow(request, WIDGET_ORIGIN) == expected
+    assert request_arrow(request, "https://other.example").target == MERCHANT
+
+
+def test_sequence_draws_a_journaled_widget_call_once() -> None:
+    call = CallEvidence(T0 + 1, "GET", "/widget-api/sessions/s-1", 200, "widget", "masked:1", None, {})
+    copy_seen_by_browser = RequestEvidence(T0 + 1.01, "GET", f"{WIDGET_ORIGIN}/widget-api/sessions/s-1", "fetch", "widget")
+    test = model.TestResult("e2e/t.py::test_x", "test_x", "passed", 1.0, [], calls=[call],
+                            requests=[copy_seen_by_browser])
+
+    drawn = [a.label for a in arrows(test, WIDGET_ORIGIN)]
+
+    assert drawn == ["GET /widget-api/sessions/s-1 → 200"]
+
+
+def test_sequence_arrows_are_in_time_order() -> None:
+    labels = [a.label for a in arrows(_passed_test())]
+
+    assert labels[:3] == ["cart", "GET /cart", "checkout"]
+    assert labels[-1] == "POST authorization → 200"
+
+
+def test_sequence_svg_draws_findings_in_red() -> None:
+    groups = _arrow_groups(sequence_svg(_passed_test(), WIDGET_ORIGIN))
+
+    forged = groups[f"forged? flx-success from {FORGER_ORIGIN}"]
+    assert forged.find(f"{SVG}line").get("stroke") == ALARM
+    assert "alarm" in forged.get("class", "").split()
+    assert groups["POST widget/init → 409"].find(f"{SVG}line").get("stroke") == ALARM
+    assert groups["POST widget/init → 200"].find(f"{SVG}line").get("stroke") == INK
+    assert "Other origin" in _texts(sequence_svg(_passed_test(), WIDGET_ORIGIN))
+
+
+def test_sequence_svg_draws_browser_calls_to_the_pos_api_in_red() -> None:
+    groups = _arrow_groups(sequence_svg(_failed_test(), WIDGET_ORIGIN))
+
+    assert groups["POST oauth/token → 200"].find(f"{SVG}line").get("stroke") == ALARM
+
+
+def test_sequence_svg_escapes_text_and_survives_control_characters() -> None:
+    test = _passed_test()
+    test.events[2].origin = "https://evil.example/\x00<b>&"
+
+    svg = sequence_svg(test, WIDGET_ORIGIN)
+
+    assert "<b>" not in svg
+    assert "forged? flx-success from https://evil.example/\ufffd<b>&" in _arrow_groups(svg)
+
+
+def test_sequence_svg_shortens_long_labels_but_keeps_them_whole_in_the_tooltip() -> None:
+    title = "checkout " + "with a very long page title " * 10
+    test = model.TestResult("t.py::test_long_title", "test_long_title", "passed", 1.0, [],
+                            steps=[Step(title, T0, None)])
+
+    [group] = _arrow_groups(sequence_svg(test, None)).items()
+
+    label = group[1].find(f"{SVG}text[@text-anchor='middle']").text
+    assert group[0] == title
+    assert label.endswith("…") and title.startswith(label[:-1])
+
+
+@pytest.mark.parametrize(("steps", "arrows_drawn", "note"), [(80, 80, None), (100, 80, "… 20 more")])
+def test_sequence_svg_caps_rows(steps: int, arrows_drawn: int, note: str | None) -> None:
+    test = model.TestResult("t.py::test_long", "test_long", "passed", 1.0, [],
+                      steps=[Step(f"page {i}", T0 + i, None) for i in range(steps)])
+
+    svg = sequence_svg(test, None)
+
+    assert len(_arrow_groups(svg)) == arrows_drawn
+    notes = [t.text for t in ElementTree.fromstring(svg).iter(f"{SVG}text") if t.get("class") == "note"]
+    assert notes == ([note] if note else [])
+
+
+def test_sequence_svg_is_deterministic() -> None:
+    assert sequence_svg(_passed_test(), WIDGET_ORIGIN) == sequence_svg(copy.deepcopy(_passed_test()), WIDGET_ORIGIN)
+
+
+# HTML
+
+
+def test_html_escapes_attacker_controlled_event_data() -> None:
+    html = render_html(make_report())
+
+    assert ATTACK not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert all(tag != "script" for tag, _ in _tags(html))
+
+
+def test_html_is_self_contained() -> None:
+    tags = _tags(render_html(make_report()))
+
+    sources = [attrs["src"] for _, attrs in tags if "src" in attrs]
+    links = [attrs["href"] for _, attrs in tags if "href" in attrs]
+    assert sources and all(str(src).startswith("data:image/") for src in sources)
+    assert all(not re.match(r"^[a-z][a-z0-9+.-]*:", str(href)) for href in links)
+    assert not [tag for tag, _ in tags if tag in ("link", "script", "iframe")]
+
+
+def test_html_checklist_rows_carry_status_and_item() -> None:
+    report = make_report()
+
+    rows = [attrs for tag, attrs in _tags(render_html(report)) if tag == "tr" and "data-item" in attrs]
+
+    assert [(r["data-item"], r["data-status"]) for r in rows] == [(i.id, i.status) for i in report.checklist]
+
+
+def test_html_puts_failed_tests_first_with_their_evidence_open() -> None:
+    html = render_html(make_report())
+
+    sections = re.findall(r'<section class="test" id="([^"]+)" data-outcome="([^"]+)">(.*?)</section>', html, re.S)
+
+    assert [(id_, outcome) for id_, outcome, _ in sections] == [
+        (anchor(FAILED_ID), "failed"), (anchor(PASSED_ID), "passed"), (anchor(SKIPPED_ID), "skipped")
+    ]
+    assert '<details class="evidence" open>' in sections[0][2]
+    assert '<details class="evidence">' in sections[1][2]
+
+
+def test_html_links_artifacts_relatively_with_a_trace_hint() -> None:
+    html = render_html(make_report())
+
+    assert f'<a href="{TRACE}">{TRACE}</a>' in html
+    assert f"open with: <code>playwright show-trace {TRACE}</code>" in html
+
+
+def test_html_has_no_alert_when_the_run_completed() -> None:
+    assert 'role="alert"' not in render_html(make_report())
+
+
+# The HTML report in a real browser
+
+
+def _open_report(page: Page, tmp_path: Path, report: Report) -> None:
+    page.goto(write_reports(report, tmp_path)["html"].as_uri())
+
+
+def test_html_report_renders_checklist_and_failed_evidence_in_browser(page: Page, tmp_path: Path) -> None:
+    report = make_report()
+    _open_report(page, tmp_path, report)
+
+    table = page.get_by_role("table", name="Certification checklist")
+    expect(table).to_be_visible()
+    expect(table.locator("tbody tr")).to_have_count(len(report.checklist))
+    failed_row = table.locator('tr[data-item="AUTH-01"]')
+    expect(failed_row.locator(".badge")).to_have_text("failed")
+    expect(failed_row).to_contain_text(FAILED_REASON)
+
+    failed = page.locator(f"#{anchor(FAILED_ID)}")
+    figure = failed.get_by_role("figure", name="Observed sequence diagram")
+    expect(figure).to_be_visible()
+    box = figure.locator("svg").bounding_box()
+    assert box is not None and box["width"] > 0 and box["height"] > 0
+    screenshot = failed.get_by_role("img", name="cart", exact=True)
+    expect(screenshot).to_be_visible()
+    assert screenshot.evaluate("image => image.naturalWidth") > 0
+
+
+def test_html_report_opens_passed_evidence_on_demand_in_browser(page: Page, tmp_path: Path) -> None:
+    _open_report(page, tmp_path, make_report())
+    passed = page.locator(f"#{anchor(PASSED_ID)}")
+    figure = passed.get_by_role("figure", name="Observed sequence diagram")
+    expect(figure).to_be_hidden()
+
+    passed.locator("details.evidence > summary").click()
+
+    expect(figure).to_be_visible()
+    expect(passed.get_by_role("img", name="verification")).to_be_visible()
+    events = passed.get_by_role("table", name="Widget events")
+    expect(events.locator("tr.forged")).to_contain_text(ATTACK)  # shown as text, never run
+
+
+def test_html_report_shows_stopped_early_alert_in_browser(page: Page, tmp_path: Path) -> None:
+    _open_report(page, tmp_path, make_report(stopped_early=STOPPED))
+
+    expect(page.get_by_role("alert")).to_contain_text(f"Stopped early: {STOPPED}")

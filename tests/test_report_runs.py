@@ -1,0 +1,132 @@
+"""Whole runs of the certification suite in a subprocess: what their reports say, and what they never hold."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from harness.customers import load_applicants, load_customers
+from sandbox.flexiti.state import CUSTOMERS_FILE, seeded_token
+
+ROOT = Path(__file__).resolve().parent.parent
+PLANTED_SECRET = "planted-client-secret-7Qx9Zt"
+TOKEN_SEED = "report-scan-seed"
+
+
+def _command(reports: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "pytest", "-p", "no:randomly", f"--reports-dir={reports}",
+            f"--junitxml={reports / 'junit.xml'}", f"--output={reports / 'playwright'}", *args]
+
+
+def _environment(**settings: str) -> dict[str, str]:
+    kept = {k: v for k, v in os.environ.items() if not k.startswith(("FLEXITI_", "SANDBOX_", "STORE_URL"))}
+    return {**kept, **settings}
+
+
+def _run(reports: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(_command(reports, *args), cwd=ROOT, env=_environment(**settings), capture_output=True,
+                          text=True, timeout=600)
+
+
+def _report(reports: Path, env: str = "sandbox") -> dict[str, Any]:
+    return json.loads((reports / f"certification-{env}.json").read_text(encoding="utf-8"))
+
+
+def _item(report: dict[str, Any], item_id: str) -> dict[str, Any]:
+    return next(item for item in report["checklist"] if item["id"] == item_id)
+
+
+# Images are pixels: random bytes in them can spell "2222", but no text secret is stored in them as text.
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"RIFF", b"\x1aE\xdf\xa3")
+
+
+def _texts(directory: Path) -> Iterator[tuple[str, str]]:
+    """(where, text) for every non-image file under `directory` and every entry of every zip."""
+    for path in sorted(directory.rglob("*")):
+        if not path.is_file():
+            continue
+        if path.suffix == ".zip":
+            with zipfile.ZipFile(path) as archive:
+                for name in archive.namelist():
+                    data = archive.read(name)
+                    if not data.startswith(_IMAGE_MAGIC):
+                        yield f"{path}!{name}", data.decode("utf-8", errors="ignore")
+        elif not path.read_bytes()[:4].startswith(_IMAGE_MAGIC):
+            yield str(path), path.read_bytes().decode("utf-8", errors="ignore")
+
+
+def test_failing_run_report_points_at_the_cause(tmp_path: Path) -> None:
+    result = _run(tmp_path, "e2e/test_outcomes.py::test_amount_and_sku_data_match_the_cart",
+                  SANDBOX_STORE_DEFECTS="tax_left_out")
+
+    report = _report(tmp_path)
+    assert result.returncode == 1, result.stdout[-2000:]
+    txn = _item(report, "TXN-01")
+    assert txn["status"] == "failed"
+    assert "amount" in txn["reason"] and "cart total" in txn["reason"], txn["reason"]
+    [test] = report["tests"]
+    assert any(call["path"].endswith("/authorization") for call in test["calls"])
+    assert any(path.endswith("trace.zip") for path in test["artifacts"]), test["artifacts"]
+    assert [step["title"] for step in test["steps"]][:2] == ["catalogue", "cart"]
+    assert (tmp_path / "certification-sandbox.html").stat().st_size > 0
+    assert (tmp_path / "certification-sandbox.md").read_text().count("TXN-01") >= 1
+
+
+def test_reports_hold_none_of_the_run_secrets(tmp_path: Path) -> None:
+    customers = load_customers(CUSTOMERS_FILE)
+    applicants = load_applicants(CUSTOMERS_FILE)
+    assert applicants is not None
+
+    # One test per flow that types or carries a secret, each keeping its trace: the worst case for leaks.
+    result = _run(tmp_path, "e2e/test_purchase.py::test_single_account_customer_completes_purchase",
+                  "e2e/test_apply.py::test_application_decision_is_shown[chromium-approved-Approved]",
+                  "e2e/test_verification.py::test_each_mfa_option_completes_verification[chromium-security_question]",
+                  "e2e/test_verification.py::test_wrong_code_shows_error_and_allows_retry",
+                  "--tracing=on", "--screenshot=on",
+                  FLEXITI_CLIENT_SECRET=PLANTED_SECRET, SANDBOX_TOKEN_SEED=TOKEN_SEED)
+
+    assert result.returncode == 0, result.stdout[-2000:]
+    texts = list(_texts(tmp_path))
+    assert any(where.endswith("trace.trace") for where, _ in texts), "no trace was kept, so nothing was scanned"
+    plain = [PLANTED_SECRET, *(seeded_token(TOKEN_SEED, n) for n in range(1, 200))]
+    plain += [c.security_question.answer for c in customers.values() if c.security_question]
+    numeric = [applicants.pin, *(code for c in customers.values() for code in (c.sms_code, c.email_code) if code)]
+    leaks = [(where, secret) for where, text in texts for secret in plain if secret in text]
+    # A typed or sent code is text ("2222", PIN 2222); a bare JSON number such as "timestamp":2222.6 is not one.
+    leaks += [(where, code) for where, text in texts for code in numeric
+              if re.search(rf"(?<![\d.:]){code}(?![\d.])", text)]
+    assert not leaks, f"secrets found in reports: {leaks[:10]}"
+
+
+def test_bad_settings_stop_the_run_and_still_write_a_report(tmp_path: Path) -> None:
+    result = _run(tmp_path, "e2e", "--env", "training")
+
+    report = _report(tmp_path, "training")
+    assert result.returncode == 4
+    assert "STORE_URL" in result.stderr
+    assert "STORE_URL" in report["run"]["stopped_early"]
+    assert {item["status"] for item in report["checklist"]} <= {"not run", "not applicable"}
+
+
+def test_interrupted_run_writes_a_report_that_says_so(tmp_path: Path) -> None:
+    process = subprocess.Popen(_command(tmp_path, "-v", "e2e/test_verification.py"), cwd=ROOT,
+                               env=_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "PASSED" in line:  # one test finished: interrupt the rest, as a person pressing Ctrl-C would
+            process.send_signal(signal.SIGINT)
+            break
+    process.communicate(timeout=120)
+
+    report = _report(tmp_path)
+    assert process.returncode == 2
+    assert "interrupted" in report["run"]["stopped_early"]
+    assert 1 <= len(report["tests"]) < 5
