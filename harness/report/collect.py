@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 import time
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from harness.journal import Call, Journal, JournalError
 from harness.network import RequestLog
 from harness.report.model import (
     CallEvidence, ChecklistResult, EventEvidence, ItemStatus, Report, RequestEvidence, RunInfo, Step, TestResult,
+    test_result_from_json,
 )
 from harness.widget_events import EventLog
 
@@ -170,6 +173,29 @@ class RunRecorder:
             status = "not run"
             reason = citing[0].reason if citing else "no test citing it ran"
         return ChecklistResult(item.id, item.title, item.rule, status, names, reason)
+
+    # -- parallel runs: each worker hands its part to the controller -------------------------------
+    def dump_part(self, path: Path) -> None:
+        part = {
+            "collected": self.collected, "results": [asdict(r) for r in self.results.values()],
+            "store_url": self.store_url, "api_base": self.api_base, "widget_origin": self.widget_origin,
+            "browser": self.browser,
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(part, default=str), encoding="utf-8")
+
+    def merge_parts(self, directory: Path) -> None:
+        for path in sorted(directory.glob("*.json")):
+            part = json.loads(path.read_text(encoding="utf-8"))
+            self.collected = max(self.collected, part["collected"])
+            for raw in part["results"]:
+                self.results[raw["nodeid"]] = test_result_from_json(raw)
+            for name in ("store_url", "api_base", "widget_origin", "browser"):
+                setattr(self, name, getattr(self, name) or part[name])
+            path.unlink()
+
+    def artifact_paths(self) -> list[Path]:
+        return [self.reports_dir / artifact for result in self.results.values() for artifact in result.artifacts]
 
     def build(self) -> Report:
         finished = time.time()

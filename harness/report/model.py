@@ -129,3 +129,14 @@ class Report:
             "checklist": [asdict(item) for item in self.checklist],
             "tests": [asdict(test) for test in self.tests],
         }
+
+
+def test_result_from_json(raw: dict[str, Any]) -> TestResult:
+    """The inverse of asdict() for one TestResult (parallel workers hand their results over as JSON)."""
+    return TestResult(
+        **{k: v for k, v in raw.items() if k not in ("steps", "events", "calls", "requests")},
+        steps=[Step(**step) for step in raw.get("steps", [])],
+        events=[EventEvidence(**event) for event in raw.get("events", [])],
+        calls=[CallEvidence(**call) for call in raw.get("calls", [])],
+        requests=[RequestEvidence(**request) for request in raw.get("requests", [])],
+    )

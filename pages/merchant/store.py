@@ -26,6 +26,8 @@ class StorePage:
 
     path: ClassVar[str] = "/"
     title: ClassVar[str] = "store page"
+    # Arrival is the navigation's load event for this URL (an event, so no polling back-off), then the landmark.
+    url: ClassVar[re.Pattern[str] | None] = None
 
     def __init__(self, page: Page, steps: StepLog | None = None) -> None:
         self.page = page
@@ -54,16 +56,23 @@ class StorePage:
         return self.wait_until_loaded()
 
     def wait_until_loaded(self) -> Self:
+        self._wait_for_url()
         self.heading.wait_for()
         return self._arrived()
+
+    def _wait_for_url(self) -> None:
+        if self.url is not None:
+            self.page.wait_for_url(self.url)
 
 
 class CataloguePage(StorePage):
 
     title = "catalogue"
+    url = re.compile(r"^[^?#]*://[^/]+/$")
     path = "/"
 
     def wait_until_loaded(self) -> Self:
+        self._wait_for_url()
         self.page.get_by_role("heading", name="Catalogue").wait_for()
         return self._arrived()
 
@@ -101,6 +110,7 @@ class Totals:
 class CartPage(StorePage):
 
     title = "cart"
+    url = re.compile(r"/cart$")
     path = "/cart"
 
     @property
@@ -108,6 +118,7 @@ class CartPage(StorePage):
         return Totals(self.page)
 
     def wait_until_loaded(self) -> Self:
+        self._wait_for_url()
         self.page.get_by_role("heading", name="Your cart").wait_for()
         return self._arrived()
 
@@ -119,6 +130,7 @@ class CartPage(StorePage):
 class CheckoutPage(StorePage):
 
     title = "checkout"
+    url = re.compile(r"/checkout$")
     path = "/checkout"
 
     @property
@@ -130,6 +142,7 @@ class CheckoutPage(StorePage):
         return self.page.get_by_test_id("checkout-error")
 
     def wait_until_loaded(self) -> Self:
+        self._wait_for_url()
         self.page.get_by_role("heading", name="Checkout").wait_for()
         return self._arrived()
 
@@ -183,6 +196,7 @@ class WidgetHostPage(StorePage):
         return self.page.get_by_test_id("widget-status")
 
     def wait_until_loaded(self) -> Self:
+        self._wait_for_url()
         self.page.get_by_role("heading", name=self.heading_text).wait_for()
         return self._arrived()
 
@@ -195,6 +209,7 @@ class PaymentPage(WidgetHostPage):
     """The page that hosts the Flexiti widget for an order's payment."""
 
     title = "payment page"
+    url = re.compile(r"/orders/ORD-[A-Z0-9]+/pay$")
 
     heading_text = "Pay with Flexiti"
 
@@ -243,6 +258,7 @@ class ApplyPage(StorePage):
     """The store's Flexiti credit application form."""
 
     title = "application form"
+    url = re.compile(r"/apply$")
 
     path = "/apply"
 
@@ -251,6 +267,7 @@ class ApplyPage(StorePage):
         return self.page.get_by_test_id("apply-error")
 
     def wait_until_loaded(self) -> Self:
+        self._wait_for_url()
         self.page.get_by_role("heading", name="Apply for Flexiti financing").wait_for()
         return self._arrived()
 
@@ -274,6 +291,7 @@ class ApplicationWidgetPage(WidgetHostPage):
     """The page that hosts the Flexiti widget for a credit application."""
 
     title = "application widget page"
+    url = re.compile(r"/applications/APL-[A-Z0-9]+/widget$")
 
     heading_text = "Apply with Flexiti"
 
