@@ -30,3 +30,24 @@ sandbox: setup
 
 clean:
 	rm -rf $(VENV) reports *.egg-info
+
+RUNS ?= 20
+BENCH_ARGS ?=
+
+.PHONY: flake flake-load bench detect
+
+## flake: run the certification suite RUNS times (default 20) and count how often each test failed
+flake: setup
+	$(BIN)/python -m harness.flake --runs $(RUNS) -- e2e $(PYTEST_ARGS)
+
+## flake-load: the same, with one core kept busy by a niced process
+flake-load: setup
+	$(BIN)/python -m harness.flake --runs $(RUNS) --load -- e2e $(PYTEST_ARGS)
+
+## detect: run the suite against every store defect and print the detection table
+detect: setup
+	$(BIN)/python -m harness.detection
+
+## bench: measure the harness (see bench/README.md); BENCH_ARGS="--only sandbox_rps" picks figures
+bench: setup
+	$(BIN)/python bench/benchmark.py $(BENCH_ARGS)

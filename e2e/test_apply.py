@@ -5,55 +5,71 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from fixtures.pages import ApplyAs
 from harness import checks
 from harness.customers import Applicants
 from harness.journal import Journal, widget_session_of
+from harness.proof import Proof
 from harness.widget_events import EventLog
-from pages.merchant.store import ApplyPage
 
 pytestmark = pytest.mark.destructive
 
 
-@pytest.mark.checklist("EVT-07", "INIT-02", "AUTH-03")
+@pytest.mark.checklist("EVT-07", "INIT-02", "AUTH-03", "AUTH-04")
 @pytest.mark.parametrize(("outcome", "shown"), [
     ("approved", "Approved"), ("pending", "Pending review"), ("declined", "Declined"),
 ])
 def test_application_decision_is_shown(
-    outcome: str, shown: str, apply_page: ApplyPage, applicants: Applicants, widget_events: EventLog,
-    flexiti_journal: Journal,
+    outcome: str, shown: str, apply_as: ApplyAs, applicants: Applicants, widget_events: EventLog,
+    flexiti_journal: Journal, proof: Proof,
 ) -> None:
-    widget_page = apply_page.open().apply_as(applicants.deciding(outcome))
+    widget_page = apply_as(applicants.deciding(outcome))
 
-    widget_page.widget.enter_pin(applicants.pin)
-    application = widget_page.decision()
-
-    expect(application.decision).to_have_text(shown)
+    with widget_events.awaiting("flx-success"):
+        widget_page.widget.enter_pin(applicants.pin)
     [success] = widget_events.of_type("flx-success")
-    assert success.event_data["action"] == "apply"
-    assert success.event_data["accountNumber"] is None
-    apply = checks.applied_as_initialized(flexiti_journal, success)
-    assert apply.response["decision"] == outcome
-    checks.bearer_and_reference_on_every_call(flexiti_journal)
+    with proof.of("EVT-07", stop=True):
+        application = widget_page.decision()
+
+    session = success.event_data["widget_session_id"]
+    with proof.of("INIT-02"):
+        checks.application_initialized(flexiti_journal, session)
+    init = checks.widget_init_call(flexiti_journal, session)
+    apply = None
+    with proof.of("EVT-07"):
+        expect(application.decision).to_have_text(shown)
+        assert (success.event_data["action"], success.event_data["accountNumber"]) == ("apply", None)
+        apply = checks.applied_as_initialized(flexiti_journal, init, success)
+        assert apply.response["decision"] == outcome
+    if apply is not None:  # which token /apply used can only be judged when there was an /apply
+        with proof.of("AUTH-04"):
+            checks.same_token_lineage(flexiti_journal, init, apply)
+    with proof.of("AUTH-03"):
+        checks.bearer_and_reference_on_every_call(flexiti_journal)
 
 
 @pytest.mark.checklist("EVT-08", "EVT-07")
 def test_retry_runs_widget_init_again_and_reopens_the_widget(
-    apply_page: ApplyPage, applicants: Applicants, widget_events: EventLog, flexiti_journal: Journal,
+    apply_as: ApplyAs, applicants: Applicants, widget_events: EventLog, flexiti_journal: Journal, proof: Proof,
 ) -> None:
-    widget_page = apply_page.open().apply_as(applicants.deciding("retry"))
+    widget_page = apply_as(applicants.deciding("retry"))
     first_src = widget_page.widget_frame.get_attribute("src")
 
-    widget_page.widget.enter_pin(applicants.pin)
-    widget_page.widget.enter_pin(applicants.pin)  # the reopened widget asks again
-    application = widget_page.decision()
+    with widget_events.awaiting("flx-success"):
+        widget_page.widget.enter_pin(applicants.pin)
+    with proof.of("EVT-08", stop=True), widget_events.awaiting("flx-success"):
+        widget_page.widget.enter_pin(applicants.pin)  # the reopened widget asks again
+    with proof.of("EVT-07", stop=True):
+        application = widget_page.decision()
 
-    expect(application.decision).not_to_have_text("Not decided")
     retry, applied = widget_events.of_type("flx-success")
-    assert retry.event_data["action"] == "retry"
-    assert applied.event_data["action"] == "apply"
-    inits = flexiti_journal.to("widget/init")
-    assert len(inits) == 2, flexiti_journal.describe()
-    assert [widget_session_of(c.response["redirection_url"]) for c in inits] == [
-        retry.event_data["widget_session_id"], applied.event_data["widget_session_id"]]
-    assert first_src != inits[1].response["redirection_url"]
-    checks.applied_as_initialized(flexiti_journal, applied)
+    with proof.of("EVT-08"):
+        assert (retry.event_data["action"], applied.event_data["action"]) == ("retry", "apply")
+        inits = flexiti_journal.to("widget/init")
+        assert [widget_session_of(c.response["redirection_url"]) for c in inits] == [
+            retry.event_data["widget_session_id"], applied.event_data["widget_session_id"]], flexiti_journal.describe()
+        assert first_src != inits[1].response["redirection_url"]
+    with proof.of("EVT-07"):
+        expect(application.decision).not_to_have_text("Not decided")
+        init = checks.widget_init_call(flexiti_journal, applied.event_data["widget_session_id"])
+        checks.applied_as_initialized(flexiti_journal, init, applied)

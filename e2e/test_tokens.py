@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from fixtures.pages import PayWithFlexitiAs
-from harness import checks
+from fixtures.pages import PayFrom, PayWithFlexitiAs
+from harness import checks, verdicts
 from harness.journal import Journal
+from harness.proof import Proof
 from harness.widget_events import EventLog
 from sandbox.servers import Sandbox
 from sandbox.store.flexiti_client import EXPIRATION_THRESHOLD
@@ -17,45 +18,58 @@ pytestmark = pytest.mark.destructive
 
 @pytest.mark.checklist("AUTH-02", "AUTH-04")
 def test_second_widget_opening_refreshes_the_token(
-    pay_with_flexiti_as: PayWithFlexitiAs, widget_events: EventLog, flexiti_journal: Journal,
+    pay_with_flexiti_as: PayWithFlexitiAs, pay_from: PayFrom, widget_events: EventLog,
+    flexiti_journal: Journal, proof: Proof,
 ) -> None:
     started = pay_with_flexiti_as("single_account")
-    started.payment.widget.mfa_choice()
     started.payment.widget.cancel()
-    checkout = started.payment.back_at_checkout()
+    with proof.of("EVT-04", stop=True):
+        checkout = started.payment.back_at_checkout().enter_details(started.shopper)
+    payment = pay_from(checkout)
 
-    payment = checkout.enter_details(started.shopper).pay_with_flexiti()
-    payment.widget.verify_by("sms", started.shopper.mfa_answer("sms"))
-    order = payment.order_outcome()
-
-    expect(order.status).to_have_text("Paid with Flexiti")
-    assert checks.token_grants(flexiti_journal) == ["client_credentials", "refresh_token"], flexiti_journal.describe()
-    first_init, second_init = flexiti_journal.to("widget/init")
-    assert first_init.token != second_init.token, "the second widget opened on the old token, not a refreshed one"
+    with widget_events.awaiting("flx-success"):
+        payment.widget.verify_by("sms", started.shopper.mfa_answer("sms"))
     [success] = widget_events.of_type("flx-success")
-    authorization = flexiti_journal.to("/authorization")[0]
-    assert authorization.token == second_init.token, "/authorization did not use the token that opened the widget"
-    assert authorization.body["widget_session_id"] == success.event_data["widget_session_id"]
+    with proof.of("EVT-02", stop=True):
+        order = payment.order_outcome()
+
+    with proof.of("AUTH-02"):
+        assert checks.token_grants(flexiti_journal) == ["client_credentials", "refresh_token"], flexiti_journal.describe()
+    with proof.of("AUTH-04"):
+        first, second = flexiti_journal.to("widget/init")
+        lineages = flexiti_journal.token_lineages()
+        assert second.token != first.token, "the second widget opened on the old token instead of a refreshed one"
+        assert lineages.get(second.token or "") == lineages.get(first.token or ""), (
+            "the second widget opened on a new token instead of refreshing the first")
+    verdicts.purchase_paid(proof, flexiti_journal, success, started.cart_total, order)
 
 
 @pytest.mark.checklist("RES-03", "AUTH-04")
 def test_token_expiring_during_the_widget_is_refreshed_before_authorization(
     flexiti_sandbox: Sandbox, pay_with_flexiti_as: PayWithFlexitiAs, widget_events: EventLog,
-    flexiti_journal: Journal,
+    flexiti_journal: Journal, proof: Proof,
 ) -> None:
     lifetime = 120
     flexiti_sandbox.set_token_lifetime(lifetime)
     started = pay_with_flexiti_as("single_account")
-    started.payment.widget.mfa_choice()
 
     # The shopper lingers in the widget until the token is inside the refresh threshold (but not expired).
     flexiti_sandbox.advance_clock(lifetime - EXPIRATION_THRESHOLD + 10)
-    started.payment.widget.verify_by("sms", started.shopper.mfa_answer("sms"))
-    order = started.payment.order_outcome()
-
-    expect(order.status).to_have_text("Paid with Flexiti")
-    assert checks.token_grants(flexiti_journal) == ["client_credentials", "refresh_token"], flexiti_journal.describe()
+    with widget_events.awaiting("flx-success"):
+        started.payment.widget.verify_by("sms", started.shopper.mfa_answer("sms"))
     [success] = widget_events.of_type("flx-success")
-    authorization = checks.authorized_once(flexiti_journal, success, started.cart_total, order.order_id)
-    [init] = flexiti_journal.to("widget/init")
-    assert authorization.token != init.token, "/authorization went out on the token that was about to expire"
+    with proof.of("RES-03", stop=True):
+        order = started.payment.order_outcome()
+
+    with proof.of("RES-03"):
+        expect(order.status).to_have_text("Paid with Flexiti")
+        approved = checks.authorization_for(flexiti_journal, success.event_data["widget_session_id"])
+        assert approved.status == 200, f"/authorization after the token aged: {approved.describe()} {approved.response}"
+    with proof.of("AUTH-04"):
+        assert checks.token_grants(flexiti_journal) == ["client_credentials", "refresh_token"], (
+            "the token was not refreshed inside the expiry threshold")
+        session = success.event_data["widget_session_id"]
+        init = checks.widget_init_call(flexiti_journal, session)
+        authorization = checks.authorization_for(flexiti_journal, session)
+        assert authorization.token != init.token, "/authorization went out on the token that was about to expire"
+        checks.same_token_lineage(flexiti_journal, init, authorization)

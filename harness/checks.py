@@ -36,39 +36,50 @@ def bearer_and_reference_on_every_call(journal: Journal) -> None:
     assert not no_reference, f"calls without an x-reference-id GUID: {_calls(no_reference)}"
 
 
-def one_widget_init_for_purchase(journal: Journal) -> Call:
-    """INIT-01: one server-side widget/init, flow=purchase, exactly one customer identifier."""
-    inits = journal.to("widget/init")
-    assert len(inits) == 1, f"expected one widget/init, got {len(inits)}: {_calls(inits)}"
-    init = inits[0]
+def widget_init_call(journal: Journal, session: str) -> Call:
+    """The successful widget/init that opened `session`, whoever made it."""
+    inits = [c for c in journal.to("widget/init") if c.status == 200
+             and widget_session_of(c.response["redirection_url"]) == session]
+    assert inits, f"no successful widget/init opened the widget session {session}: {_calls(journal.to('widget/init'))}"
+    return inits[0]
+
+
+def widget_init_for(journal: Journal, session: str, flow: str = "purchase") -> Call:
+    """INIT-01/02: the widget/init that opened `session` was server side, for `flow`; for a purchase, with
+    exactly one customer identifier."""
+    init = widget_init_call(journal, session)
     assert not init.from_browser, f"widget/init was called from the browser: {init.describe()}"
-    assert init.status == 200, f"widget/init failed: {init.describe()} {init.response}"
-    assert init.body.get("flow") == "purchase", f"widget/init flow is {init.body.get('flow')!r}, not 'purchase'"
-    identifiers = [k for k in ("account_number", "vcc_number", "personal_information")
-                   if (init.body.get("customer_identification") or {}).get(k)]
-    assert len(identifiers) == 1, f"widget/init must identify the customer one way, got {identifiers}"
+    assert init.body.get("flow") == flow, f"widget/init flow is {init.body.get('flow')!r}, not {flow!r}"
+    if flow == "purchase":
+        identifiers = [k for k in ("account_number", "vcc_number", "personal_information")
+                       if (init.body.get("customer_identification") or {}).get(k)]
+        assert len(identifiers) == 1, f"widget/init must identify the customer one way, got {identifiers}"
     return init
 
 
-def authorized_once(journal: Journal, success: WidgetEvent, amount: Decimal, order_id: str) -> Call:
-    """EVT-02: one /authorization, server side, same token and widget session as widget/init,
-    for the account the widget reported, the cart total and the order id, without verification_code."""
-    init = one_widget_init_for_purchase(journal)
-    authorizations = journal.to("/authorization")
-    assert len(authorizations) == 1, f"expected one /authorization, got {len(authorizations)}: {_calls(authorizations)}"
-    authorization = authorizations[0]
-    body = authorization.body
+def same_token_lineage(journal: Journal, first: Call, then: Call) -> None:
+    """AUTH-04: `then` went out on `first`'s token or a refresh of it: one token carries the flow."""
+    lineages = journal.token_lineages()
+    assert lineages.get(then.token or "") == lineages.get(first.token or "") is not None, (
+        f"{then.describe()} used a token that is not the one {first.describe()} used, nor a refresh of it"
+    )
+
+
+def authorization_for(journal: Journal, session: str) -> Call:
+    """The /authorization sent for a widget session (the first, if a defective store sent several)."""
+    sent = [c for c in journal.to("/authorization") if (c.body or {}).get("widget_session_id") == session]
+    assert sent, f"no /authorization for widget session {session}: {_calls(journal.to('/authorization'))}"
+    return sent[0]
+
+
+def authorized_as_reported(journal: Journal, success: WidgetEvent, amount: Decimal, order_id: str) -> Call:
+    """EVT-02: server side, approved, for the account the widget reported, the cart total and the order id,
+    and without verification_code."""
+    session = success.event_data["widget_session_id"]
+    authorization = authorization_for(journal, session)
+    body = authorization.body or {}
     assert not authorization.from_browser, "/authorization was called from the browser"
     assert authorization.status == 200, f"/authorization failed: {authorization.describe()} {authorization.response}"
-    lineages = journal.token_lineages()
-    assert lineages.get(authorization.token or "") == lineages.get(init.token or "") is not None, (
-        "/authorization used a token that is not widget/init's token or a refresh of it"
-    )
-    session = widget_session_of(init.response["redirection_url"])
-    assert body.get("widget_session_id") == session == success.event_data["widget_session_id"], (
-        f"widget_session_id differs: widget/init {session}, flx-success {success.event_data['widget_session_id']}, "
-        f"/authorization {body.get('widget_session_id')}"
-    )
     assert body.get("account_number") == success.event_data["accountNumber"], (
         f"/authorization is for account {body.get('account_number')}, the widget chose {success.event_data['accountNumber']}"
     )
@@ -98,26 +109,27 @@ def token_grants(journal: Journal) -> list[str]:
     return [str((c.body or {}).get("grant_type", "client_credentials")) for c in calls]
 
 
-def applied_as_initialized(journal: Journal, success: WidgetEvent) -> Call:
-    """EVT-07, INIT-02: one /apply, with widget/init's personal information, token and widget session."""
-    inits = [c for c in journal.to("widget/init") if c.status == 200]
-    applies = journal.to("/apply")
-    assert len(applies) == 1, f"expected one /apply, got {len(applies)}: {_calls(applies)}"
-    apply = applies[0]
-    assert not apply.from_browser, "/apply was called from the browser"
-    session = success.event_data["widget_session_id"]
-    init = next((c for c in inits if widget_session_of(c.response["redirection_url"]) == session), None)
-    assert init is not None, f"no widget/init opened the widget session {session} that flx-success reported"
-    assert init.body.get("flow") == "apply", f"widget/init flow is {init.body.get('flow')!r}, not 'apply'"
-    required = ("email", "phone_number", "address_1", "city", "province", "account_type")
-    missing = [name for name in required if not init.body.get(name)]
+def application_initialized(journal: Journal, session: str) -> Call:
+    """INIT-02: the application's widget/init sent personal info, contact, address, tos_agreement and account_type."""
+    init = widget_init_for(journal, session, flow="apply")
+    personal = (init.body.get("customer_identification") or {}).get("personal_information") or {}
+    missing = [f"personal_information.{name}" for name in ("first_name", "last_name", "dob", "postal_code")
+               if not personal.get(name)]
+    missing += [name for name in ("email", "phone_number", "address_1", "city", "province", "account_type")
+                if not init.body.get(name)]
     assert not missing, f"widget/init for an application lacks {missing}"
     assert init.body.get("tos_agreement") is True, "widget/init for an application must send tos_agreement=true"
-    lineages = journal.token_lineages()
-    assert lineages.get(apply.token or "") == lineages.get(init.token or "") is not None, (
-        "/apply used a token that is not widget/init's token or a refresh of it"
-    )
-    assert apply.body.get("widget_session_id") == session, "/apply sent another widget_session_id"
+    return init
+
+
+def applied_as_initialized(journal: Journal, init: Call, success: WidgetEvent) -> Call:
+    """EVT-07: one /apply, server side, with widget/init's personal information and the reported session."""
+    applies = journal.to("/apply")
+    assert applies, "the store never called /apply after the widget's apply success"
+    apply = applies[-1]
+    assert not apply.from_browser, "/apply was called from the browser"
+    assert apply.body.get("widget_session_id") == success.event_data["widget_session_id"], (
+        "/apply sent another widget_session_id than the one the widget reported")
     personal = lambda call: (call.body.get("customer_identification") or {}).get("personal_information")  # noqa: E731
     assert personal(apply) == personal(init), "/apply changed the personal information sent to widget/init"
     assert apply.status == 200, f"/apply failed: {apply.describe()} {apply.response}"

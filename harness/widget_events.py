@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from playwright.sync_api import BrowserContext
 
 BINDING = "__flexitiHarnessMessage"
+# After handing a message to the binding, the top page logs this mark: Python can then wait for a widget event as
+# an event (no polling), even when the page navigates away at once, and the binding call has arrived before it.
+ARRIVED = "__flexiti_harness_event__:"
 
 # Runs in every document of the context, child frames included, before any page script: a capture-phase
 # listener on window sees every message delivered to that document and hands it to the binding.
@@ -25,9 +30,10 @@ CAPTURE_SCRIPT = """
     let fromChild = false;
     for (let i = 0; i < window.frames.length; i++) { if (window.frames[i] === event.source) fromChild = true; }
     forward({ origin: event.origin, data, receiver: location.href, fromChildFrame: fromChild, time: Date.now() / 1000 });
+    if (window === window.top && data && typeof data === "object") console.debug("%(arrived)s" + data.eventType);
   }, true);
 })();
-""" % {"binding": BINDING}
+""" % {"binding": BINDING, "arrived": ARRIVED}
 
 EVENT_TYPES = ("flx-success", "flx-failure", "flx-cancel")
 ACTIONS = ("apply", "purchase", "activation", "retry", None)
@@ -101,13 +107,23 @@ class EventLog:
 
     widget_origin: str | None = None
     events: list[WidgetEvent] = field(default_factory=list)
+    _context: BrowserContext | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def install(self, context: BrowserContext) -> EventLog:
         """Must run before the first navigation, or early messages are missed."""
         context.expose_binding(BINDING, lambda source, payload: self.add(payload))
         context.add_init_script(CAPTURE_SCRIPT)
+        self._context = context
         return self
+
+    @contextlib.contextmanager
+    def awaiting(self, event_type: str) -> Iterator[None]:
+        """Around the action that makes the widget post `event_type`: returns once it has reached the page."""
+        if self._context is None:
+            raise RuntimeError("EventLog.install(context) first")
+        with self._context.expect_console_message(lambda message: message.text == ARRIVED + event_type):
+            yield
 
     def add(self, payload: dict[str, Any]) -> None:
         event = WidgetEvent(

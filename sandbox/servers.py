@@ -64,7 +64,9 @@ class ThreadedServer:
 
     def __init__(self, name: str, app: Any, url_host: str) -> None:
         self.name = name
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on connections of a socket that says it is TCP,
+        # and without it every keep-alive response waits ~40 ms for a delayed ACK.
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.socket.bind(("127.0.0.1", 0))
         self.port = self.socket.getsockname()[1]
@@ -128,7 +130,9 @@ class Sandbox:
         store_app = CrashRecorder(self.store.app, "reference store", self.state.errors)
         self._store = ThreadedServer("reference store", store_app, STORE_HOST)
         self.urls = SandboxUrls(store=self._store.url, flexiti=self._flexiti.url)
-        self.state.default_trust_url = self.state.trust_url = self._store.url
+        # The Trust URL the merchant registered in the Developer Portal (a defect adds the slash Flexiti warns about).
+        trailing = "/" if "trust_url_trailing_slash" in store_defects else ""
+        self.state.default_trust_url = self.state.trust_url = self._store.url + trailing
 
     def start(self) -> Sandbox:
         self._flexiti.start()

@@ -69,9 +69,11 @@ def test_failing_run_report_points_at_the_cause(tmp_path: Path) -> None:
 
     report = _report(tmp_path)
     assert result.returncode == 1, result.stdout[-2000:]
-    txn = _item(report, "TXN-01")
-    assert txn["status"] == "failed"
-    assert "amount" in txn["reason"] and "cart total" in txn["reason"], txn["reason"]
+    assert _item(report, "TXN-01")["status"] == "failed"
+    evt = _item(report, "EVT-02")
+    assert evt["status"] == "failed"
+    assert "amount" in evt["reason"] and "cart total" in evt["reason"], evt["reason"]
+    assert {item["id"] for item in report["checklist"] if item["status"] == "failed"} == {"EVT-02", "TXN-01"}
     [test] = report["tests"]
     assert any(call["path"].endswith("/authorization") for call in test["calls"])
     assert any(path.endswith("trace.zip") for path in test["artifacts"]), test["artifacts"]

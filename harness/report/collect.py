@@ -18,6 +18,7 @@ from harness.checklist import ChecklistItem
 from harness.evidence import StepLog
 from harness.journal import Call, Journal, JournalError
 from harness.network import RequestLog
+from harness.proof import Proof
 from harness.report.model import (
     CallEvidence, ChecklistResult, EventEvidence, ItemStatus, Report, RequestEvidence, RunInfo, Step, TestResult,
     test_result_from_json,
@@ -87,6 +88,13 @@ class RunRecorder:
                     result.reason = f"{report.when} error: {result.reason}"
 
     # -- evidence -------------------------------------------------------------------------------
+    def attach_proof(self, item: pytest.Item) -> None:
+        result = self.results.get(item.nodeid)
+        proof = getattr(item, "funcargs", {}).get("proof")
+        if result is not None and isinstance(proof, Proof):
+            result.failed_items = dict(proof.failed)
+            result.proved_items = sorted(proof.proved)
+
     def attach_calls(self, item: pytest.Item) -> None:
         """Read the journal right after the test body: the last test's teardown stops the sandbox."""
         result = self.results.get(item.nodeid)
@@ -151,9 +159,23 @@ class RunRecorder:
     def checklist(self) -> list[ChecklistResult]:
         found = []
         for item in self.catalog.values():
-            citing = [r for r in self.results.values() if item.id in r.checklist]
+            citing = [r for r in self.results.values()
+                      if item.id in r.checklist or item.id in r.failed_items or item.id in r.proved_items]
             found.append(self._item_result(item, citing))
         return found
+
+    @staticmethod
+    def _fails(result: TestResult, item_id: str) -> bool:
+        """Did this test fail this item? Its own verdicts say so; a failure it did not attribute (an error, a
+        broken step outside any block) counts against every item it cites and had not yet proved."""
+        if item_id in result.failed_items:
+            return True
+        unattributed = result.outcome == "error" or (result.outcome == "failed" and not result.failed_items)
+        return unattributed and item_id in result.checklist and item_id not in result.proved_items
+
+    @staticmethod
+    def _proves(result: TestResult, item_id: str) -> bool:
+        return item_id in result.proved_items or (result.outcome == "passed" and item_id in result.checklist)
 
     def _item_result(self, item: ChecklistItem, citing: list[TestResult]) -> ChecklistResult:
         ran = [r for r in citing if r.outcome != "skipped"]
@@ -162,16 +184,17 @@ class RunRecorder:
         if self.environment not in item.environments:
             return ChecklistResult(item.id, item.title, item.rule, "not applicable", names,
                                    f"does not apply to {self.environment}")
-        failing = [r for r in ran if r.outcome in ("failed", "error")]
+        failing = [r for r in ran if self._fails(r, item.id)]
         if failing:
-            status, reason = "failed", f"{failing[0].name}: {failing[0].reason}"
-        elif ran:
+            first = failing[0]
+            status, reason = "failed", f"{first.name}: {first.failed_items.get(item.id, first.reason)}"
+        elif any(self._proves(r, item.id) for r in ran):
             status, reason = "passed", None
         elif citing and all((r.reason or "").startswith(NOT_OBSERVABLE) for r in citing):
             status, reason = "not observable", citing[0].reason
         else:
             status = "not run"
-            reason = citing[0].reason if citing else "no test citing it ran"
+            reason = citing[0].reason if citing and citing[0].reason else "no test reached its checks"
         return ChecklistResult(item.id, item.title, item.rule, status, names, reason)
 
     # -- parallel runs: each worker hands its part to the controller -------------------------------

@@ -71,6 +71,8 @@ class TestResult:
     calls: list[CallEvidence] = field(default_factory=list)
     requests: list[RequestEvidence] = field(default_factory=list)
     artifacts: list[str] = field(default_factory=list)  # paths relative to the report: trace.zip, screenshots, video
+    failed_items: dict[str, str] = field(default_factory=dict)  # checklist item -> why, where the test said which
+    proved_items: list[str] = field(default_factory=list)  # items whose assertion blocks passed, even if others failed
 
 
 @dataclass

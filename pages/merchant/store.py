@@ -18,6 +18,10 @@ def money(text: str) -> Decimal:
     return Decimal(re.sub(r"[^0-9.\-]", "", text))
 
 
+class NotArrived(AssertionError):
+    """A navigation ended somewhere other than the page it was meant to reach; the message says where."""
+
+
 class StorePage:
     """A page of the store; `open()` navigates relative to the storefront URL and waits to arrive.
 
@@ -160,13 +164,31 @@ class CheckoutPage(StorePage):
         return self.page.get_by_role("button", name="Pay with Flexiti")
 
     def pay_with_flexiti(self) -> PaymentPage:
+        with self.page.expect_navigation():
+            self.pay_button.click()
+        return self._payment_page()
+
+    def start_payment(self) -> PaymentPage:
+        """Click pay and do not wait to arrive: for flows where the widget answers before the page settles
+        (wait on the widget's event instead)."""
         self.pay_button.click()
-        return PaymentPage(self.page, self.steps).wait_until_loaded()
+        return PaymentPage(self.page, self.steps)
 
     def pay_with_flexiti_twice_quickly(self) -> PaymentPage:
-        """An impatient double-click on the pay button."""
+        """An impatient double-click on the pay button: the second submission aborts the first navigation,
+        so arrival is the payment page's URL loading, whichever submission got there."""
         self.pay_button.dblclick()
-        return PaymentPage(self.page, self.steps).wait_until_loaded()
+        if PaymentPage.url is not None:
+            self.page.wait_for_url(PaymentPage.url)
+        return self._payment_page()
+
+    def _payment_page(self) -> PaymentPage:
+        """Arrival after paying: the widget's page, or (the store could not open Flexiti) still checkout."""
+        if not PaymentPage.url or not PaymentPage.url.search(self.page.url):
+            shown = self.error.all_inner_texts() or ["no error shown"]
+            raise NotArrived(f"the store did not open Flexiti: still at {self.page.url} ({shown[0]})")
+        # The navigation's load event was the arrival: the widget may already be moving the page on.
+        return PaymentPage(self.page, self.steps)._arrived()
 
     def try_pay_with_flexiti(self) -> CheckoutPage:
         """Pay when Flexiti is expected to fail: the shopper stays at checkout with an error."""
@@ -204,6 +226,14 @@ class WidgetHostPage(StorePage):
         self.page.reload()
         return self.wait_until_loaded()
 
+    def _left_for(self, expected: re.Pattern[str], what: str) -> None:
+        """Wait until the store navigates away from the widget, then check it went to `expected`."""
+        here = self.url
+        self.page.wait_for_url(lambda url: here is None or not here.search(url))
+        if not expected.search(self.page.url):
+            notices = self.notice.all_inner_texts() or ["no notice"]
+            raise NotArrived(f"the store went to {self.page.url} instead of {what} ({notices[0]})")
+
 
 class PaymentPage(WidgetHostPage):
     """The page that hosts the Flexiti widget for an order's payment."""
@@ -215,10 +245,11 @@ class PaymentPage(WidgetHostPage):
 
     def order_outcome(self) -> OrderPage:
         """Where the store sends the shopper once it has acted on the widget's result."""
+        self._left_for(OrderPage.ORDER_URL, "the order page")
         return OrderPage(self.page, self.steps).wait_until_loaded()
 
     def back_at_checkout(self) -> CheckoutPage:
-        self.page.wait_for_url(re.compile(r"/checkout$"))
+        self._left_for(CheckoutPage.url or re.compile(r"/checkout$"), "checkout")
         return CheckoutPage(self.page, self.steps).wait_until_loaded()
 
 
@@ -283,8 +314,12 @@ class ApplyPage(StorePage):
         account = "Business account" if applicant.account_type == "business" else "Personal account"
         self.page.get_by_label(account).check()
         self.page.get_by_label("I agree to Flexiti's terms of service").check()
-        self.page.get_by_role("button", name="Continue to Flexiti").click()
-        return ApplicationWidgetPage(self.page, self.steps).wait_until_loaded()
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name="Continue to Flexiti").click()
+        if not ApplicationWidgetPage.url or not ApplicationWidgetPage.url.search(self.page.url):
+            shown = self.error.all_inner_texts() or ["no error shown"]
+            raise NotArrived(f"the store did not open Flexiti: still at {self.page.url} ({shown[0]})")
+        return ApplicationWidgetPage(self.page, self.steps)._arrived()
 
 
 class ApplicationWidgetPage(WidgetHostPage):
@@ -296,6 +331,7 @@ class ApplicationWidgetPage(WidgetHostPage):
     heading_text = "Apply with Flexiti"
 
     def decision(self) -> ApplicationPage:
+        self._left_for(ApplicationPage.URL, "the application's decision")
         return ApplicationPage(self.page, self.steps).wait_until_loaded()
 
 
@@ -308,7 +344,9 @@ class ApplicationPage(StorePage):
     def decision(self) -> Locator:
         return self.page.get_by_test_id("application-decision")
 
+    URL = re.compile(r"/applications/APL-[A-Z0-9]+$")
+
     def wait_until_loaded(self) -> Self:
-        self.page.wait_for_url(re.compile(r"/applications/APL-[A-Z0-9]+$"))
+        self.page.wait_for_url(self.URL)
         self.decision.wait_for()
         return self._arrived()

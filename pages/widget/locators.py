@@ -6,7 +6,7 @@ real widget in Training, change these (roles, accessible names and labels) and n
 
 from __future__ import annotations
 
-from playwright.sync_api import FrameLocator, Locator, Page
+from playwright.sync_api import Frame, FrameLocator, Locator, Page
 
 IFRAME = 'iframe[title="Flexiti widget"]'
 MFA_OPTION_LABELS = {"sms": "Text message (SMS)", "email": "Email", "security_question": "Security question"}
@@ -20,7 +20,7 @@ def frame_element(page: Page) -> Locator:
     return page.locator(IFRAME)
 
 
-def heading(root: FrameLocator) -> Locator:
+def heading(root: FrameLocator | Frame) -> Locator:
     return root.get_by_role("heading", level=1)
 
 

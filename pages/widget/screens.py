@@ -87,6 +87,17 @@ class FlexitiWidget:
     def frame_element(self) -> Locator:
         return locators.frame_element(self.page)
 
+    def wait_until_open(self) -> FlexitiWidget:
+        """Arrival: the widget shows its first screen. Waiting on the frame itself (not a FrameLocator) means
+        that if the merchant page navigates away instead (the widget refused or failed at once), the wait
+        ends at once with an error rather than running out the clock."""
+        handle = self.frame_element.element_handle()
+        frame = handle.content_frame()
+        if frame is None:
+            raise AssertionError("the widget iframe has no document")
+        locators.heading(frame).first.wait_for()
+        return self
+
     @property
     def heading(self) -> Locator:
         return locators.heading(self.root)

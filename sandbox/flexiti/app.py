@@ -64,7 +64,7 @@ class Simulator:
 
     def __init__(self, state: SimulatorState) -> None:
         self.state = state
-        self.app = Starlette(routes=self._routes())
+        self.app = TrustedOriginCors(Starlette(routes=self._routes()), state)
 
     @property
     def journaled_prefixes(self) -> tuple[str, ...]:
@@ -610,3 +610,33 @@ _UNTRUSTED_PAGE = """<!doctype html><title>Flexiti</title>
 <p role="alert">The page at %(embedder)s does not match the merchant's Trust URL.</p>
 <script>window.parent.postMessage({eventType: "flx-failure",
   eventData: {error: 403, message: "untrusted origin"}}, "*");</script>"""
+
+
+class TrustedOriginCors:
+    """CORS for the merchant's Trust URL only (sandbox choice: Flexiti does not document its CORS policy)."""
+
+    def __init__(self, app: Any, state: SimulatorState) -> None:
+        self.app, self.state = app, state
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        headers = dict(scope.get("headers") or [])
+        origin = headers.get(b"origin", b"").decode()
+        trusted = scope["type"] == "http" and origin and origin == self.state.trust_url
+        if not trusted:
+            await self.app(scope, receive, send)
+            return
+        allow = [(b"access-control-allow-origin", origin.encode()), (b"vary", b"Origin")]
+        if scope["method"] == "OPTIONS":
+            await send({"type": "http.response.start", "status": 204, "headers": allow + [
+                (b"access-control-allow-methods", b"GET, POST"),
+                (b"access-control-allow-headers", b"authorization, content-type, x-reference-id"),
+            ]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def with_cors(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *allow]}
+            await send(message)
+
+        await self.app(scope, receive, with_cors)

@@ -58,6 +58,7 @@ class WidgetFlow:
     redirection_url: str | None = None
     widget_session_id: str | None = None
     settled: bool = False  # the widget's outcome was acted on; later events are ignored
+    browser_init: dict[str, Any] | None = None  # defect init_from_browser: what the page needs to call widget/init
 
 
 @dataclass
@@ -120,6 +121,9 @@ class Store:
         self.sdk_url = sdk_url
         self.state = state or StoreState()
         self.flexiti = FlexitiClient(config, clock=clock)
+        self.flexiti.refresh_with_new_token = "no_refresh" in defects
+        self.flexiti.threshold = 0 if "stale_token" in defects else self.flexiti.threshold
+        self.flexiti.send_reference_id = "missing_reference_id" not in defects
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
         self.templates.filters["money"] = money
         self.app = Starlette(
@@ -164,9 +168,11 @@ class Store:
     def _page(self, request: Request, template: str, status: int = 200, **context: Any) -> Response:
         _, session = self._session(request)
         notice, session.notice = session.notice, None
+        leaked = {"clientId": self.config.client_id, "clientSecret": self.config.client_secret} \
+            if "secret_in_browser" in self.defects else None
         html = self.templates.get_template(template).render(
             cart_count=sum(session.cart.values()), notice=notice, status_text=STATUS_TEXT,
-            decision_text=DECISION_TEXT, **context
+            decision_text=DECISION_TEXT, leaked_config=leaked, **context
         )
         return self._with_cookie(request, HTMLResponse(html, status_code=status))
 
@@ -183,13 +189,22 @@ class Store:
     async def _open_widget(self, session: ShopperSession, flow: WidgetFlow, body: dict[str, Any]) -> None:
         """widget/init with a fresh token: refreshed before opening the widget, so one token carries the flow."""
         session.token = await (self.flexiti.refreshed(session.token) if session.token else self.flexiti.new_token())
+        if "two_identifiers" in self.defects and body.get("flow") == "purchase":
+            body["customer_identification"]["vcc_number"] = "5000000000000011"
+        if "init_from_browser" in self.defects and body.get("flow") == "purchase":
+            flow.browser_init = {"url": self.flexiti.widget_init_url(), "token": session.token.access_token,
+                                 "body": body}
+            return
         flow.redirection_url = await self.flexiti.widget_init(session.token, body)
         flow.widget_session_id = _query_value(flow.redirection_url, "widget_session_id")
 
     def _widget_page(self, request: Request, flow: WidgetFlow, heading: str, events_url: str, **context: Any) -> Response:
         return self._page(request, "widget.html", heading=heading, flow=flow, events_url=events_url,
                           sdk_url=self.sdk_url, widget_origin=self.config.widget_origin,
-                          customer_portal_url=self.config.customer_portal_url, **context)
+                          customer_portal_url=self.config.customer_portal_url,
+                          any_origin="no_origin_check" in self.defects, no_guard="no_idempotency" in self.defects,
+                          no_portal="activation_ignored" in self.defects,
+                          **context)
 
     # -- shopping -------------------------------------------------------------------------------
     async def catalogue(self, request: Request) -> Response:
@@ -211,6 +226,9 @@ class Store:
     async def checkout(self, request: Request, error: str | None = None, shopper: dict[str, str] | None = None,
                        status: int = 200) -> Response:
         _, session = self._session(request)
+        if error is None and request.query_params.get("flexiti_error"):
+            error = f"Flexiti financing is unavailable right now ({request.query_params['flexiti_error']}). " \
+                    "Your cart is unchanged."
         lines = lines_of(session.cart)
         if not lines:
             return self._redirect(request, "/cart")
@@ -263,26 +281,32 @@ class Store:
         _, session = self._session(request)
         event_type, data = _event(await request.json())
         done = {"next": f"/orders/{order.order_id}"}
-        if order.flow.settled:
+        if order.flow.settled and "no_idempotency" not in self.defects:
             return JSONResponse(done)  # a second click, a reload, a late event: the first outcome stands
+        if order.flow.browser_init is not None and order.flow.widget_session_id is None:
+            order.flow.widget_session_id = data.get("widget_session_id")  # the page opened the widget itself
         if event_type == "flx-success" and data.get("widget_session_id") != order.flow.widget_session_id:
             return JSONResponse({"error": "the event is not for this order's widget session"}, status_code=409)
         order.flow.settled = True
         action = data.get("action")
+        verified = data.get("verified") is True or "authorize_unverified" in self.defects
         if event_type == "flx-cancel":
             order.status = "cancelled"
             session.notice = "You cancelled Flexiti financing. Your cart is still here."
+            if "cancel_empties_cart" in self.defects:
+                session.cart.clear()
         elif event_type == "flx-failure":
             order.status = "failed"
-            session.notice = f"Flexiti could not complete the payment ({data.get('message', 'unknown error')}). " \
-                             "Your cart is still here."
-        elif action == "purchase" and data.get("verified") is True and data.get("accountNumber"):
+            if "failure_not_shown" not in self.defects:
+                session.notice = f"Flexiti could not complete the payment ({data.get('message', 'unknown error')}). " \
+                                 "Your cart is still here."
+        elif action == "purchase" and verified and data.get("accountNumber"):
             await self._authorize(order, session, int(data["accountNumber"]))
             return JSONResponse(done)
         elif action == "purchase":
             order.status = "verification_failed"
             session.notice = "We could not verify your identity with Flexiti. Please choose another payment method."
-        elif action == "activation":
+        elif action == "activation" and "activation_ignored" not in self.defects:
             order.status = "cancelled"
             session.notice = "Your Flexiti account needs to be activated. We opened the Flexiti customer portal " \
                              "in a new tab; come back to pay once it is active."
@@ -300,6 +324,9 @@ class Store:
         totals = order.totals
         if "tax_left_out" in self.defects:
             totals = Totals(totals.subtotal, Decimal("0.00"), totals.shipping)
+        lines = order.lines
+        if "sku_mismatch" in self.defects:
+            lines = [Line(line.product, 1) for line in lines]
         body = {
             "account_number": account_number,
             "reference": order.order_id,
@@ -317,15 +344,19 @@ class Store:
                 "products": [
                     {"sku_id": line.product.sku, "description": line.product.name, "quantity": line.quantity,
                      "unit_price": float(line.product.price), "extended_price": float(line.extended)}
-                    for line in order.lines
+                    for line in lines
                 ],
             },
         }
         try:
+            if "new_token_for_authorization" in self.defects:
+                session.token = await self.flexiti.new_token()
             session.token = await self.flexiti.usable(session.token)
             result = await self.flexiti.authorize(session.token, body)
         except FlexitiError as error:
-            if error.error in DECLINES:
+            if error.error in DECLINES and "declines_marked_paid" in self.defects:
+                order.status = "paid"
+            elif error.error in DECLINES:
                 order.status, order.message = "declined", DECLINES[error.error]
             else:
                 order.status = "failed"
@@ -391,7 +422,7 @@ class Store:
         if event_type == "flx-success" and data.get("widget_session_id") != flow.widget_session_id:
             return JSONResponse({"error": "the event is not for this application's widget session"}, status_code=409)
         action = data.get("action")
-        if event_type == "flx-success" and action == "retry":
+        if event_type == "flx-success" and action == "retry" and "retry_not_handled" not in self.defects:
             # A third-party timeout at Flexiti: start a new widget session and show the widget again.
             try:
                 await self._open_widget(session, flow, _apply_body(application.applicant))
@@ -401,12 +432,18 @@ class Store:
                 return JSONResponse({"next": "/apply"})
             return JSONResponse({"reopen": flow.redirection_url})
         flow.settled = True
+        if event_type == "flx-success" and action == "apply" and "apply_skipped" in self.defects:
+            application.decision = "approved"
+            return JSONResponse(done)
         if event_type == "flx-success" and action == "apply":
+            applicant = dict(application.applicant)
+            if "apply_changed_info" in self.defects:
+                applicant["last_name"] = applicant["last_name"].upper()
             try:
                 assert session.token is not None  # set by _open_widget for this flow
                 session.token = await self.flexiti.usable(session.token)
                 result = await self.flexiti.apply(session.token, {
-                    **_apply_body(application.applicant), "widget_session_id": flow.widget_session_id,
+                    **_apply_body(applicant), "widget_session_id": flow.widget_session_id,
                 })
             except FlexitiError as error:
                 session.notice = f"Flexiti could not take your application ({error.error})."

@@ -56,6 +56,10 @@ class FlexitiClient:
         self.config = config
         self.clock = clock
         self._http = httpx.AsyncClient(timeout=config.timeout)
+        # Knobs for the sandbox's deliberate defects; a real integration keeps the defaults.
+        self.threshold = EXPIRATION_THRESHOLD
+        self.refresh_with_new_token = False
+        self.send_reference_id = True
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -63,9 +67,9 @@ class FlexitiClient:
     def _url(self, version: str, path: str) -> str:
         return f"{self.config.api_base.rstrip('/')}/{version}/{path.lstrip('/')}"
 
-    @staticmethod
-    def _reference_id() -> str:
-        return uuid.uuid4().hex  # a GUID of 32 characters, as Flexiti asks for x-reference-id
+    def _reference(self) -> dict[str, str]:
+        # A GUID of 32 characters per call, as Flexiti asks for x-reference-id.
+        return {"x-reference-id": uuid.uuid4().hex} if self.send_reference_id else {}
 
     async def _post(self, url: str, **kwargs: Any) -> httpx.Response:
         """POST, with transport trouble turned into the same error type as Flexiti's own errors."""
@@ -80,7 +84,7 @@ class FlexitiClient:
         response = await self._post(
             self._url("v2.5", "oauth/token"),
             data={"client_id": self.config.client_id, "client_secret": self.config.client_secret, **form},
-            headers={"x-reference-id": self._reference_id()},
+            headers=self._reference(),
         )
         body = self._checked(response)
         return Token(body["access_token"], body["refresh_token"], int(body["expires_in"]), self.clock())
@@ -89,13 +93,15 @@ class FlexitiClient:
         return await self._request_token({"grant_type": "client_credentials", "scope": "customer"})
 
     async def refreshed(self, token: Token) -> Token:
+        if self.refresh_with_new_token:
+            return await self.new_token()
         return await self._request_token({"grant_type": "refresh_token", "refresh_token": token.refresh_token})
 
     async def usable(self, token: Token | None) -> Token:
         """The session's token, refreshed when near expiry; a new one only when there is none or it lapsed."""
         if token is None:
             return await self.new_token()
-        if not token.near_expiry(self.clock()):
+        if not token.near_expiry(self.clock(), self.threshold):
             return token
         try:
             return await self.refreshed(token)
@@ -108,9 +114,12 @@ class FlexitiClient:
         response = await self._post(
             self._url(version, f"client-id/{self.config.client_id}/{path}"),
             json=body,
-            headers={"authorization": f"Bearer {token.access_token}", "x-reference-id": self._reference_id()},
+            headers={"authorization": f"Bearer {token.access_token}", **self._reference()},
         )
         return self._checked(response)
+
+    def widget_init_url(self) -> str:
+        return self._url("v2.5", f"client-id/{self.config.client_id}/widget/init")
 
     async def widget_init(self, token: Token, body: dict[str, Any]) -> str:
         return str((await self._call(token, "v2.5", "widget/init", body))["redirection_url"])

@@ -15,7 +15,9 @@
       widgetOrigin: root.dataset.widgetOrigin,
       onSuccess: (data) => {
         // Opened at once, while the shopper's click in the widget still counts as a user gesture.
-        if (data.action === "activation") window.open(root.dataset.customerPortalUrl, "_blank", "noopener");
+        if (data.action === "activation" && !("noPortal" in root.dataset)) {
+          window.open(root.dataset.customerPortalUrl, "_blank", "noopener");
+        }
         report("flx-success", data);
       },
       onFailure: (data) => report("flx-failure", data),
@@ -25,7 +27,8 @@
   }
 
   async function report(eventType, eventData) {
-    if (reported) return;  // one outcome per widget opening, whatever the widget sends next
+    // One outcome per widget opening, whatever the widget sends next (data-no-guard: the sandbox's defect).
+    if (reported && !("noGuard" in root.dataset)) return;
     reported = true;
     status.hidden = false;
     status.textContent = "Processing your Flexiti result…";
@@ -40,5 +43,31 @@
     status.textContent = "Something went wrong with this payment: " + (outcome.error || response.status);
   }
 
-  open(root.dataset.redirectionUrl);
+  // The sandbox's deliberate defects (see sandbox/store/defects.py); a correct store has none of this.
+  if ("anyOrigin" in root.dataset) {
+    window.addEventListener("message", (event) => {
+      const message = event.data || {};
+      if (["flx-success", "flx-failure", "flx-cancel"].includes(message.eventType)) {
+        report(message.eventType, message.eventData || {});
+      }
+    });
+  }
+  async function openFromTheBrowser(init) {
+    const back = (why) => location.assign(`/checkout?flexiti_error=${encodeURIComponent(why)}`);
+    try {
+      const response = await fetch(init.url, {
+        method: "POST",
+        headers: { "authorization": `Bearer ${init.token}`, "content-type": "application/json",
+                   "x-reference-id": crypto.randomUUID().replaceAll("-", "") },
+        body: JSON.stringify(init.body),
+      });
+      const data = await response.json().catch(() => ({}));
+      if (response.ok) open(data.redirection_url); else back(data.error || response.status);
+    } catch (error) {
+      back("unreachable");
+    }
+  }
+
+  if (root.dataset.browserInit) openFromTheBrowser(JSON.parse(root.dataset.browserInit));
+  else open(root.dataset.redirectionUrl);
 })();
