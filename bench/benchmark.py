@@ -167,7 +167,9 @@ def harness_purchases(work: Path, index: int) -> list[float]:
     out = work / f"harness-{index}"
     out.mkdir(parents=True)
     log = work / f"harness-{index}.log"
-    command = pytest_args(*([HARNESS_TEST] * HARNESS_REPEATS), out=out, extra=("--keep-duplicates",))
+    # --keep-duplicates keeps repeated paths (not node ids): the file three times, the test picked with -k.
+    test_file, _, test_name = HARNESS_TEST.partition("::")
+    command = pytest_args(*([test_file] * HARNESS_REPEATS), out=out, extra=("--keep-duplicates", "-k", test_name))
     with log.open("wb") as output:
         finished = run_command(command, cwd=REPO_ROOT, output=output, timeout=HARNESS_TEST_TIMEOUT)
     if finished.returncode != 0:
