@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from fixtures.stash import DETECTION
 from harness.detection import CLEAN, Detection, as_json, run_one, table_lines
 from sandbox.store.defects import DEFECTS
 
@@ -16,16 +17,13 @@ WORKERS = 2 if (os.cpu_count() or 1) >= 2 else 0
 
 @pytest.fixture(scope="module")
 def detections(pytestconfig: pytest.Config) -> Iterator[list[Detection]]:
-    """Every run's result; once the module is done the table goes to the terminal and reports/detection.json."""
+    """Every run's result; once the module is done the table goes to reports/detection.json and the terminal
+    summary (fixture output itself would be captured)."""
     found: list[Detection] = []
     yield found
     if not found:
         return
-    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_sep("=", "defect detection")
-        for line in table_lines(found):
-            reporter.write_line(line)
+    pytestconfig.stash[DETECTION] = table_lines(found)
     reports = Path(pytestconfig.getoption("--reports-dir"))
     reports.mkdir(parents=True, exist_ok=True)
     (reports / "detection.json").write_text(as_json(found), encoding="utf-8")

@@ -56,13 +56,6 @@ def _scrub_zip(path: Path, masker: Masker) -> bool:
     return changed
 
 
-def scrub_tree(directory: Path, masker: Masker) -> int:
-    """Scrub every artifact under `directory`; returns how many files changed."""
-    if not directory.is_dir():
-        return 0
-    return sum(scrub_file(path, masker) for path in sorted(directory.rglob("*")) if path.is_file())
-
-
 def scrub_paths(paths: list[Path], masker: Masker) -> int:
     """Scrub the given artifacts (a run's own, so parallel workers never touch each other's files)."""
     return sum(scrub_file(path, masker) for path in paths if path.is_file())

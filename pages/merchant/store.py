@@ -168,12 +168,6 @@ class CheckoutPage(StorePage):
             self.pay_button.click()
         return self._payment_page()
 
-    def start_payment(self) -> PaymentPage:
-        """Click pay and do not wait to arrive: for flows where the widget answers before the page settles
-        (wait on the widget's event instead)."""
-        self.pay_button.click()
-        return PaymentPage(self.page, self.steps)
-
     def pay_with_flexiti_twice_quickly(self) -> PaymentPage:
         """An impatient double-click on the pay button: the second submission aborts the first navigation,
         so arrival is the payment page's URL loading, whichever submission got there."""
