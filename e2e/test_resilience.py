@@ -9,6 +9,7 @@ from fixtures.pages import OpenWidget, PayFrom, PayWithFlexitiAs, ToCheckout
 from harness import checks
 from harness.journal import Journal
 from harness.proof import Proof
+from harness.widget_events import EventLog
 from pages.merchant.store import OrderPage
 from sandbox.servers import Sandbox
 
@@ -95,6 +96,22 @@ def test_reload_during_the_widget_authorizes_once(
     with proof.of("RES-02", stop=True):
         order = payment.order_outcome()
         order.page.reload()
+
+    with proof.of("RES-02"):
+        _charged_once_and_shown(flexiti_journal, order)
+
+
+@pytest.mark.checklist("RES-02")
+def test_widget_outcome_delivered_twice_authorizes_once(
+    pay_with_flexiti_as: PayWithFlexitiAs, widget_events: EventLog, flexiti_journal: Journal, proof: Proof,
+) -> None:
+    """The deterministic form of the double-click: the widget's success reaches the page twice in one task."""
+    started = pay_with_flexiti_as("single_account")
+    widget_events.repeat_outcomes(started.payment.page)
+
+    started.payment.widget.verify_by("sms", started.shopper.mfa_answer("sms"))
+    with proof.of("RES-02", stop=True):
+        order = started.payment.order_outcome()
 
     with proof.of("RES-02"):
         _charged_once_and_shown(flexiti_journal, order)

@@ -56,6 +56,7 @@ def run_one(defect: str, workers: int, selection: list[str], scratch: Path) -> D
     if defect != CLEAN:
         env["SANDBOX_STORE_DEFECTS"] = defect
     command = [sys.executable, "-m", "pytest", *selection, "-q", "-p", "no:cacheprovider", "--evidence=off",
+               "--failure-trace=off",
                "--tracing=off", "--screenshot=off", f"--reports-dir={folder}", f"--junitxml={folder / 'junit.xml'}",
                f"--output={folder / 'playwright'}"]
     if workers > 0:

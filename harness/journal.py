@@ -46,6 +46,10 @@ class JournalError(RuntimeError):
     """The journal could not be read; the message names the URL and the cause."""
 
 
+# Shared by every Journal: an httpx client costs tens of milliseconds to set up (its TLS context), a read does not.
+_http = httpx.Client(timeout=10)
+
+
 class Journal:
     """Reads the journal over HTTP so the same code serves the sandbox and the recording proxy."""
 
@@ -54,7 +58,7 @@ class Journal:
 
     def calls(self) -> list[Call]:
         try:
-            response = httpx.get(self.url, timeout=10)
+            response = _http.get(self.url)
             response.raise_for_status()
             raw = response.json()["calls"]
         except (httpx.HTTPError, KeyError, ValueError) as error:

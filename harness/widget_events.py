@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from playwright.sync_api import BrowserContext
+from playwright.sync_api import BrowserContext, Page
 
 BINDING = "__flexitiHarnessMessage"
 # After handing a message to the binding, the top page logs this mark: Python can then wait for a widget event as
@@ -24,13 +24,23 @@ CAPTURE_SCRIPT = """
   if (window.__flexitiHarnessInstalled) return;
   Object.defineProperty(window, "__flexitiHarnessInstalled", { value: true });
   const forward = window["%(binding)s"];
+  const repeats = new WeakSet();
   window.addEventListener("message", (event) => {
+    if (repeats.has(event)) return;
     let data;
     try { data = JSON.parse(JSON.stringify(event.data)); } catch (e) { data = String(event.data); }
     let fromChild = false;
     for (let i = 0; i < window.frames.length; i++) { if (window.frames[i] === event.source) fromChild = true; }
     forward({ origin: event.origin, data, receiver: location.href, fromChildFrame: fromChild, time: Date.now() / 1000 });
     if (window === window.top && data && typeof data === "object") console.debug("%(arrived)s" + data.eventType);
+    // Opt-in (EventLog.repeat_outcomes): the widget's outcome reaches the page twice in the same task, as when a
+    // double-click or a reload makes the widget deliver it again. Same origin, same source frame, same data.
+    if (window === window.top && window.__flexitiHarnessRepeat && fromChild && data && typeof data === "object"
+        && String(data.eventType).startsWith("flx-")) {
+      const again = new MessageEvent("message", { data: event.data, origin: event.origin, source: event.source });
+      repeats.add(again);
+      window.dispatchEvent(again);
+    }
   }, true);
 })();
 """ % {"binding": BINDING, "arrived": ARRIVED}
@@ -124,6 +134,11 @@ class EventLog:
             raise RuntimeError("EventLog.install(context) first")
         with self._context.expect_console_message(lambda message: message.text == ARRIVED + event_type):
             yield
+
+    @staticmethod
+    def repeat_outcomes(page: Page) -> None:
+        """From now on in this document, every widget outcome is delivered to the merchant page twice at once."""
+        page.evaluate("window.__flexitiHarnessRepeat = true")
 
     def add(self, payload: dict[str, Any]) -> None:
         event = WidgetEvent(

@@ -130,6 +130,7 @@ class Sandbox:
         store_app = CrashRecorder(self.store.app, "reference store", self.state.errors)
         self._store = ThreadedServer("reference store", store_app, STORE_HOST)
         self.urls = SandboxUrls(store=self._store.url, flexiti=self._flexiti.url)
+        self._admin = httpx.Client(base_url=self._flexiti.url, timeout=10)  # one client: no set-up per call
         # The Trust URL the merchant registered in the Developer Portal (a defect adds the slash Flexiti warns about).
         trailing = "/" if "trust_url_trailing_slash" in store_defects else ""
         self.state.default_trust_url = self.state.trust_url = self._store.url + trailing
@@ -144,6 +145,7 @@ class Sandbox:
         return self
 
     def stop(self) -> None:
+        self._admin.close()
         self._store.stop()
         self._flexiti.stop()
 
@@ -159,20 +161,20 @@ class Sandbox:
         return errors
 
     def set_token_lifetime(self, seconds: int) -> None:
-        httpx.post(f"{self.urls.flexiti}/__sandbox/config", json={"token_lifetime": seconds}).raise_for_status()
+        self._admin.post("/__sandbox/config", json={"token_lifetime": seconds}).raise_for_status()
 
     def inject_fault(self, endpoint: str, *, status: int = 500, error: str = "general_error",
                      timeout: bool = False, times: int = 1) -> None:
         """Make the next `times` calls whose path ends with `endpoint` fail (or hang past the caller's timeout)."""
         fault = {"endpoint": endpoint, "status": status, "error": error, "timeout": timeout, "times": times}
-        httpx.post(f"{self.urls.flexiti}/__sandbox/faults", json=fault).raise_for_status()
+        self._admin.post("/__sandbox/faults", json=fault).raise_for_status()
 
     def set_trust_url(self, url: str) -> None:
-        httpx.post(f"{self.urls.flexiti}/__sandbox/config", json={"trust_url": url}).raise_for_status()
+        self._admin.post("/__sandbox/config", json={"trust_url": url}).raise_for_status()
 
     def advance_clock(self, seconds: float) -> None:
         """Move the simulator's clock forward, e.g. past a token's expiry, without waiting."""
-        httpx.post(f"{self.urls.flexiti}/__sandbox/clock", json={"seconds": seconds}).raise_for_status()
+        self._admin.post("/__sandbox/clock", json={"seconds": seconds}).raise_for_status()
 
     def __enter__(self) -> Sandbox:
         return self.start()
