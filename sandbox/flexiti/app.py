@@ -7,7 +7,6 @@ chooses and says so in the README ("Sandbox choices").
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import secrets
 import traceback
@@ -23,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from harness.recording import JOURNAL_PATH, call_entry
 from sandbox.flexiti.state import MAX_MFA_ATTEMPTS, Authorization, Fault, Grant, SimulatorState, WidgetSession
 
 STATIC = Path(__file__).with_name("static")
@@ -90,8 +90,8 @@ class Simulator:
             Route(CUSTOMER_PORTAL, self.customer_portal, methods=["GET"]),
             Route("/widget/widget.js", self.static("widget.js"), methods=["GET"]),
             Route("/sdk/flexiti-sdk.js", self.static("flexiti-sdk.js"), methods=["GET"]),
-            Route("/__sandbox/journal", self.read_journal, methods=["GET"]),
-            Route("/__sandbox/journal", self.clear_journal, methods=["DELETE"]),
+            Route(JOURNAL_PATH, self.read_journal, methods=["GET"]),
+            Route(JOURNAL_PATH, self.clear_journal, methods=["DELETE"]),
             Route("/__sandbox/reset", self.reset, methods=["POST"]),
             Route("/__sandbox/config", self.read_config, methods=["GET"]),
             Route("/__sandbox/config", self.configure, methods=["POST"]),
@@ -118,7 +118,8 @@ class Simulator:
                     status_code=500,
                 )
             if request.url.path.startswith(self.journaled_prefixes):
-                self.state.record(self._journal_entry(request, raw, response), epoch)
+                entry = call_entry(request, raw, response.status_code, bytes(response.body))
+                self.state.record(entry, epoch)
             return response
 
         return wrapper
@@ -137,33 +138,6 @@ class Simulator:
             return JSONResponse({"url": request.url.path, "message": "injected timeout", "error": "timeout"},
                                 status_code=504)
         raise ApiError(fault.status, fault.error, f"injected fault: {fault.status} {fault.error}")
-
-    def _journal_entry(self, request: Request, raw: bytes, response: Response) -> dict[str, Any]:
-        content_type = request.headers.get("content-type", "")
-        body: Any
-        if not raw:
-            body = None
-        elif content_type.startswith("application/x-www-form-urlencoded"):
-            body = {k: v[0] if len(v) == 1 else v for k, v in parse_qs(raw.decode(), keep_blank_values=True).items()}
-        else:
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                body = raw.decode(errors="replace")
-        try:
-            response_body = json.loads(bytes(response.body)) if response.body else None
-        except ValueError:
-            response_body = None
-        kept = ("authorization", "x-reference-id", "content-type", "origin", "sec-fetch-mode", "user-agent")
-        return {
-            "method": request.method,
-            "path": request.url.path,
-            "query": dict(request.query_params),
-            "headers": {name: request.headers[name] for name in kept if name in request.headers},
-            "body": body,
-            "status": response.status_code,
-            "response": response_body,
-        }
 
     def _grant(self, request: Request, scopes: tuple[str, ...] = ("customer", "merchant")) -> Grant:
         header = request.headers.get("authorization", "")
@@ -549,7 +523,7 @@ class Simulator:
                             "<h1>Flexiti customer portal (sandbox)</h1><p>Activate your account here.</p>")
 
     async def read_journal(self, request: Request) -> Response:
-        return JSONResponse({"calls": self.state.journal_copy(), "errors": list(self.state.errors)})
+        return JSONResponse({"calls": self.state.journal.calls(), "errors": list(self.state.errors)})
 
     async def clear_journal(self, request: Request) -> Response:
         self.state.journal.clear()

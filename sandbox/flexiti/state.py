@@ -9,13 +9,13 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from harness.customers import Applicants, Customer, load_applicants, load_customers
 from harness.masking import Masker
+from harness.recording import CallRecorder
 
 CUSTOMERS_FILE = Path(__file__).with_name("customers.json")
 DEFAULT_TOKEN_LIFETIME = 1200  # seconds, as Flexiti documents
@@ -91,7 +91,7 @@ class SimulatorState:
     sessions: dict[str, WidgetSession] = field(default_factory=dict)
     authorizations: dict[str, Authorization] = field(default_factory=dict)
     spent: dict[int, Decimal] = field(default_factory=dict)  # credit used per account
-    journal: list[dict[str, Any]] = field(default_factory=list)
+    journal: CallRecorder = field(init=False)
     errors: list[str] = field(default_factory=list)  # exceptions raised while serving, for the test to see
     clock_offset: float = 0.0  # seconds added to the real clock; tests advance it instead of sleeping
     epoch: int = 0  # bumped by reset(): a call that began before the last reset is not journaled
@@ -105,6 +105,7 @@ class SimulatorState:
 
     def __post_init__(self) -> None:
         self.trust_url = self.default_trust_url
+        self.journal = CallRecorder(self.masker)
         self._mask_static_secrets()
 
     def _mask_static_secrets(self) -> None:
@@ -209,13 +210,7 @@ class SimulatorState:
         with self.lock:
             if epoch is not None and epoch != self.epoch:
                 return
-            entry["seq"] = len(self.journal) + 1
-            entry["time"] = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-            self.journal.append(self.masker.data(entry))
-
-    def journal_copy(self) -> list[dict[str, Any]]:
-        with self.lock:
-            return list(self.journal)
+            self.journal.record(entry)
 
 
 def seeded_token(seed: str, number: int) -> str:

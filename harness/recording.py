@@ -1,0 +1,77 @@
+"""Writing the call journal: one entry format, masked as it is recorded.
+
+Shared by the sandbox simulator and the recording proxy, so `harness.journal.Journal` reads either one the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.requests import Request
+
+from harness.masking import Masker
+
+# Where a journal is served: GET reads it ({"calls": [...], "errors": [...]}), DELETE clears it.
+JOURNAL_PATH = "/__sandbox/journal"
+# The headers the checks read, and the ones that tell a browser's call from a server's.
+KEPT_HEADERS = ("authorization", "x-reference-id", "content-type", "origin", "sec-fetch-mode", "user-agent")
+_TOKEN_FIELDS = ("access_token", "refresh_token")
+
+
+def call_entry(request: Request, raw: bytes, status: int, response_body: bytes) -> dict[str, Any]:
+    """One call as the journal keeps it, before masking: form and JSON bodies parsed, a JSON response parsed."""
+    content_type = request.headers.get("content-type", "")
+    body: Any
+    if not raw:
+        body = None
+    elif content_type.startswith("application/x-www-form-urlencoded"):
+        body = {k: v[0] if len(v) == 1 else v for k, v in parse_qs(raw.decode(), keep_blank_values=True).items()}
+    else:
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = raw.decode(errors="replace")
+    try:
+        response = json.loads(response_body) if response_body else None
+    except ValueError:
+        response = None
+    return {
+        "method": request.method,
+        "path": request.url.path,
+        "query": dict(request.query_params),
+        "headers": {name: request.headers[name] for name in KEPT_HEADERS if name in request.headers},
+        "body": body,
+        "status": status,
+        "response": response,
+    }
+
+
+class CallRecorder:
+    """The journal's entries in arrival order, numbered, timed and masked when recorded: nothing unmasked is kept."""
+
+    def __init__(self, masker: Masker) -> None:
+        self.masker = masker
+        self._calls: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def record(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            response = entry.get("response")
+            if isinstance(response, dict):
+                # A token answer teaches the masker its tokens, so they are fingerprinted wherever they appear later.
+                self.masker.token(*(str(response[name]) for name in _TOKEN_FIELDS if response.get(name)))
+            stamped = {**entry, "seq": len(self._calls) + 1,
+                       "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds")}
+            self._calls.append(self.masker.data(stamped))
+
+    def calls(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._calls)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._calls.clear()

@@ -1,0 +1,270 @@
+"""The recording proxy against the running simulator: it forwards faithfully and journals as the simulator does."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from harness.journal import Journal
+from harness.masking import fingerprint
+from harness.proxy import RecordingProxy, loopback_address, main, upstream_origin
+from harness.recording import JOURNAL_PATH
+from sandbox.servers import Sandbox
+from tests import simulator_client as api
+from tests.simulator_client import REDIRECT, SINGLE_ACCOUNT
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+CLI_START_SECONDS = 20
+
+
+@pytest.fixture
+def proxy(sandbox: Sandbox) -> Iterator[RecordingProxy]:
+    with RecordingProxy(sandbox.urls.flexiti, secrets=[sandbox.client_secret]) as running:
+        yield running
+
+
+@pytest.fixture
+def refused_origin() -> Iterator[str]:
+    """An origin whose port is taken but not listening: every connection is refused."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{held.getsockname()[1]}"
+
+
+@pytest.fixture
+def silent_origin() -> Iterator[str]:
+    """An origin that accepts connections and never answers."""
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        yield f"http://127.0.0.1:{listening.getsockname()[1]}"
+
+
+def _grant(api_base: str, sandbox: Sandbox, **form: str) -> dict[str, Any]:
+    response = httpx.post(f"{api_base}/v2.5/oauth/token", data=api.credentials(sandbox, **form))
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def _misspelled_secret(api_base: str, sandbox: Sandbox) -> httpx.Response:
+    """A token request whose secret sits under a field name no masking rule knows: only its value can hide it."""
+    form = {"grant_type": "client_credentials", "client_id": sandbox.client_id, "clientSecret": sandbox.client_secret}
+    return httpx.post(f"{api_base}/v2.5/oauth/token", data=form)
+
+
+def _init(api_base: str, sandbox: Sandbox, token: str, client_id: str | None = None) -> httpx.Response:
+    url = f"{api_base}/v2.5/client-id/{client_id or sandbox.client_id}/widget/init"
+    return httpx.post(url, headers=api.headers(token), json=api.purchase_body())
+
+
+def _purchase_through(api_base: str, sandbox: Sandbox) -> dict[str, str]:
+    """A merchant's purchase with every POS API call sent to `api_base` and the widget's calls sent to Flexiti,
+    after the slips a real integration makes with its secret and token (each refused by Flexiti).
+
+    Returns the raw tokens it handled, for the test to hunt for.
+    """
+    in_query = httpx.post(f"{api_base}/v2.5/oauth/token", params=api.credentials(sandbox), data={"scope": "customer"})
+    assert in_query.status_code == 400, in_query.text
+    assert _misspelled_secret(api_base, sandbox).status_code == 400
+    first = _grant(api_base, sandbox, scope="customer")
+    token = first["access_token"]
+    without_scheme = httpx.post(f"{api_base}/v2.5/client-id/{sandbox.client_id}/widget/init",
+                                headers={**api.headers(None), "authorization": token}, json=api.purchase_body())
+    assert without_scheme.status_code == 401, without_scheme.text
+    sid = api.session_of(_init(api_base, sandbox, token))
+    assert api.widget(sandbox, token, sid, "mfa", {"option": "sms"}).status_code == 200
+    assert api.widget(sandbox, token, sid, "verify", {"answer": api.SINGLE_SMS}).status_code == 200
+    authorization = {"account_number": SINGLE_ACCOUNT, "reference": "ORDER-7", "amount": 42.5, "widget_session_id": sid}
+    authorized = httpx.post(f"{api_base}/v2.5.1/client-id/{sandbox.client_id}/authorization",
+                            headers=api.headers(token), json=authorization)
+    assert authorized.status_code == 200, authorized.text
+    refreshed = _grant(api_base, sandbox, grant_type="refresh_token", refresh_token=first["refresh_token"])
+    listed = httpx.get(f"{api_base}/v2.5.1/client-id/{sandbox.client_id}/authorizations",
+                       params={"reference": "ORDER-7"}, headers=api.headers(refreshed["access_token"]))
+    assert listed.status_code == 200, listed.text
+    return {"first access": token, "first refresh": first["refresh_token"],
+            "refreshed access": refreshed["access_token"], "refreshed refresh": refreshed["refresh_token"]}
+
+
+def _journal(url: str) -> list[dict[str, Any]]:
+    response = httpx.get(url)
+    assert response.status_code == 200, response.text
+    return list(response.json()["calls"])
+
+
+def _without_numbering(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{key: value for key, value in call.items() if key not in ("seq", "time")} for call in calls]
+
+
+def _simulator_pos_api_calls(sandbox: Sandbox) -> list[dict[str, Any]]:
+    return [c for c in _journal(sandbox.urls.flexiti + JOURNAL_PATH) if c["path"].startswith("/flexiti/pos-api/")]
+
+
+def test_calls_through_the_proxy_reach_flexiti_and_return_its_answers(sandbox: Sandbox, proxy: RecordingProxy) -> None:
+    token = _grant(proxy.api_base, sandbox)["access_token"]
+
+    response = _init(proxy.api_base, sandbox, token)
+
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    assert REDIRECT.match(response.json()["redirection_url"])
+    assert response.json()["redirection_url"].startswith(sandbox.urls.flexiti + "/#/widget/")
+    assert [c["path"] for c in _simulator_pos_api_calls(sandbox)] == [
+        "/flexiti/pos-api/v2.5/oauth/token", f"/flexiti/pos-api/v2.5/client-id/{sandbox.client_id}/widget/init"]
+
+
+def test_flexiti_errors_pass_through_unchanged(sandbox: Sandbox, proxy: RecordingProxy) -> None:
+    token = _grant(proxy.api_base, sandbox)["access_token"]
+
+    response = _init(proxy.api_base, sandbox, token, client_id="someone-else")
+
+    assert response.status_code == 409, response.text
+    assert response.json() == {"url": "/flexiti/pos-api/v2.5/client-id/someone-else/widget/init",
+                               "message": "The client id in the path does not own this token", "error": "invalid_role"}
+
+
+def test_proxy_journal_has_the_simulators_entries_for_the_same_calls(sandbox: Sandbox, proxy: RecordingProxy) -> None:
+    _purchase_through(proxy.api_base, sandbox)
+
+    proxied = _journal(proxy.journal_url)
+
+    assert [(c["method"], c["path"].rsplit("/", 1)[-1], c["status"]) for c in proxied] == [
+        ("POST", "token", 400), ("POST", "token", 400), ("POST", "token", 200), ("POST", "init", 401),
+        ("POST", "init", 200), ("POST", "authorization", 200), ("POST", "token", 200), ("GET", "authorizations", 200)]
+    assert _without_numbering(proxied) == _without_numbering(_simulator_pos_api_calls(sandbox))
+    assert [c["seq"] for c in proxied] == [1, 2, 3, 4, 5, 6, 7, 8]
+
+
+def test_proxy_journal_never_holds_the_secret_or_a_raw_token(sandbox: Sandbox, proxy: RecordingProxy) -> None:
+    tokens = _purchase_through(proxy.api_base, sandbox)
+
+    text = httpx.get(proxy.journal_url).text
+
+    assert sandbox.client_secret not in text
+    assert [name for name, token in tokens.items() if token in text] == []
+    assert all(fingerprint(token) in text for token in tokens.values())
+    in_query, misspelled, _, without_scheme, *_ = _journal(proxy.journal_url)
+    assert in_query["query"]["client_secret"] == misspelled["body"]["clientSecret"] == "***"
+    assert without_scheme["headers"]["authorization"] == fingerprint(tokens["first access"])
+
+
+def test_journal_reader_reads_the_proxy_journal_and_its_token_lineages(sandbox: Sandbox, proxy: RecordingProxy) -> None:
+    tokens = _purchase_through(proxy.api_base, sandbox)
+
+    journal = Journal(proxy.journal_url)
+
+    assert journal.token_lineages() == {fingerprint(tokens["first access"]): 1,
+                                        fingerprint(tokens["refreshed access"]): 1}
+    assert journal.token_lineages() == Journal(sandbox.urls.flexiti + JOURNAL_PATH).token_lineages()
+    [init] = [call for call in journal.to("widget/init") if call.status == 200]
+    [authorization] = journal.to("/authorization")
+    assert init.token == authorization.token == fingerprint(tokens["first access"])
+    assert authorization.body["reference"] == "ORDER-7" and not authorization.from_browser
+
+
+def test_deleting_the_proxy_journal_clears_it(sandbox: Sandbox, proxy: RecordingProxy) -> None:
+    _grant(proxy.api_base, sandbox)
+    assert len(_journal(proxy.journal_url)) == 1
+
+    deleted = httpx.delete(proxy.journal_url)
+
+    assert deleted.status_code == 204
+    assert _journal(proxy.journal_url) == []
+
+
+def test_unreachable_upstream_answers_502_naming_upstream_and_cause(refused_origin: str) -> None:
+    with RecordingProxy(refused_origin) as proxy:
+        response = httpx.post(f"{proxy.api_base}/v2.5/oauth/token", data={"grant_type": "client_credentials"})
+
+        [journaled] = _journal(proxy.journal_url)
+
+    assert response.status_code == 502
+    body = response.json()
+    assert body["error"] == "proxy_upstream_unreachable"
+    assert refused_origin in body["message"] and "ConnectError" in body["message"]
+    assert (journaled["path"], journaled["status"], journaled["response"]) == (
+        "/flexiti/pos-api/v2.5/oauth/token", 502, body)
+
+
+def test_silent_upstream_answers_504_after_the_proxy_timeout(silent_origin: str) -> None:
+    with RecordingProxy(silent_origin, timeout=0.3) as proxy:
+        response = httpx.get(f"{proxy.api_base}/v2.5.1/client-id/merchant/authorizations")
+
+        [journaled] = _journal(proxy.journal_url)
+
+    assert response.status_code == 504
+    assert response.json()["error"] == "proxy_upstream_unreachable"
+    assert silent_origin in response.json()["message"] and "Timeout" in response.json()["message"]
+    assert journaled["status"] == 504
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::", "example.com"])
+def test_non_loopback_host_is_refused(host: str) -> None:
+    with pytest.raises(ValueError, match="not a loopback address"):
+        RecordingProxy("https://posapi-training.flexiti.fi", host=host)
+
+
+@pytest.mark.parametrize(("host", "address"), [("localhost", "127.0.0.1"), ("127.0.0.2", "127.0.0.2"), ("::1", "::1")])
+def test_loopback_hosts_are_accepted(host: str, address: str) -> None:
+    assert loopback_address(host) == address
+
+
+def test_cli_refuses_a_non_loopback_host_with_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--upstream", "https://posapi-training.flexiti.fi", "--host", "0.0.0.0"])
+
+    assert exited.value.code == 2
+    assert "--host '0.0.0.0' is not a loopback address" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("url", ["https://posapi-training.flexiti.fi", "https://posapi-training.flexiti.fi/",
+                                 "https://posapi-training.flexiti.fi/flexiti/pos-api/"])
+def test_upstream_is_taken_as_the_environments_origin(url: str) -> None:
+    assert upstream_origin(url) == "https://posapi-training.flexiti.fi"
+
+
+@pytest.mark.parametrize("url", ["https://posapi-training.flexiti.fi/other/", "ftp://flexiti.fi", "flexiti.fi"])
+def test_upstream_with_another_path_or_scheme_is_refused(url: str) -> None:
+    with pytest.raises(ValueError, match="must be an http\\(s\\) origin"):
+        upstream_origin(url)
+
+
+def test_cli_prints_its_urls_forwards_and_stops_on_ctrl_c(sandbox: Sandbox) -> None:
+    command = [sys.executable, "-m", "harness.proxy", "--upstream", sandbox.urls.flexiti, "--port", "0",
+               "--secret-env", "PROXY_TEST_SECRET"]
+    process = subprocess.Popen(command, cwd=REPOSITORY, env={**os.environ, "PROXY_TEST_SECRET": sandbox.client_secret},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], CLI_START_SECONDS)
+        assert ready, f"the proxy printed nothing within {CLI_START_SECONDS}s"
+        first_line = process.stdout.readline()
+        printed = re.search(r"base URL for the merchant backend: (\S+) +journal: (\S+)", first_line)
+        assert printed, first_line
+        api_base, journal_url = printed.groups()
+
+        refused = _misspelled_secret(api_base, sandbox)
+        journal_text = httpx.get(journal_url).text
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=15)
+
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/flexiti/pos-api", api_base)
+    assert journal_url == api_base.removesuffix("/flexiti/pos-api") + JOURNAL_PATH
+    assert (refused.status_code, refused.json()["error"]) == (400, "invalid_client")
+    [journaled] = json.loads(journal_text)["calls"]
+    assert journaled["body"]["clientSecret"] == "***" and sandbox.client_secret not in journal_text
+    assert process.returncode == 0, err
+    assert sandbox.client_secret not in first_line + out + err
