@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 ENV    ?= sandbox
 PYTEST_ARGS ?=
 
-.PHONY: setup certify test sandbox clean
+.PHONY: setup certify test sandbox proxy clean
 
 setup: $(VENV)/.installed
 	@$(BIN)/python -m harness.browser
@@ -23,6 +23,10 @@ certify: setup
 ## test: the harness's own tests (tests/) and the certification suite, against the sandbox
 test: setup
 	$(BIN)/python -m pytest tests e2e $(PYTEST_ARGS)
+
+## proxy: the recording proxy in front of ENV's POS API (point the staging backend's Flexiti base URL at it)
+proxy: setup
+	$(BIN)/python -m harness.proxy --upstream $$($(BIN)/python -c "from harness.settings import load_settings; print(load_settings('$(ENV)').api_base)")
 
 ## sandbox: serve the simulator and the reference store for a person to click through
 sandbox: setup

@@ -3,6 +3,7 @@ and printed only with secrets masked."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -49,12 +50,22 @@ SETTINGS = {
     "FLEXITI_TRUST_URL": "the Trust URL set in the Developer Portal (no trailing slash)",
     "FLEXITI_TEST_CUSTOMERS": "path of the test-customers JSON file for this environment",
     "FLEXITI_CUSTOMER_PORTAL": "where customers activate accounts (default https://my.flexiti.com/index)",
+    "FLEXITI_JOURNAL_URL": "the recording proxy's journal URL (python -m harness.proxy prints it); without it, "
+                           "server-side items are 'not observable' outside the sandbox",
+    "STOREFRONT_PROFILE": "TOML selector profile of the storefront's shopper actions (default: the reference "
+                          "store's page objects); see storefronts/reference-store.toml",
+    "FLEXITI_WIDGET_LOCATORS": "TOML file overriding the widget locators in pages/widget/locators.py",
+    "FLEXITI_MFA": "how verification passes MFA: auto (codes and answers from the test-customers file) or "
+                   "manual (a human types the one-time PIN in a headed run); --mfa overrides it",
+    "MANUAL_MFA_TIMEOUT": "seconds a manual-MFA step waits for the human (default 180)",
+    "PLAYWRIGHT_WS_ENDPOINT": "ws:// endpoint of a Playwright server: the browser runs there instead of here",
     "E2E_CHROMIUM": "path of a Chromium to use instead of Playwright's own or the system's",
     "SANDBOX_STORE_DEFECTS": "sandbox only: comma-separated defects to switch on in the reference store",
     "SANDBOX_TOKEN_SEED": "sandbox only: derive tokens from this seed, so a test can look for them in reports",
 }
 REQUIRED_OUTSIDE_SANDBOX = ("STORE_URL", "FLEXITI_CLIENT_ID", "FLEXITI_CLIENT_SECRET", "FLEXITI_TEST_CUSTOMERS")
 SECRET_NAMES = {"FLEXITI_CLIENT_SECRET"}
+MFA_MODES = ("auto", "manual")
 
 
 class SettingsError(Exception):
@@ -97,6 +108,12 @@ class Settings:
     chromium: str | None
     store_defects: tuple[str, ...] = ()
     token_seed: str | None = None
+    journal_url: str | None = None
+    storefront_profile: Path | None = None
+    widget_locators: Path | None = None
+    mfa: str = "auto"
+    manual_mfa_timeout: float = 180.0
+    ws_endpoint: str | None = None
     sources: Mapping[str, str] = field(default_factory=dict)  # setting name -> where its value came from
 
     @property
@@ -118,6 +135,13 @@ class Settings:
             "FLEXITI_TRUST_URL": self.trust_url,
             "FLEXITI_TEST_CUSTOMERS": str(self.customers_file),
             "FLEXITI_CUSTOMER_PORTAL": "(embedded simulator)" if self.is_sandbox else self.customer_portal,
+            "FLEXITI_JOURNAL_URL": self.journal_url or ("(embedded simulator)" if self.is_sandbox else None),
+            "STOREFRONT_PROFILE": str(self.storefront_profile) if self.storefront_profile
+            else "(reference store page objects)",
+            "FLEXITI_WIDGET_LOCATORS": str(self.widget_locators) if self.widget_locators else "(built in)",
+            "FLEXITI_MFA": self.mfa,
+            "PLAYWRIGHT_WS_ENDPOINT": self.ws_endpoint.split("?")[0] + ("?***" if "?" in self.ws_endpoint else "")
+            if self.ws_endpoint else None,  # a server's access token often rides in the query
             "E2E_CHROMIUM": self.chromium,
         }
         if self.is_sandbox:
@@ -169,7 +193,8 @@ def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[st
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             problems.append(f"{name} = {value!r} is not an http(s) URL (from {sources.get(name, 'defaults')})")
-        elif environment is not Environment.SANDBOX and parts.scheme != "https" and name != "FLEXITI_TRUST_URL":
+        elif (environment is not Environment.SANDBOX and parts.scheme != "https" and name != "FLEXITI_TRUST_URL"
+              and not is_loopback(parts.hostname)):
             problems.append(f"{name} = {value!r} must use https outside the sandbox (from {sources.get(name)})")
         return value.rstrip("/") if name != "FLEXITI_TRUST_URL" else value
 
@@ -185,6 +210,35 @@ def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[st
         customers_file = root / customers_file
     if customers and not customers_file.is_file():
         problems.append(f"FLEXITI_TEST_CUSTOMERS = {customers!r}: no such file (from {sources.get('FLEXITI_TEST_CUSTOMERS')})")
+
+    journal_url = url("FLEXITI_JOURNAL_URL", None)
+
+    def file(name: str) -> Path | None:
+        value = values.get(name)
+        if not value:
+            return None
+        path = Path(value) if Path(value).is_absolute() else root / value
+        if not path.is_file():
+            problems.append(f"{name} = {value!r}: no such file (from {sources.get(name)})")
+        return path
+
+    storefront_profile = file("STOREFRONT_PROFILE")
+    widget_locators = file("FLEXITI_WIDGET_LOCATORS")
+    mfa = values.get("FLEXITI_MFA", "auto")
+    if mfa not in MFA_MODES:
+        problems.append(f"FLEXITI_MFA = {mfa!r} is not one of {', '.join(MFA_MODES)} (from {sources.get('FLEXITI_MFA')})")
+    try:
+        manual_mfa_timeout = float(values.get("MANUAL_MFA_TIMEOUT", "180"))
+        if manual_mfa_timeout <= 0:
+            raise ValueError
+    except ValueError:
+        manual_mfa_timeout = 180.0
+        problems.append(f"MANUAL_MFA_TIMEOUT = {values['MANUAL_MFA_TIMEOUT']!r} is not a positive number of seconds "
+                        f"(from {sources.get('MANUAL_MFA_TIMEOUT')})")
+    ws_endpoint = values.get("PLAYWRIGHT_WS_ENDPOINT")
+    if ws_endpoint and urlsplit(ws_endpoint).scheme not in ("ws", "wss"):
+        problems.append(f"PLAYWRIGHT_WS_ENDPOINT = {ws_endpoint!r} is not a ws:// or wss:// URL "
+                        f"(from {sources.get('PLAYWRIGHT_WS_ENDPOINT')})")
 
     chromium = values.get("E2E_CHROMIUM")
     if chromium and not Path(chromium).is_file():
@@ -212,5 +266,24 @@ def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[st
         chromium=chromium,
         store_defects=defects,
         token_seed=values.get("SANDBOX_TOKEN_SEED"),
+        journal_url=journal_url,
+        storefront_profile=storefront_profile,
+        widget_locators=widget_locators,
+        mfa=mfa,
+        manual_mfa_timeout=manual_mfa_timeout,
+        ws_endpoint=ws_endpoint,
         sources=sources,
     )
+
+
+def is_loopback(host: str | None) -> bool:
+    """Loopback traffic never leaves the machine, so plain http there (a stand-in for Training in the harness's
+    own tests, a recording proxy) is no weaker than https."""
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import secrets
 import socket
 import threading
@@ -60,15 +61,20 @@ class CrashRecorder:
 
 
 class ThreadedServer:
-    """One ASGI app on a loopback socket bound to port 0; `url` is known before it serves."""
+    """One ASGI app on a loopback socket (a free port unless one is given); `url` is known before it serves."""
 
-    def __init__(self, name: str, app: Any, url_host: str) -> None:
+    def __init__(self, name: str, app: Any, url_host: str, bind_host: str = "127.0.0.1", port: int = 0) -> None:
         self.name = name
+        family = socket.AF_INET6 if ":" in bind_host else socket.AF_INET
         # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on connections of a socket that says it is TCP,
         # and without it every keep-alive response waits ~40 ms for a delayed ACK.
-        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        self.socket = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.socket.bind(("127.0.0.1", 0))
+        try:
+            self.socket.bind((bind_host, port))
+        except OSError:
+            self.socket.close()
+            raise
         self.port = self.socket.getsockname()[1]
         self.url = f"http://{url_host}:{self.port}"
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=2)
@@ -153,6 +159,11 @@ class Sandbox:
         """Forget every token, session, order and journal entry: each test starts clean."""
         self.state.reset()
         self.store.state.reset()
+
+    def route_store_through(self, api_base: str) -> None:
+        """Point the store's POS API calls at `api_base` (a recording proxy in front of the simulator), the way
+        a merchant points their staging backend at the proxy."""
+        self.store.flexiti.config = dataclasses.replace(self.store.flexiti.config, api_base=api_base.rstrip("/"))
 
     def take_errors(self) -> list[str]:
         """Exceptions the simulator or the store raised while serving since the last call."""

@@ -18,14 +18,13 @@ from harness.checklist import ChecklistItem
 from harness.evidence import StepLog
 from harness.journal import Call, Journal, JournalError
 from harness.network import RequestLog
-from harness.proof import Proof
+from harness.proof import NOT_OBSERVABLE, Proof
 from harness.report.model import (
     CallEvidence, ChecklistResult, EventEvidence, ItemStatus, Report, RequestEvidence, RunInfo, Step, TestResult,
     test_result_from_json,
 )
 from harness.widget_events import EventLog
 
-NOT_OBSERVABLE = "not observable in this environment"
 _PAGE_TRAFFIC = {"document", "fetch", "xhr"}
 
 
@@ -94,15 +93,19 @@ class RunRecorder:
         if result is not None and isinstance(proof, Proof):
             result.failed_items = dict(proof.failed)
             result.proved_items = sorted(proof.proved)
+            result.unobservable_items = dict(proof.unobservable)
 
     def attach_calls(self, item: pytest.Item) -> None:
         """Read the journal right after the test body: the last test's teardown stops the sandbox."""
         result = self.results.get(item.nodeid)
-        target = getattr(item, "funcargs", {}).get("target")
+        funcargs = getattr(item, "funcargs", {})
+        target = funcargs.get("target")
         if result is None or target is None or not target.journal_url:
             return
+        journal = funcargs.get("flexiti_journal")
         try:
-            result.calls = [self._call(call) for call in Journal(target.journal_url).calls()]
+            result.calls = [self._call(call) for call in
+                            (journal if isinstance(journal, Journal) else Journal(target.journal_url)).calls()]
         except JournalError as error:
             result.reason = result.reason or one_line(str(error))
 
@@ -160,7 +163,8 @@ class RunRecorder:
         found = []
         for item in self.catalog.values():
             citing = [r for r in self.results.values()
-                      if item.id in r.checklist or item.id in r.failed_items or item.id in r.proved_items]
+                      if item.id in r.checklist or item.id in r.failed_items or item.id in r.proved_items
+                      or item.id in r.unobservable_items]
             found.append(self._item_result(item, citing))
         return found
 
@@ -175,7 +179,8 @@ class RunRecorder:
 
     @staticmethod
     def _proves(result: TestResult, item_id: str) -> bool:
-        return item_id in result.proved_items or (result.outcome == "passed" and item_id in result.checklist)
+        return item_id in result.proved_items or (
+            result.outcome == "passed" and item_id in result.checklist and item_id not in result.unobservable_items)
 
     def _item_result(self, item: ChecklistItem, citing: list[TestResult]) -> ChecklistResult:
         ran = [r for r in citing if r.outcome != "skipped"]
@@ -190,8 +195,10 @@ class RunRecorder:
             status, reason = "failed", f"{first.name}: {first.failed_items.get(item.id, first.reason)}"
         elif any(self._proves(r, item.id) for r in ran):
             status, reason = "passed", None
-        elif citing and all((r.reason or "").startswith(NOT_OBSERVABLE) for r in citing):
-            status, reason = "not observable", citing[0].reason
+        elif citing and all(item.id in r.unobservable_items or (r.reason or "").startswith(NOT_OBSERVABLE)
+                            for r in citing):
+            status = "not observable"
+            reason = next((r.unobservable_items.get(item.id) or r.reason for r in citing), None)
         else:
             status = "not run"
             reason = citing[0].reason if citing and citing[0].reason else "no test reached its checks"

@@ -73,6 +73,7 @@ class TestResult:
     artifacts: list[str] = field(default_factory=list)  # paths relative to the report: trace.zip, screenshots, video
     failed_items: dict[str, str] = field(default_factory=dict)  # checklist item -> why, where the test said which
     proved_items: list[str] = field(default_factory=list)  # items whose assertion blocks passed, even if others failed
+    unobservable_items: dict[str, str] = field(default_factory=dict)  # item -> the missing source (never a pass)
 
 
 @dataclass

@@ -1,0 +1,76 @@
+"""MFA strategies in a real widget: a human typing the one-time PIN (played here by a script in the widget
+frame that waits for the code screen), a human who never comes, and the automatic choice of method."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from fixtures.pages import PayWithFlexitiAs
+from harness.customers import Customer
+from harness.widget_events import EventLog
+from pages.widget.mfa import MfaStrategy, MfaTimeout
+
+# The "human": types the PIN and presses Verify on the code screen, as a person at the keyboard would.
+HUMAN = """code => {
+  const act = () => {
+    const input = document.querySelector("input[name=answer]");
+    const verify = [...document.querySelectorAll("button")].find((b) => b.textContent === "Verify");
+    if (!input || !verify) return false;
+    input.value = code;
+    verify.click();
+    return true;
+  };
+  if (act()) return;
+  const watcher = new MutationObserver(() => { if (act()) watcher.disconnect(); });
+  watcher.observe(document.body, { childList: true, subtree: true });
+}"""
+
+
+def test_manual_mfa_waits_until_the_human_has_typed_the_pin(
+    pay_with_flexiti_as: PayWithFlexitiAs, widget_events: EventLog,
+) -> None:
+    started = pay_with_flexiti_as("single_account")
+    widget = started.payment.widget
+    frame = widget.frame_element.element_handle().content_frame()
+    assert frame is not None
+    said: list[str] = []
+
+    def human_reads(message: str) -> None:
+        """The prompt is what sends the human to the keyboard."""
+        said.append(message)
+        frame.evaluate(HUMAN, started.shopper.mfa_answer("sms"))
+
+    with widget_events.awaiting("flx-success"):
+        MfaStrategy("manual", sandbox=True, manual_timeout=10, announce=human_reads).verify(widget, started.shopper)
+
+    [success] = widget_events.of_type("flx-success")
+    assert success.event_data["verified"] is True and success.event_data["mfaOptionSelected"] == "sms"
+    assert said and "type the one-time PIN" in said[0] and "sms" in said[0]
+
+
+def test_manual_mfa_without_a_human_fails_naming_the_option_and_timeout(
+    pay_with_flexiti_as: PayWithFlexitiAs, widget_events: EventLog,
+) -> None:
+    started = pay_with_flexiti_as("single_account")
+
+    with pytest.raises(MfaTimeout, match=r"not entered within 1 s \(--mfa manual; raise MANUAL_MFA_TIMEOUT"):
+        MfaStrategy("manual", sandbox=True, manual_timeout=1, announce=lambda _: None).verify(
+            started.payment.widget, started.shopper)
+
+    assert not widget_events.of_type("flx-success")
+
+
+def test_automatic_mfa_uses_the_security_question_outside_the_sandbox(customers: dict[str, Customer]) -> None:
+    shopper = customers["single_account"]
+
+    assert MfaStrategy("auto", sandbox=True, manual_timeout=1).option_for(shopper) == "sms"
+    assert MfaStrategy("auto", sandbox=False, manual_timeout=1).option_for(shopper) == "security_question"
+
+
+def test_automatic_mfa_without_a_known_answer_says_what_to_add(customers: dict[str, Customer]) -> None:
+    no_answer = dataclasses.replace(customers["single_account"], security_question=None)
+
+    with pytest.raises(AssertionError, match=r"no answer for security_question .* --mfa manual"):
+        MfaStrategy("auto", sandbox=False, manual_timeout=1).option_for(no_answer)

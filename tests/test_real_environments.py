@@ -1,0 +1,143 @@
+"""The real-environment code paths, run here without the internet: the embedded simulator and reference store
+stand in for Flexiti Training and a merchant's staging site on loopback, reached only through settings."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.journal import Journal
+from harness.proxy import RecordingProxy
+from sandbox.flexiti.state import CUSTOMERS_FILE
+from sandbox.servers import Sandbox
+
+ROOT = Path(__file__).resolve().parent.parent
+PROFILE = ROOT / "storefronts" / "reference-store.toml"
+PURCHASE = "e2e/test_storefront.py::test_storefront_purchase_is_paid_and_confirmed_by_flexiti"
+OPENS = "e2e/test_storefront.py::test_storefront_opens_the_widget_from_the_widget_origin"
+
+
+@pytest.fixture(scope="module")
+def staging() -> Iterator[tuple[Sandbox, RecordingProxy]]:
+    """A merchant's staging site whose backend calls "Training" through the recording proxy."""
+    with Sandbox() as sandbox, RecordingProxy(sandbox.urls.flexiti, secrets=[sandbox.client_secret]) as proxy:
+        sandbox.route_store_through(proxy.api_base)
+        yield sandbox, proxy
+
+
+def _settings(sandbox: Sandbox, **extra: str) -> dict[str, str]:
+    """What a merchant puts in .env.training, pointed at loopback."""
+    kept = {k: v for k, v in os.environ.items()
+            if not k.startswith(("FLEXITI_", "SANDBOX_", "STORE_URL", "STOREFRONT_", "PLAYWRIGHT_WS"))}
+    return {
+        **kept,
+        "STORE_URL": sandbox.urls.store,
+        "FLEXITI_API_BASE": sandbox.urls.api_base,
+        "FLEXITI_WIDGET_ORIGIN": sandbox.urls.flexiti,
+        "FLEXITI_CLIENT_ID": sandbox.client_id,
+        "FLEXITI_CLIENT_SECRET": sandbox.client_secret,
+        "FLEXITI_TRUST_URL": sandbox.state.default_trust_url or sandbox.urls.store,
+        "FLEXITI_TEST_CUSTOMERS": str(CUSTOMERS_FILE),
+        **extra,
+    }
+
+
+def _run(reports: Path, env: str, settings: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "pytest", "-p", "no:randomly", f"--env={env}", "--evidence=off",
+               f"--reports-dir={reports}", f"--junitxml={reports / 'junit.xml'}", f"--output={reports / 'playwright'}",
+               *args]
+    return subprocess.run(command, cwd=ROOT, env=settings, capture_output=True, text=True, timeout=600)
+
+
+def _report(reports: Path, env: str) -> dict[str, Any]:
+    return json.loads((reports / f"certification-{env}.json").read_text(encoding="utf-8"))
+
+
+def _statuses(report: dict[str, Any]) -> dict[str, str]:
+    return {item["id"]: item["status"] for item in report["checklist"]}
+
+
+def _outcomes(report: dict[str, Any]) -> dict[str, str]:
+    return {test["nodeid"].split("[")[0]: test["outcome"] for test in report["tests"]}
+
+
+def test_training_run_certifies_a_staging_site_through_profile_proxy_and_back_office(
+    staging: tuple[Sandbox, RecordingProxy], tmp_path: Path,
+) -> None:
+    sandbox, proxy = staging
+    settings = _settings(sandbox, FLEXITI_JOURNAL_URL=proxy.journal_url, STOREFRONT_PROFILE=str(PROFILE))
+
+    result = _run(tmp_path, "training", settings, "e2e/test_storefront.py", "e2e/test_purchase.py",
+                  "e2e/test_tokens.py", "-n", "2")
+
+    assert result.returncode == 0, result.stdout[-3000:]
+    report = _report(tmp_path, "training")
+    assert report["run"]["environment"] == "training"
+    outcomes = _outcomes(report)
+    assert outcomes[PURCHASE] == outcomes[OPENS] == "passed", outcomes
+    statuses = _statuses(report)
+    # Shown by the storefront, confirmed by Flexiti's back office, and as the proxy journaled the store's calls.
+    assert {statuses[i] for i in ("EVT-02", "ACC-02", "INIT-01", "INIT-03", "AUTH-01")} == {"passed"}, statuses
+    # Reference-store page objects and sandbox-only controls (the clock) do not apply to a profile storefront.
+    skipped = [t for t in report["tests"] if t["outcome"] == "skipped"]
+    assert skipped and all("STOREFRONT_PROFILE" in t["reason"] or "sandbox" in t["reason"] for t in skipped), skipped
+    # The store really went through the proxy: its authorization is in the proxy's journal, secrets masked.
+    journal = Journal(proxy.journal_url)
+    assert journal.to("/authorization"), journal.describe()
+    assert sandbox.client_secret not in json.dumps([c.body for c in journal.calls()])
+    assert "training" in result.stdout and "FLEXITI_CLIENT_SECRET = ***" in result.stdout
+    assert sandbox.client_secret not in result.stdout + result.stderr
+
+
+def test_without_a_journal_server_side_items_are_not_observable_never_passed(
+    staging: tuple[Sandbox, RecordingProxy], tmp_path: Path,
+) -> None:
+    sandbox, _ = staging
+
+    result = _run(tmp_path, "training", _settings(sandbox, STOREFRONT_PROFILE=str(PROFILE)), PURCHASE)
+
+    assert result.returncode == 0, result.stdout[-3000:]
+    report = _report(tmp_path, "training")
+    items = {item["id"]: item for item in report["checklist"]}
+    assert items["INIT-01"]["status"] == "not observable", items["INIT-01"]
+    assert "FLEXITI_JOURNAL_URL" in items["INIT-01"]["reason"]
+    # The back office still confirms the authorization after the fact, so EVT-02 is observed and passes.
+    assert items["EVT-02"]["status"] == "passed", items["EVT-02"]
+    assert items["ACC-02"]["status"] == "passed", items["ACC-02"]
+
+
+def test_production_refuses_a_destructive_test_named_on_the_command_line(
+    staging: tuple[Sandbox, RecordingProxy], tmp_path: Path,
+) -> None:
+    sandbox, _ = staging
+
+    result = _run(tmp_path, "production", _settings(sandbox), PURCHASE)
+
+    assert result.returncode == 4, result.stdout[-2000:] + result.stderr[-2000:]
+    message = result.stdout + result.stderr
+    assert "refused in production" in message and PURCHASE in message and "destructive" in message, message[-2000:]
+    assert not (tmp_path / "junit.xml").exists() or "testcase" not in (tmp_path / "junit.xml").read_text()
+
+
+def test_production_runs_only_the_non_destructive_checks(
+    staging: tuple[Sandbox, RecordingProxy], tmp_path: Path,
+) -> None:
+    sandbox, _ = staging
+
+    result = _run(tmp_path, "production", _settings(sandbox), "e2e/test_storefront.py", "e2e/test_purchase.py")
+
+    assert result.returncode == 0, result.stdout[-3000:]
+    ran = _outcomes(_report(tmp_path, "production"))
+    assert ran[OPENS] == "passed", ran
+    assert PURCHASE not in ran, ran
+    assert "production guard:" in result.stdout and "marked destructive were not run" in result.stdout
+    statuses = _statuses(_report(tmp_path, "production"))
+    assert statuses["INIT-03"] == statuses["AUTH-01"] == "passed", statuses
+    assert statuses["EVT-02"] == "not applicable", statuses  # never certified from production
