@@ -11,6 +11,7 @@ if str(REPO_ROOT) not in sys.path:
 
 import argparse  # noqa: E402 - the repository root must be on sys.path before the project's imports
 import json  # noqa: E402
+import multiprocessing  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
 import re  # noqa: E402
@@ -263,9 +264,23 @@ def widget_session_id(init: httpx.Response) -> str:
     return parse_qs(fragment.partition("?")[2])["widget_session_id"][0]
 
 
-def one_purchase(client: httpx.Client, sandbox: Sandbox, shopper: Customer, reference: str) -> int:
+@dataclass(frozen=True)
+class SandboxAddress:
+    """What a throughput client needs from the sandbox; picklable, for clients in their own processes."""
+
+    api_base: str
+    flexiti: str
+    client_id: str
+    client_secret: str
+
+    @classmethod
+    def of(cls, sandbox: Sandbox) -> SandboxAddress:
+        return cls(sandbox.urls.api_base, sandbox.urls.flexiti, sandbox.client_id, sandbox.client_secret)
+
+
+def one_purchase(client: httpx.Client, sandbox: SandboxAddress, shopper: Customer, reference: str) -> int:
     """Token, widget/init, the widget's MFA and verify calls, and the authorization; returns the request count."""
-    api, client_id = sandbox.urls.api_base, sandbox.client_id
+    api, client_id = sandbox.api_base, sandbox.client_id
     token = expect_ok(client.post(f"{api}/v2.5/oauth/token", data={
         "grant_type": "client_credentials", "client_id": client_id, "client_secret": sandbox.client_secret,
     })).json()["access_token"]
@@ -277,11 +292,12 @@ def one_purchase(client: httpx.Client, sandbox: Sandbox, shopper: Customer, refe
         "flow": "purchase", "lang": "en", "customer_identification": {"personal_information": personal},
     }))
     session = widget_session_id(init)
-    widget_api = f"{sandbox.urls.flexiti}/widget-api/sessions/{session}"
+    widget_api = f"{sandbox.flexiti}/widget-api/sessions/{session}"
     expect_ok(client.post(f"{widget_api}/mfa", headers=bearer, json={"option": "sms"}))
     expect_ok(client.post(f"{widget_api}/verify", headers=bearer, json={"answer": shopper.mfa_answer("sms")}))
     expect_ok(client.post(f"{api}/v2.5.1/client-id/{client_id}/authorization", headers=headers, json={
-        "account_number": shopper.accounts[0].account_number, "reference": reference, "amount": 10.0,
+        # A dollar: client processes run without resets, and thousands of purchases must fit the account's credit.
+        "account_number": shopper.accounts[0].account_number, "reference": reference, "amount": 1.0,
         "widget_session_id": session,
     }))
     return 5
@@ -319,10 +335,11 @@ class ClientThread:
 def throughput(sandbox: Sandbox, shopper: Customer, threads: int, seconds: float) -> tuple[float, int, float]:
     """(requests per second, requests, elapsed seconds) of `threads` clients looping for `seconds`."""
     sandbox.reset()
+    address = SandboxAddress.of(sandbox)
     gate, stop = ResetGate(sandbox, RESET_EVERY), threading.Event()
     started = time.perf_counter()
     clients = [
-        ClientThread(number, lambda client, reference: one_purchase(client, sandbox, shopper, reference), gate,
+        ClientThread(number, lambda client, reference: one_purchase(client, address, shopper, reference), gate,
                      started + seconds, max_iterations=1000 + int(seconds * 2000), stop=stop)
         for number in range(threads)
     ]
@@ -342,6 +359,53 @@ def throughput(sandbox: Sandbox, shopper: Customer, threads: int, seconds: float
     return requests / elapsed, requests, elapsed
 
 
+def client_process(address: SandboxAddress, number: int, seconds: float, ready: Any, start: Any, done: Any) -> None:
+    """One client in its own process (its own interpreter lock): purchases for `seconds` after `start`."""
+    shopper = load_customers(CUSTOMERS_FILE)["single_account"]
+    requests, error = 0, None
+    with httpx.Client(trust_env=False, timeout=HTTP_TIMEOUT) as client:
+        ready.put(number)
+        start.wait()
+        deadline = time.perf_counter() + seconds
+        iteration = 0
+        try:
+            while time.perf_counter() < deadline:
+                requests += one_purchase(client, address, shopper, f"BENCH-P{number}-{iteration}")
+                iteration += 1
+        except Exception as failure:  # noqa: BLE001 - reported by the parent
+            error = f"{type(failure).__name__}: {failure}"
+    done.put((number, requests, error))
+
+
+def process_throughput(sandbox: Sandbox, processes: int, seconds: float) -> tuple[float, int, float]:
+    """(requests per second, requests, elapsed seconds) of `processes` client processes, started together.
+    No resets: a reset would need every process to drain; a few seconds of purchases keep the state small."""
+    sandbox.reset()
+    context = multiprocessing.get_context("spawn")
+    ready, done, start = context.Queue(), context.Queue(), context.Event()
+    workers = [context.Process(target=client_process, args=(SandboxAddress.of(sandbox), number, seconds, ready, start,
+                                                            done), daemon=True) for number in range(processes)]
+    for worker in workers:
+        worker.start()
+    try:
+        for _ in workers:
+            ready.get(timeout=60)
+        started = time.perf_counter()
+        start.set()
+        finished = [done.get(timeout=seconds + HTTP_TIMEOUT * 6) for _ in workers]
+        elapsed = time.perf_counter() - started
+    finally:
+        for worker in workers:
+            worker.join(timeout=HTTP_TIMEOUT)
+            if worker.is_alive():
+                worker.kill()
+    errors = [error for _, _, error in finished if error]
+    if errors:
+        raise BenchmarkError(f"a throughput client process failed: {errors[0]}")
+    requests = sum(count for _, count, _ in finished)
+    return requests / elapsed, requests, elapsed
+
+
 def measure_sandbox_rps(results: Results, seconds: float) -> None:
     shopper = load_customers(CUSTOMERS_FILE)["single_account"]
     print(f"sandbox_rps: {seconds:g}s per client count; 5 requests per purchase; reset every {RESET_EVERY}",
@@ -354,6 +418,11 @@ def measure_sandbox_rps(results: Results, seconds: float) -> None:
             print(f"  {threads} client thread(s): {requests} requests in {elapsed:.2f}s", flush=True)
             results.figure(name, rps, " requests/s")
             details[name] = {"threads": threads, "requests": requests, "elapsed_s": elapsed}
+        for processes, name in ((1, "sandbox_rps_process"), (2, "sandbox_rps_2_processes")):
+            rps, requests, elapsed = process_throughput(sandbox, processes, seconds)
+            print(f"  {processes} client process(es): {requests} requests in {elapsed:.2f}s", flush=True)
+            results.figure(name, rps, " requests/s")
+            details[name] = {"processes": processes, "requests": requests, "elapsed_s": elapsed}
     results.details["sandbox_rps"] = details
 
 

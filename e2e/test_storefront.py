@@ -37,7 +37,7 @@ def at_the_widget(storefront: Storefront, customers: dict[str, Customer], proof:
 
     def _shop(role: str) -> AtTheWidget:
         shopper = customers[role]
-        storefront.open_product("Desk lamp")
+        storefront.open_product(storefront.product)
         storefront.add_to_cart()
         storefront.check_out(shopper)
         total = storefront.cart_total()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -17,9 +18,26 @@ _BEARER = re.compile(r"(?i)\bbearer\s+(?!masked:)([A-Za-z0-9._~+/=-]+)")
 _WIDGET_TOKEN = re.compile(r"(/#/widget/[^/\s\"'<>]+/)(?!masked:)([^?\s\"'<>&]+)")
 
 
+@functools.lru_cache(maxsize=8192)
 def fingerprint(secret: str) -> str:
     """A stable, non-reversible label for a token, so "same token" stays checkable once masked."""
     return "masked:" + hashlib.sha256(secret.encode()).hexdigest()[:10]
+
+
+class _Plan:
+    """The registered values in the order they are replaced (longest first, so a value that contains another is
+    replaced whole), built once per change rather than per string: a run learns hundreds of tokens."""
+
+    def __init__(self, tokens: set[str], hidden: set[str]) -> None:
+        self.tokens = [(token, fingerprint(token)) for token in sorted(tokens, key=len, reverse=True)]
+        self.shortest_token = min((len(token) for token in tokens), default=0)
+        self.hidden = hidden
+        ordered = sorted(hidden, key=len, reverse=True)
+        # PINs and one-time codes, in one pass: only where they stand alone, not inside a longer number.
+        codes = [re.escape(secret) for secret in ordered if secret.isdigit()]
+        self.codes = re.compile(rf"(?<!\d)(?:{'|'.join(codes)})(?!\d)") if codes else None
+        # Other secrets anywhere, if long enough not to hit ordinary words; shorter ones only as a whole value.
+        self.secrets = [secret for secret in ordered if not secret.isdigit() and len(secret) >= 4]
 
 
 class Masker:
@@ -28,31 +46,38 @@ class Masker:
     def __init__(self, hidden: Iterable[str] = (), tokens: Iterable[str] = ()) -> None:
         self._hidden: set[str] = {value for value in hidden if value}
         self._tokens: set[str] = {value for value in tokens if value}
+        self._plan: _Plan | None = None
 
     def hide(self, *values: str) -> None:
         """Register values that are masked as `***` wherever they appear."""
         self._hidden.update(value for value in values if value)
+        self._plan = None
 
     def token(self, *values: str) -> None:
         """Register tokens that are replaced by their fingerprint wherever they appear."""
         self._tokens.update(value for value in values if value)
+        self._plan = None
 
     def forget(self) -> None:
         self._hidden.clear()
         self._tokens.clear()
+        self._plan = None
 
     def text(self, value: str) -> str:
         value = _BEARER.sub(lambda match: "Bearer " + fingerprint(match.group(1)), value)
         value = _WIDGET_TOKEN.sub(lambda match: match.group(1) + fingerprint(match.group(2)), value)
-        # Longest first, so a secret that contains another is replaced whole.
-        for token in sorted(self._tokens, key=len, reverse=True):
-            value = value.replace(token, fingerprint(token))
-        for secret in sorted(self._hidden, key=len, reverse=True):
-            if secret.isdigit():
-                # A PIN or one-time code: only where it stands alone, not inside a longer number.
-                value = re.sub(rf"(?<!\d){re.escape(secret)}(?!\d)", "***", value)
-            elif len(secret) >= 4 or value == secret:
-                value = value.replace(secret, "***")
+        if self._plan is None:
+            self._plan = _Plan(self._tokens, self._hidden)
+        plan = self._plan
+        if len(value) >= plan.shortest_token:  # most strings (names, dates, paths) are shorter than any token
+            for token, mask in plan.tokens:
+                value = value.replace(token, mask)
+        if value in plan.hidden:
+            return "***"
+        for secret in plan.secrets:  # before the codes: a secret that contains a code is replaced whole
+            value = value.replace(secret, "***")
+        if plan.codes is not None:
+            value = plan.codes.sub("***", value)
         return value
 
     def json_lines(self, text: str) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from dotenv import dotenv_values
 
@@ -140,8 +140,7 @@ class Settings:
             else "(reference store page objects)",
             "FLEXITI_WIDGET_LOCATORS": str(self.widget_locators) if self.widget_locators else "(built in)",
             "FLEXITI_MFA": self.mfa,
-            "PLAYWRIGHT_WS_ENDPOINT": self.ws_endpoint.split("?")[0] + ("?***" if "?" in self.ws_endpoint else "")
-            if self.ws_endpoint else None,  # a server's access token often rides in the query
+            "PLAYWRIGHT_WS_ENDPOINT": printable_endpoint(self.ws_endpoint) if self.ws_endpoint else None,
             "E2E_CHROMIUM": self.chromium,
         }
         if self.is_sandbox:
@@ -235,10 +234,11 @@ def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[st
         manual_mfa_timeout = 180.0
         problems.append(f"MANUAL_MFA_TIMEOUT = {values['MANUAL_MFA_TIMEOUT']!r} is not a positive number of seconds "
                         f"(from {sources.get('MANUAL_MFA_TIMEOUT')})")
-    ws_endpoint = values.get("PLAYWRIGHT_WS_ENDPOINT")
-    if ws_endpoint and urlsplit(ws_endpoint).scheme not in ("ws", "wss"):
-        problems.append(f"PLAYWRIGHT_WS_ENDPOINT = {ws_endpoint!r} is not a ws:// or wss:// URL "
-                        f"(from {sources.get('PLAYWRIGHT_WS_ENDPOINT')})")
+    ws_endpoint = values.get("PLAYWRIGHT_WS_ENDPOINT", "").strip() or None  # CI exports unset variables as ""
+    if ws_endpoint and (urlsplit(ws_endpoint).scheme not in ("ws", "wss") or not urlsplit(ws_endpoint).hostname):
+        problems.append(f"PLAYWRIGHT_WS_ENDPOINT = {printable_endpoint(ws_endpoint)!r} is not a ws:// or wss:// URL of "
+                        "a Playwright server (e.g. ws://127.0.0.1:3000/ from `playwright run-server --port 3000`); "
+                        f"unset it to launch a local browser (from {sources.get('PLAYWRIGHT_WS_ENDPOINT')})")
 
     chromium = values.get("E2E_CHROMIUM")
     if chromium and not Path(chromium).is_file():
@@ -274,6 +274,17 @@ def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[st
         ws_endpoint=ws_endpoint,
         sources=sources,
     )
+
+
+def printable_endpoint(endpoint: str) -> str:
+    """A browser server's endpoint as it may be printed: grids often carry an access token in the query or the
+    user info."""
+    parts = urlsplit(endpoint)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rsplit("@", 1)[1]
+    query = urlencode([(name, "***") for name, _ in parse_qsl(parts.query, keep_blank_values=True)], safe="*")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def is_loopback(host: str | None) -> bool:

@@ -52,6 +52,8 @@ class Outcome:
 class Storefront(Protocol):
     """The shopper actions the storefront-level certification tests need."""
 
+    product: str  # what the tests buy: a product the storefront sells, named as the site names it
+
     def open_product(self, product: str) -> None: ...
 
     def add_to_cart(self) -> None: ...
@@ -72,6 +74,7 @@ class ReferenceStorefront:
     """The reference store, through its page objects."""
 
     paid_text = "Paid with Flexiti"
+    product = "Desk lamp"
 
     def __init__(self, page: Page, steps: StepLog | None = None) -> None:
         self.page, self.steps = page, steps
@@ -127,6 +130,7 @@ class Step:
 @dataclass(frozen=True)
 class Profile:
     name: str
+    product: str
     path: Path
     actions: dict[str, list[Step]]
     outcome: dict[str, Any]
@@ -206,13 +210,15 @@ def load_profile(path: Path) -> Profile:
     if cart_total is not None:
         problems += _check_locator(cart_total.get("locator") if isinstance(cart_total, dict) else None,
                                    "[cart_total] locator")
-    unknown = set(data) - {"name", *ACTIONS, "order_outcome", "cart_total"}
+    if not isinstance(data.get("product"), str) or not data.get("product"):
+        problems.append("product = \"...\" is missing: the name of a product the storefront sells, for {product}")
+    unknown = set(data) - {"name", "product", *ACTIONS, "order_outcome", "cart_total"}
     if unknown:
         problems.append(f"unknown table(s) {sorted(unknown)}")
     if problems:
         raise ProfileError(f"STOREFRONT_PROFILE {path}:\n  - " + "\n  - ".join(problems))
     return Profile(
-        name=str(data.get("name", path.stem)), path=path, actions=actions, outcome=outcome["locator"],
+        name=str(data.get("name", path.stem)), product=data["product"], path=path, actions=actions, outcome=outcome["locator"],
         paid_text=outcome["paid_text"], order_reference=outcome.get("reference", {}),
         cart_total=cart_total["locator"] if cart_total else None,
     )
@@ -235,6 +241,7 @@ class ProfileStorefront:
 
     def __init__(self, page: Page, profile: Profile, steps: StepLog | None = None) -> None:
         self.page, self.profile, self.steps = page, profile, steps
+        self.product = profile.product
         self.values: dict[str, str] = {}
 
     def open_product(self, product: str) -> None:

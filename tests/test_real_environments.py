@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -75,7 +76,7 @@ def test_training_run_certifies_a_staging_site_through_profile_proxy_and_back_of
     settings = _settings(sandbox, FLEXITI_JOURNAL_URL=proxy.journal_url, STOREFRONT_PROFILE=str(PROFILE))
 
     result = _run(tmp_path, "training", settings, "e2e/test_storefront.py", "e2e/test_purchase.py",
-                  "e2e/test_tokens.py", "-n", "2")
+                  "e2e/test_tokens.py", "-n", "auto")
 
     assert result.returncode == 0, result.stdout[-3000:]
     report = _report(tmp_path, "training")
@@ -141,3 +142,19 @@ def test_production_runs_only_the_non_destructive_checks(
     statuses = _statuses(_report(tmp_path, "production"))
     assert statuses["INIT-03"] == statuses["AUTH-01"] == "passed", statuses
     assert statuses["EVT-02"] == "not applicable", statuses  # never certified from production
+
+
+def test_unreachable_storefront_stops_the_run_naming_the_setting(
+    staging: tuple[Sandbox, RecordingProxy], tmp_path: Path,
+) -> None:
+    sandbox, _ = staging
+    # Bound but not listening: a connection is refused at once, and no other process can take the port meanwhile.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as closed:
+        closed.bind(("127.0.0.1", 0))
+        store_url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+        result = _run(tmp_path, "training", _settings(sandbox, STORE_URL=store_url, FLEXITI_TRUST_URL=store_url), OPENS)
+
+    assert result.returncode == 3, result.stdout[-2000:] + result.stderr[-2000:]
+    assert f"STORE_URL = {store_url} is unreachable" in result.stdout + result.stderr
+    stopped = _report(tmp_path, "training")["run"]["stopped_early"]
+    assert stopped.startswith(f"stopped: STORE_URL = {store_url} is unreachable"), stopped

@@ -22,14 +22,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserType
 
-from fixtures.browser import (
-    WS_ENDPOINT_SETTING,
-    EndpointError,
-    describe_endpoint,
-    parse_ws_endpoint,
-    server_launch_options,
-)
+from fixtures.browser import WS_ENDPOINT_SETTING, server_launch_options
 from harness.browser import QUIET_FLAGS, resolve_chromium
+from harness.settings import SettingsError, load_settings, printable_endpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICK_TEST = "e2e/test_purchase.py::test_widget_is_rendered_from_the_widget_origin"
@@ -41,24 +36,29 @@ SUITE_DEADLINE_S = 300.0
 # ---------------------------------------------------------------- the pieces, without a browser
 
 
+def _endpoint(value: str) -> str | None:
+    """PLAYWRIGHT_WS_ENDPOINT as the settings read it (a sandbox run needs nothing else)."""
+    return load_settings("sandbox", root=Path("/nonexistent"), environ={WS_ENDPOINT_SETTING: value}).ws_endpoint
+
+
 def test_endpoint_unset_or_empty_means_launch_locally() -> None:
-    assert parse_ws_endpoint({}) is None
-    assert parse_ws_endpoint({WS_ENDPOINT_SETTING: "  "}) is None  # CI exports an unset variable as ""
+    assert load_settings("sandbox", root=Path("/nonexistent"), environ={}).ws_endpoint is None
+    assert _endpoint("  ") is None  # CI exports an unset variable as ""
 
 
 @pytest.mark.parametrize("endpoint", ["ws://127.0.0.1:3000/", "wss://grid.example.com/playwright?token=t"])
 def test_ws_and_wss_endpoints_are_accepted(endpoint: str) -> None:
-    assert parse_ws_endpoint({WS_ENDPOINT_SETTING: endpoint}) == endpoint
+    assert _endpoint(endpoint) == endpoint
 
 
 @pytest.mark.parametrize("endpoint", ["http://127.0.0.1:3000/", "127.0.0.1:3000", "ws://"])
 def test_other_endpoints_are_refused_naming_the_setting(endpoint: str) -> None:
-    with pytest.raises(EndpointError, match=WS_ENDPOINT_SETTING):
-        parse_ws_endpoint({WS_ENDPOINT_SETTING: endpoint})
+    with pytest.raises(SettingsError, match=WS_ENDPOINT_SETTING):
+        _endpoint(endpoint)
 
 
 def test_printed_endpoint_hides_tokens_and_passwords() -> None:
-    shown = describe_endpoint("wss://user:pa55word@grid.example.com/pw?token=s3cret&browser=chromium")
+    shown = printable_endpoint("wss://user:pa55word@grid.example.com/pw?token=s3cret&browser=chromium")
 
     assert "s3cret" not in shown and "pa55word" not in shown
     assert shown == "wss://***@grid.example.com/pw?token=***&browser=***"
@@ -213,4 +213,6 @@ def test_unreachable_endpoint_stops_the_run_naming_the_endpoint(tmp_path: Path) 
     output = result.stdout + result.stderr
     assert result.returncode == 3, output[-3000:]
     assert f"{WS_ENDPOINT_SETTING} = '{endpoint}': could not get a browser from that Playwright server" in output
+    report = json.loads((tmp_path / "certification-sandbox.json").read_text(encoding="utf-8"))
+    assert report["run"]["stopped_early"].startswith(f"stopped: {WS_ENDPOINT_SETTING} = "), report["run"]
     assert "ECONNREFUSED" in output, output[-3000:]

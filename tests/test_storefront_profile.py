@@ -26,6 +26,7 @@ def test_reference_profile_describes_every_action() -> None:
     profile = load_profile(REFERENCE_PROFILE)
 
     assert set(profile.actions) == set(ACTIONS)
+    assert profile.product == "Desk lamp"
     assert profile.paid_text == "Paid with Flexiti"
     assert profile.order_reference == {"url_pattern": "/orders/(ORD-[A-Z0-9]+)$"}
     assert profile.cart_total == {"test_id": "total"}
@@ -54,6 +55,7 @@ locator = { test_id = "status" }
     assert "[check_out] step 2: give exactly one of goto" in message
     assert "[choose_flexiti] needs a non-empty steps" in message
     assert "[order_outcome] needs locator" in message and "paid_text" in message
+    assert "product = \"...\" is missing" in message
 
 
 def test_unreadable_profile_names_the_setting_and_file(tmp_path: Path) -> None:
