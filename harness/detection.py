@@ -29,6 +29,11 @@ class Detection:
     failed: frozenset[str]
     seconds: float
     error: str | None = None  # the run itself went wrong (no report): neither caught nor clean
+    reasons: tuple[tuple[str, str], ...] = ()  # (failed item, the report's one-line reason), for diagnosis
+
+    def why(self, items: frozenset[str]) -> str:
+        """The report's reasons for `items`, for an assertion message or the table."""
+        return "; ".join(f"{item}: {reason}" for item, reason in self.reasons if item in items) or "no reason given"
 
     @property
     def missed(self) -> frozenset[str]:
@@ -70,8 +75,9 @@ def run_one(defect: str, workers: int, selection: list[str], scratch: Path) -> D
         tail = (result.stdout + result.stderr).strip().splitlines()[-5:]
         return Detection(defect, expected, frozenset(), seconds, error=" | ".join(tail) or f"exit {result.returncode}")
     checklist = json.loads(report.read_text(encoding="utf-8"))["checklist"]
-    failed = frozenset(item["id"] for item in checklist if item["status"] == "failed")
-    return Detection(defect, expected, failed, seconds)
+    failed = [item for item in checklist if item["status"] == "failed"]
+    reasons = tuple((item["id"], item.get("reason") or "") for item in failed)
+    return Detection(defect, expected, frozenset(item["id"] for item in failed), seconds, reasons=reasons)
 
 
 def _items(items: frozenset[str]) -> str:
@@ -87,6 +93,8 @@ def table_lines(detections: list[Detection]) -> list[str]:
                      f"{d.seconds:5.1f}s")
         if d.error:
             lines.append(f"{'':<{width}}  run failed: {d.error}")
+        elif d.over_reported:
+            lines.append(f"{'':<{width}}  also failed: {d.why(d.over_reported)}")
     defects = [d for d in detections if d.defect != CLEAN]
     caught = sum(d.verdict == "caught" for d in defects)
     over = sum(bool(d.over_reported) for d in detections)
@@ -98,7 +106,8 @@ def table_lines(detections: list[Detection]) -> list[str]:
 
 def as_json(detections: list[Detection]) -> str:
     return json.dumps([{"defect": d.defect, "expected": sorted(d.expected), "failed": sorted(d.failed),
-                        "verdict": d.verdict, "seconds": round(d.seconds, 1), "error": d.error}
+                        "verdict": d.verdict, "seconds": round(d.seconds, 1), "error": d.error,
+                        "reasons": dict(d.reasons)}
                        for d in detections], indent=2)
 
 

@@ -16,6 +16,11 @@ BINDING = "__flexitiHarnessMessage"
 # After handing a message to the binding, the top page logs this mark: Python can then wait for a widget event as
 # an event (no polling), even when the page navigates away at once, and the binding call has arrived before it.
 ARRIVED = "__flexiti_harness_event__:"
+# When a flx-failure from a child frame reaches the top page, the capture script marks that document's <html>
+# with this attribute (value: the failure's error code), and the next document the tab loads on the same
+# origin too: a store that goes back to checkout on a failure lands on a marked page. A wait for the widget can
+# then end on the mark instead of running out its timeout (pages.widget.screens.FlexitiWidget.wait_until_open).
+FAILURE_MARK = "data-flexiti-harness-widget-failure"
 
 # Runs in every document of the context, child frames included, before any page script: a capture-phase
 # listener on window sees every message delivered to that document and hands it to the binding.
@@ -25,6 +30,17 @@ CAPTURE_SCRIPT = """
   Object.defineProperty(window, "__flexitiHarnessInstalled", { value: true });
   const forward = window["%(binding)s"];
   const repeats = new WeakSet();
+  const markKey = "__flexitiHarnessWidgetFailure";
+  const mark = (code) => {
+    const stamp = () => document.documentElement && document.documentElement.setAttribute("%(mark)s", code);
+    if (document.documentElement) stamp(); else document.addEventListener("DOMContentLoaded", stamp, { once: true });
+  };
+  if (window === window.top) {
+    try {
+      const carried = sessionStorage.getItem(markKey);  // a failure on the page this one replaced
+      if (carried !== null) { sessionStorage.removeItem(markKey); mark(carried); }
+    } catch (e) { /* no storage in this document (opaque origin): nothing carried */ }
+  }
   window.addEventListener("message", (event) => {
     if (repeats.has(event)) return;
     let data;
@@ -32,6 +48,11 @@ CAPTURE_SCRIPT = """
     let fromChild = false;
     for (let i = 0; i < window.frames.length; i++) { if (window.frames[i] === event.source) fromChild = true; }
     forward({ origin: event.origin, data, receiver: location.href, fromChildFrame: fromChild, time: Date.now() / 1000 });
+    if (window === window.top && fromChild && data && typeof data === "object" && data.eventType === "flx-failure") {
+      const code = String((data.eventData && data.eventData.error) ?? "");
+      mark(code);
+      try { sessionStorage.setItem(markKey, code); } catch (e) { /* opaque origin */ }
+    }
     if (window === window.top && data && typeof data === "object") console.debug("%(arrived)s" + data.eventType);
     // Opt-in (EventLog.repeat_outcomes): the widget's outcome reaches the page twice in the same task, as when a
     // double-click or a reload makes the widget deliver it again. Same origin, same source frame, same data.
@@ -43,7 +64,7 @@ CAPTURE_SCRIPT = """
     }
   }, true);
 })();
-""" % {"binding": BINDING, "arrived": ARRIVED}
+""" % {"binding": BINDING, "arrived": ARRIVED, "mark": FAILURE_MARK}
 
 EVENT_TYPES = ("flx-success", "flx-failure", "flx-cancel")
 ACTIONS = ("apply", "purchase", "activation", "retry", None)

@@ -24,7 +24,10 @@ from sandbox.store.flexiti_client import FlexitiConfig
 FLEXITI_HOST = "127.0.0.1"
 STORE_HOST = "localhost"
 SANDBOX_CLIENT_ID = "sandbox-merchant"
-STORE_TIMEOUT_SECONDS = 2.0
+# The reference store's timeout for its Flexiti calls. An injected timeout (the simulator holds the call for
+# FAULT_HOLD_SECONDS) costs a test this long. It was 2 s, and a busy CI box with two workers once let an ordinary
+# loopback token + widget/init take longer than that: the store showed an error and INIT-01 failed for nothing.
+STORE_TIMEOUT_SECONDS = 5.0
 
 
 class ServerStartError(RuntimeError):
@@ -127,7 +130,6 @@ class Sandbox:
             client_secret=self.client_secret,
             widget_origin=self._flexiti.url,
             customer_portal_url=f"{self._flexiti.url}{CUSTOMER_PORTAL}",
-            # Short, so an injected Flexiti timeout costs a test seconds; loopback calls take milliseconds.
             timeout=STORE_TIMEOUT_SECONDS,
         )
         # The store reads the simulator's clock, so moving it forward ages the store's tokens too.

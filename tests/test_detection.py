@@ -38,4 +38,17 @@ def test_suite_fails_exactly_the_items_the_defect_breaks(
 
     assert detection.error is None, f"the suite did not run against {defect}: {detection.error}"
     assert not detection.missed, f"{defect}: the suite missed {sorted(detection.missed)}"
-    assert not detection.over_reported, f"{defect}: the suite also failed {sorted(detection.over_reported)}"
+    assert not detection.over_reported, (
+        f"{defect}: the suite also failed {sorted(detection.over_reported)} "
+        f"({detection.why(detection.over_reported)})")
+
+
+def test_table_gives_the_reports_reason_for_an_over_reported_item() -> None:
+    detection = Detection("failure_not_shown", frozenset({"EVT-05"}), frozenset({"EVT-05", "INIT-01"}), 70.0,
+                          reasons=(("EVT-05", "no notice"), ("INIT-01", "the store did not open Flexiti")))
+
+    lines = table_lines([detection])
+
+    assert detection.verdict == "over-reported"
+    assert [line.strip() for line in lines if "also failed" in line] == [
+        "also failed: INIT-01: the store did not open Flexiti"]

@@ -122,13 +122,22 @@ def test_interrupted_run_writes_a_report_that_says_so(tmp_path: Path) -> None:
     process = subprocess.Popen(_command(tmp_path, "-v", "e2e/test_verification.py"), cwd=ROOT,
                                env=_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert process.stdout is not None
+    printed: list[str] = []
+    interrupted = False
     for line in process.stdout:
+        printed.append(line)
         if "PASSED" in line:  # one test finished: interrupt the rest, as a person pressing Ctrl-C would
             process.send_signal(signal.SIGINT)
+            interrupted = True
             break
-    process.communicate(timeout=120)
+    rest, _ = process.communicate(timeout=120)
+    output = "".join(printed) + rest
+    tail = "\n".join(output.strip().splitlines()[-25:])
 
+    assert interrupted, f"no test passed, so the run was never interrupted:\n{tail}"
     report = _report(tmp_path)
-    assert process.returncode == 2
-    assert "interrupted" in report["run"]["stopped_early"]
-    assert 1 <= len(report["tests"]) < 5
+    outcomes = {test["name"]: test["outcome"] for test in report["tests"]}
+    assert process.returncode == 2, (
+        f"exit {process.returncode}, report says {report['run']['stopped_early']!r}, tests {outcomes}:\n{tail}")
+    assert "interrupted" in report["run"]["stopped_early"], tail
+    assert 1 <= len(report["tests"]) < 5, outcomes

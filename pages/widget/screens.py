@@ -5,6 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import FrameLocator, Locator, Page
 
 from harness.evidence import StepLog
+from harness.widget_events import FAILURE_MARK
 from pages.widget import locators
 
 
@@ -89,9 +90,15 @@ class FlexitiWidget:
 
     def wait_until_open(self) -> FlexitiWidget:
         """Arrival: the widget shows its first screen. Waiting on the frame itself (not a FrameLocator) means
-        that if the merchant page navigates away instead (the widget refused or failed at once), the wait
-        ends at once with an error rather than running out the clock."""
-        handle = self.frame_element.element_handle()
+        that if the merchant page navigates away instead, the wait ends at once with an error rather than running
+        out the clock. If the widget failed at once (a refusal posts flx-failure) and the store moved on before
+        the frame was found, the event capture's mark on the page ends the wait instead."""
+        failed = self.page.locator(f"html[{FAILURE_MARK}]")
+        handle = self.frame_element.or_(failed).first.element_handle()
+        code = handle.get_attribute(FAILURE_MARK)
+        if code is not None:
+            raise AssertionError(f"the widget failed before it opened (flx-failure {code}); "
+                                 f"the store moved on to {self.page.url}")
         frame = handle.content_frame()
         if frame is None:
             raise AssertionError("the widget iframe has no document")
