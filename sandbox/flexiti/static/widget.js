@@ -57,6 +57,19 @@
     post(message);
   }
 
+  // A form's submit runs once at a time: a second click while the first call is on its way does nothing, as
+  // with a real widget's disabled button. (Without this, a double-click on Verify raced two /verify calls and
+  // whichever answer came back first, "verified" or "session already finished", became the outcome.)
+  function onSubmit(form, handler) {
+    let busy = false;
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (busy) return;
+      busy = true;
+      try { await handler(); } finally { busy = false; }
+    });
+  }
+
   async function onCancel() {
     const { status, data } = await call("POST", "/cancel");
     if (status === 200) finish(data.message); else fail(status, data.message || "Could not cancel.");
@@ -69,8 +82,7 @@
       <p>Hi ${firstName}, how should we verify it's you?</p>
       <form><fieldset><legend>Verification method</legend>${radios}</fieldset>
       <button type="submit">Continue</button></form>`);
-    screen.querySelector("form").addEventListener("submit", async (event) => {
-      event.preventDefault();
+    onSubmit(screen.querySelector("form"), async () => {
       const picked = screen.querySelector("input[name=mfa]:checked");
       if (!picked) { showError("Choose a verification method."); return; }
       const { status, data } = await call("POST", "/mfa", { option: picked.value });
@@ -83,8 +95,7 @@
       <form><label>${step.input_label} <input type="text" name="answer" autocomplete="one-time-code"></label>
       <button type="submit">Verify</button></form>`);
     screen.querySelector(".prompt").textContent = step.prompt;
-    screen.querySelector("form").addEventListener("submit", async (event) => {
-      event.preventDefault();
+    onSubmit(screen.querySelector("form"), async () => {
       const answer = screen.querySelector("input[name=answer]").value;
       const { status, data } = await call("POST", "/verify", { answer });
       if (status === 200 && data.message) finish(data.message);
@@ -100,8 +111,7 @@
     render(`<h1>Choose an account</h1>
       <form><fieldset><legend>Your Flexiti accounts</legend>${radios}</fieldset>
       <button type="submit">Continue</button></form>`);
-    screen.querySelector("form").addEventListener("submit", async (event) => {
-      event.preventDefault();
+    onSubmit(screen.querySelector("form"), async () => {
       const picked = screen.querySelector("input[name=account]:checked");
       if (!picked) { showError("Choose an account."); return; }
       const { status, data } = await call("POST", "/account", { account_number: Number(picked.value) });
