@@ -4,11 +4,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 ENV    ?= sandbox
 PYTEST_ARGS ?=
+PROXY_ARGS ?=
 
 .PHONY: setup certify test sandbox proxy clean
 
 setup: $(VENV)/.installed
-	@$(BIN)/python -m harness.browser
+	@$(BIN)/python -m harness.browser --env $(ENV)
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +25,10 @@ certify: setup
 test: setup
 	$(BIN)/python -m pytest tests e2e $(PYTEST_ARGS)
 
-## proxy: the recording proxy in front of ENV's POS API (point the staging backend's Flexiti base URL at it)
-proxy: setup
-	$(BIN)/python -m harness.proxy --upstream $$($(BIN)/python -c "from harness.settings import load_settings; print(load_settings('$(ENV)').api_base)")
+## proxy: the recording proxy in front of ENV's POS API, masking ENV's client secret; run it on the staging backend's
+## host and point the backend's Flexiti base URL at it (PROXY_ARGS="--port 8766" for another port). No browser needed.
+proxy: $(VENV)/.installed
+	$(BIN)/python -m harness.proxy --env $(ENV) $(PROXY_ARGS)
 
 ## sandbox: serve the simulator and the reference store for a person to click through
 sandbox: setup

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from fixtures.pages import ApplyAs
+from fixtures.sandbox import Target
 from harness import checks
-from harness.customers import Applicants
+from harness.customers import Applicants, Customer
 from harness.journal import Journal, widget_session_of
 from harness.proof import Proof
 from harness.widget_events import EventLog
+from sandbox.servers import Sandbox
 
 pytestmark = pytest.mark.destructive
 
@@ -73,3 +75,49 @@ def test_retry_runs_widget_init_again_and_reopens_the_widget(
         expect(application.decision).not_to_have_text("Not decided")
         init = checks.widget_init_call(flexiti_journal, applied.event_data["widget_session_id"])
         checks.applied_as_initialized(flexiti_journal, init, applied)
+
+
+def _needs_the_sandbox(sandbox: Sandbox | None) -> None:
+    if sandbox is None:
+        pytest.skip("needs the embedded sandbox: how Flexiti recognises an applicant as an existing customer is not "
+                    "documented, so no test data can be named for it")
+
+
+@pytest.mark.checklist("EVT-06")
+def test_applicant_with_an_account_to_activate_is_sent_to_the_customer_portal(
+    page: Page, apply_as: ApplyAs, applicants: Applicants, customers: dict[str, Customer], widget_events: EventLog,
+    flexiti_journal: Journal, target: Target, proof: Proof, sandbox: Sandbox | None,
+) -> None:
+    _needs_the_sandbox(sandbox)
+    widget_page = apply_as(applicants.already_customer(customers["needs_activation"]))
+
+    with proof.of("EVT-06", stop=True):
+        with page.context.expect_page() as portal, widget_events.awaiting("flx-success"):
+            widget_page.widget.enter_pin(applicants.pin)
+        expect(portal.value).to_have_url(target.customer_portal)
+
+    with proof.of("EVT-06"):
+        [success] = widget_events.of_type("flx-success")
+        assert (success.event_data["action"], success.event_data["accountNumber"]) == ("activation", None)
+        expect(widget_page.back_at_catalogue().notice).to_contain_text("needs activation")
+        assert not flexiti_journal.to("/apply"), "the store applied for a customer who only needs to activate"
+
+
+@pytest.mark.checklist("EVT-09")
+def test_applicant_flexiti_will_not_take_is_told_they_cannot_apply(
+    apply_as: ApplyAs, applicants: Applicants, customers: dict[str, Customer], widget_events: EventLog,
+    flexiti_journal: Journal, proof: Proof, sandbox: Sandbox | None,
+) -> None:
+    _needs_the_sandbox(sandbox)
+    widget_page = apply_as(applicants.already_customer(customers["derogatory"]))
+
+    with proof.of("EVT-09", stop=True):
+        with widget_events.awaiting("flx-success"):
+            widget_page.widget.enter_pin(applicants.pin)
+        form = widget_page.back_at_application_form()
+
+    with proof.of("EVT-09"):
+        expect(form.notice).to_contain_text("cannot accept an application")
+        [success] = widget_events.of_type("flx-success")
+        assert (success.event_data["action"], success.event_data["verified"]) == (None, False)
+        assert not flexiti_journal.to("/apply"), "the store applied after Flexiti said the customer cannot apply"

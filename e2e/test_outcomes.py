@@ -24,7 +24,7 @@ def _declined_for(journal: Journal, success_session: str, error: str) -> None:
         f"Flexiti answered {authorization.status} {authorization.response.get('error')}, not {error}")
 
 
-@pytest.mark.checklist("TXN-02")
+@pytest.mark.checklist("TXN-02", "EVT-02")
 def test_credit_exceeded_is_shown_as_declined_and_not_paid(
     pay_with_flexiti_as: PayWithFlexitiAs, widget_events: EventLog, flexiti_journal: Journal, proof: Proof,
 ) -> None:
@@ -47,7 +47,7 @@ def test_credit_exceeded_is_shown_as_declined_and_not_paid(
         expect(order.cart_link).to_have_text("Cart (1)")
 
 
-@pytest.mark.checklist("TXN-02")
+@pytest.mark.checklist("TXN-02", "EVT-02")
 def test_customer_not_able_to_purchase_is_shown_as_declined_and_not_paid(
     pay_with_flexiti_as: PayWithFlexitiAs, widget_events: EventLog, flexiti_journal: Journal, proof: Proof,
 ) -> None:

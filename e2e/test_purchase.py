@@ -39,9 +39,10 @@ def test_single_account_customer_completes_purchase(
 
 
 @pytest.mark.destructive
-@pytest.mark.checklist("ACC-01", "EVT-02", "AUTH-04")
+@pytest.mark.checklist("ACC-01", "EVT-02", "AUTH-01", "AUTH-02", "AUTH-03", "AUTH-04", "INIT-01")
 def test_three_account_customer_pays_with_the_chosen_account(
-    pay_with_flexiti_as: PayWithFlexitiAs, widget_events: EventLog, flexiti_journal: Journal, proof: Proof,
+    pay_with_flexiti_as: PayWithFlexitiAs, widget_events: EventLog, browser_requests: RequestLog,
+    flexiti_journal: Journal, target: Target, proof: Proof,
 ) -> None:
     started = pay_with_flexiti_as("three_accounts", "Maple standing desk")
     chosen = started.shopper.accounts[1]
@@ -51,11 +52,15 @@ def test_three_account_customer_pays_with_the_chosen_account(
         with widget_events.awaiting("flx-success"):
             started.payment.widget.choose_account(chosen.last4)
         [success] = widget_events.of_type("flx-success")
+        assert (success.event_data["verified"], success.event_data["action"]) == (True, "purchase")
         assert success.event_data["accountNumber"] == chosen.account_number
     with proof.of("EVT-02", stop=True):
         order = started.payment.order_outcome()
 
     verdicts.purchase_paid(proof, flexiti_journal, success, started.cart_total, order)
+    verdicts.server_side_integration(proof, flexiti_journal, browser_requests, target.client_secret, success)
+    with proof.of("AUTH-02"):
+        assert checks.token_grants(flexiti_journal) == ["client_credentials"], flexiti_journal.describe()
     with proof.of("ACC-01"):
         authorization = checks.authorization_for(flexiti_journal, success.event_data["widget_session_id"])
         assert authorization.body["account_number"] == chosen.account_number

@@ -22,10 +22,11 @@ FAULTS = {
 
 
 def _charged_once_and_shown(journal: Journal, order: OrderPage) -> None:
-    """RES-02: at most one /authorization, and an approved one means the order shows as paid."""
+    """RES-02: exactly one /authorization for the purchase, and if Flexiti approved it the order shows as paid.
+    (Whether Flexiti approves is another item's business: a store that authorizes on the wrong token fails EVT-02.)"""
     authorizations = journal.to("/authorization")
-    assert len(authorizations) <= 1, f"{len(authorizations)} authorizations for one purchase: {journal.describe()}"
-    if any(call.status == 200 for call in authorizations):
+    assert len(authorizations) == 1, f"{len(authorizations)} authorizations for one purchase: {journal.describe()}"
+    if authorizations[0].status == 200:
         expect(order.status).to_have_text("Paid with Flexiti")
 
 

@@ -65,7 +65,7 @@ def test_storefront_opens_the_widget_from_the_widget_origin(
 
 
 @pytest.mark.destructive
-@pytest.mark.checklist("ACC-02", "EVT-02", "AUTH-01", "INIT-01")
+@pytest.mark.checklist("ACC-02", "EVT-02", "AUTH-01", "AUTH-02", "AUTH-03", "AUTH-04", "INIT-01")
 def test_storefront_purchase_is_paid_and_confirmed_by_flexiti(
     at_the_widget: Callable[[str], AtTheWidget], storefront: Storefront, mfa: MfaStrategy, widget_events: EventLog,
     browser_requests: RequestLog, flexiti_journal: Journal, back_office: BackOffice, target: Target, proof: Proof,
@@ -81,10 +81,6 @@ def test_storefront_purchase_is_paid_and_confirmed_by_flexiti(
         outcome = storefront.order_outcome()
         assert outcome.paid, f"the store shows {outcome.text!r} at {outcome.url}, not a paid order"
 
-    with proof.of("EVT-02"):  # after the fact, with the merchant's credentials: what Flexiti itself recorded
-        assert outcome.order_reference, "the storefront shows no order reference to look the authorization up by"
-        assert shopping.cart_total is not None, "the storefront does not say where checkout shows the total"
-        back_office.confirm(outcome.order_reference, shopping.cart_total)
     with proof.of("EVT-02"):  # as the merchant server sent it (journal or recording proxy)
         checks.authorized_as_reported(flexiti_journal, success, shopping.cart_total or Decimal(0),
                                       outcome.order_reference or "")
@@ -92,3 +88,19 @@ def test_storefront_purchase_is_paid_and_confirmed_by_flexiti(
         checks.tokens_only_server_side(flexiti_journal, browser_requests, target.client_secret)
     with proof.of("INIT-01"):
         checks.widget_init_for(flexiti_journal, success.event_data["widget_session_id"])
+    with proof.of("AUTH-02"):  # a new shopper session: client_credentials first, refresh_token afterwards
+        grants = checks.token_grants(flexiti_journal)
+        assert grants[:1] == ["client_credentials"] and set(grants[1:]) <= {"refresh_token"}, (
+            f"token grants in this purchase: {grants}")
+    with proof.of("AUTH-03"):
+        checks.bearer_and_reference_on_every_call(flexiti_journal)
+    with proof.of("AUTH-04"):
+        session = success.event_data["widget_session_id"]
+        checks.same_token_lineage(flexiti_journal, checks.widget_init_call(flexiti_journal, session),
+                                  checks.authorization_for(flexiti_journal, session))
+    # Last: the back office's own token request would otherwise show up in the journal's grants (in the sandbox,
+    # where the journal sees every caller).
+    with proof.of("EVT-02"):  # after the fact, with the merchant's credentials: what Flexiti itself recorded
+        assert outcome.order_reference, "the storefront shows no order reference to look the authorization up by"
+        assert shopping.cart_total is not None, "the storefront does not say where checkout shows the total"
+        back_office.confirm(outcome.order_reference, shopping.cart_total)

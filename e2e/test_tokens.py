@@ -16,7 +16,7 @@ from sandbox.store.flexiti_client import EXPIRATION_THRESHOLD
 pytestmark = pytest.mark.destructive
 
 
-@pytest.mark.checklist("AUTH-02", "AUTH-04")
+@pytest.mark.checklist("AUTH-02", "AUTH-04", "EVT-02", "EVT-04")
 def test_second_widget_opening_refreshes_the_token(
     pay_with_flexiti_as: PayWithFlexitiAs, pay_from: PayFrom, widget_events: EventLog,
     flexiti_journal: Journal, proof: Proof,
@@ -73,3 +73,48 @@ def test_token_expiring_during_the_widget_is_refreshed_before_authorization(
         authorization = checks.authorization_for(flexiti_journal, session)
         assert authorization.token != init.token, "/authorization went out on the token that was about to expire"
         checks.same_token_lineage(flexiti_journal, init, authorization)
+
+
+@pytest.mark.checklist("RES-03", "AUTH-02", "AUTH-04", "EVT-02")
+def test_token_expired_during_the_widget_is_recovered_from_with_a_new_token(
+    flexiti_sandbox: Sandbox, pay_with_flexiti_as: PayWithFlexitiAs, widget_events: EventLog,
+    flexiti_journal: Journal, proof: Proof,
+) -> None:
+    """The shopper leaves the widget open past the token's whole lifetime: the widget's session ends with its token
+    (flx-failure 401) and the token can no longer be refreshed. The store keeps the cart, and the next attempt
+    starts on a new client_credentials token instead of failing on the dead one."""
+    lifetime = 120
+    flexiti_sandbox.set_token_lifetime(lifetime)
+    started = pay_with_flexiti_as("single_account")
+    code_entry = started.payment.widget.mfa_choice().choose("sms")
+
+    flexiti_sandbox.advance_clock(lifetime + 10)
+    with widget_events.awaiting("flx-failure"):
+        code_entry.submit(started.shopper.mfa_answer("sms"))
+    with proof.of("RES-03", stop=True):  # opening the next widget is this item's business, not INIT-01's
+        checkout = started.payment.back_at_checkout()
+        expect(checkout.cart_link).to_have_text("Cart (1)")
+        checks.no_authorization(flexiti_journal)
+        payment = checkout.enter_details(started.shopper).pay_with_flexiti()
+        payment.widget.wait_until_open()
+
+    with widget_events.awaiting("flx-success"):
+        payment.widget.verify_by("sms", started.shopper.mfa_answer("sms"))
+    success = widget_events.of_type("flx-success")[-1]
+    with proof.of("EVT-02", stop=True):
+        order = payment.order_outcome()
+
+    with proof.of("RES-03"):
+        expect(order.status).to_have_text("Paid with Flexiti")
+        session = success.event_data["widget_session_id"]
+        init, authorization = checks.widget_init_call(flexiti_journal, session), checks.authorization_for(flexiti_journal, session)
+        assert authorization.status == 200, f"/authorization after the new token: {authorization.describe()}"
+        checks.same_token_lineage(flexiti_journal, init, authorization)
+        first_init = flexiti_journal.to("widget/init")[0]
+        assert flexiti_journal.token_lineages().get(init.token or "") != flexiti_journal.token_lineages().get(
+            first_init.token or ""), "the second widget opened on the expired token's lineage"
+    with proof.of("AUTH-02"):  # the dead token cannot be refreshed: a new client_credentials grant is right here
+        grants = checks.token_grants(flexiti_journal)
+        assert grants[0] == "client_credentials" and grants[-1] == "client_credentials", (
+            f"token grants: {grants} (a new client_credentials token was expected once the first had expired)")
+    verdicts.purchase_paid(proof, flexiti_journal, success, started.cart_total, order)

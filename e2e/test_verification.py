@@ -72,5 +72,6 @@ def test_too_many_wrong_codes_take_the_unverified_path(
 
     with proof.of("EVT-03"):
         expect(checkout.notice).to_contain_text("could not verify")
+        expect(checkout.notice).to_contain_text("another payment method")  # the shopper is offered a way on
         expect(checkout.cart_link).to_have_text("Cart (1)")
         checks.no_authorization(flexiti_journal)

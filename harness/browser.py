@@ -5,12 +5,17 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from dotenv import dotenv_values
+
+from harness.settings import ROOT, Environment, env_files
 
 # Without these, Chromium keeps calling Google services; on a closed network that is a storm of
 # refused connections, and on any CI it is noise that has nothing to do with the merchant's site.
@@ -77,9 +82,20 @@ def resolve_chromium(explicit: str | None, bundled: str | None) -> ChromiumChoic
     raise BrowserNotFound(INSTALL_HINT)
 
 
-def provision(stamp: Path) -> ChromiumChoice:
-    """Make sure a Chromium exists: try Playwright's installer once per venv, else a system package."""
-    explicit = os.environ.get("E2E_CHROMIUM")
+def chosen_chromium(env: str = "sandbox", root: Path | None = None) -> str | None:
+    """E2E_CHROMIUM as the run will read it: the environment first, then `.env.<env>`, then `.env`."""
+    if os.environ.get("E2E_CHROMIUM"):
+        return os.environ["E2E_CHROMIUM"]
+    for path in reversed(env_files(root or ROOT, Environment(env))):
+        value = dotenv_values(path, interpolate=False).get("E2E_CHROMIUM") if path.is_file() else None
+        if value:
+            return value
+    return None
+
+
+def provision(stamp: Path, explicit: str | None = None) -> ChromiumChoice:
+    """Make sure a Chromium exists: the one E2E_CHROMIUM names, or Playwright's (its installer tried once per
+    venv), else a system package."""
     if explicit:
         return resolve_chromium(explicit, None)
     if playwright_chromium():
@@ -101,10 +117,13 @@ def provision(stamp: Path) -> ChromiumChoice:
     return resolve_chromium(None, None)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="make sure a Chromium is there for the suite")
+    parser.add_argument("--env", default="sandbox", choices=[e.value for e in Environment], help="whose .env.<env> may name E2E_CHROMIUM (default: sandbox)")
+    args = parser.parse_args(argv)
     stamp = Path(sys.prefix) / ".playwright-install-failed"
     try:
-        choice = provision(stamp)
+        choice = provision(stamp, chosen_chromium(args.env))
     except BrowserNotFound as error:
         print(f"browser: {error}", file=sys.stderr)
         return 1

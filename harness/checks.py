@@ -65,18 +65,30 @@ def same_token_lineage(journal: Journal, first: Call, then: Call) -> None:
     )
 
 
+def calls_for_session(journal: Journal, endpoint: str, session: str) -> list[Call]:
+    """Every call to `endpoint` (/authorization, /apply) sent for a widget session, in order."""
+    return [c for c in journal.to(endpoint) if (c.body or {}).get("widget_session_id") == session]
+
+
+def authorizations_for(journal: Journal, session: str) -> list[Call]:
+    return calls_for_session(journal, "/authorization", session)
+
+
 def authorization_for(journal: Journal, session: str) -> Call:
     """The /authorization sent for a widget session (the first, if a defective store sent several)."""
-    sent = [c for c in journal.to("/authorization") if (c.body or {}).get("widget_session_id") == session]
+    sent = authorizations_for(journal, session)
     assert sent, f"no /authorization for widget session {session}: {_calls(journal.to('/authorization'))}"
     return sent[0]
 
 
 def authorized_as_reported(journal: Journal, success: WidgetEvent, amount: Decimal, order_id: str) -> Call:
-    """EVT-02: server side, approved, for the account the widget reported, the cart total and the order id,
-    and without verification_code."""
+    """EVT-02: one /authorization, server side, approved, for the account the widget reported, the cart total
+    and the order id, and without verification_code."""
     session = success.event_data["widget_session_id"]
-    authorization = authorization_for(journal, session)
+    sent = authorizations_for(journal, session)
+    assert sent, f"no /authorization for widget session {session}: {_calls(journal.to('/authorization'))}"
+    assert len(sent) == 1, f"{len(sent)} /authorization calls for one verified purchase: {_calls(sent)}"
+    [authorization] = sent
     body = authorization.body or {}
     assert not authorization.from_browser, "/authorization was called from the browser"
     assert authorization.status == 200, f"/authorization failed: {authorization.describe()} {authorization.response}"
@@ -122,15 +134,23 @@ def application_initialized(journal: Journal, session: str) -> Call:
     return init
 
 
+# What /apply must repeat from widget/init besides the personal information (address_2 only where it was sent).
+REPEATED_ON_APPLY = ("email", "phone_number", "address_1", "address_2", "city", "province", "tos_agreement",
+                     "account_type")
+
+
 def applied_as_initialized(journal: Journal, init: Call, success: WidgetEvent) -> Call:
-    """EVT-07: one /apply, server side, with widget/init's personal information and the reported session."""
-    applies = journal.to("/apply")
-    assert applies, "the store never called /apply after the widget's apply success"
-    apply = applies[-1]
+    """EVT-07: one /apply, server side, for the reported session, repeating widget/init's personal information,
+    contact, address, tos_agreement and account_type."""
+    session = success.event_data["widget_session_id"]
+    applies = calls_for_session(journal, "/apply", session)
+    assert applies, f"the store never called /apply for the widget session {session}: {_calls(journal.to('/apply'))}"
+    assert len(applies) == 1, f"{len(applies)} /apply calls for one application: {_calls(applies)}"
+    [apply] = applies
     assert not apply.from_browser, "/apply was called from the browser"
-    assert apply.body.get("widget_session_id") == success.event_data["widget_session_id"], (
-        "/apply sent another widget_session_id than the one the widget reported")
     personal = lambda call: (call.body.get("customer_identification") or {}).get("personal_information")  # noqa: E731
     assert personal(apply) == personal(init), "/apply changed the personal information sent to widget/init"
+    changed = [name for name in REPEATED_ON_APPLY if apply.body.get(name) != init.body.get(name)]
+    assert not changed, f"/apply sent other {changed} than widget/init did"
     assert apply.status == 200, f"/apply failed: {apply.describe()} {apply.response}"
     return apply

@@ -154,6 +154,13 @@ class Applicants:
             raise CustomersFileError(f"no applicant middle name for outcome {outcome!r}; known: {sorted(self.decisions)}")
         return Applicant(middle_name=self.decisions[outcome], **self.base)
 
+    def already_customer(self, customer: Customer) -> Applicant:
+        """An application from someone who already is this Flexiti customer (their name, birth date and contact);
+        Flexiti answers it from their existing account instead of deciding a new one."""
+        return Applicant(**{**self.base, "middle_name": "", "first_name": customer.first_name,
+                            "last_name": customer.last_name, "dob": customer.dob, "postal_code": customer.postal_code,
+                            "email": customer.email, "phone_number": customer.phone_number})
+
 
 def load_applicants(path: Path) -> Applicants | None:
     """The file's applicants section, or None when the file has none (then apply tests cannot run)."""

@@ -34,6 +34,14 @@ class BrowserResponse:
     body: str | None  # text bodies only, masked
 
 
+def _all_headers(message: Request | Response) -> dict[str, str]:
+    """Every header, cookies included (`.headers` leaves those out); the short list if the page has gone."""
+    try:
+        return message.all_headers()
+    except Exception:  # noqa: BLE001 - a closed page or frame can no longer answer
+        return message.headers
+
+
 @dataclass
 class RequestLog:
     """Requests and text responses seen by the browser context, recorded with secrets masked.
@@ -49,16 +57,16 @@ class RequestLog:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def install(self, context: BrowserContext) -> RequestLog:
-        context.on("request", self._on_request)
-        context.on("response", self._on_response)
+        context.on("request", self.record_request)
+        context.on("response", self.record_response)
         return self
 
-    def _on_request(self, request: Request) -> None:
+    def record_request(self, request: Request) -> None:
         try:
             frame_url = request.frame.url
         except Exception:  # noqa: BLE001 - service-worker requests have no frame
             frame_url = ""
-        headers = request.headers
+        headers = _all_headers(request)
         post_data = request.post_data
         entry = BrowserRequest(
             time=time.time(),
@@ -73,7 +81,7 @@ class RequestLog:
             self.requests.append(entry)
             self._raw.extend([request.url, " ".join(f"{k}: {v}" for k, v in headers.items()), post_data or ""])
 
-    def _on_response(self, response: Response) -> None:
+    def record_response(self, response: Response) -> None:
         body: str | None = None
         content_type = response.headers.get("content-type", "")
         if any(kind in content_type for kind in ("json", "text", "javascript")):
@@ -81,8 +89,10 @@ class RequestLog:
                 body = response.text()
             except Exception:  # noqa: BLE001 - bodies of redirects and aborted loads are not readable
                 body = None
+        headers = _all_headers(response)  # set-cookie included: a token in a cookie reached the browser too
         with self._lock:
-            self.responses.append(BrowserResponse(response.url, response.status, self.masker.text(body) if body else None))
+            self.responses.append(BrowserResponse(self.masker.text(response.url), response.status, self.masker.text(body) if body else None))
+            self._raw.append(" ".join(f"{k}: {v}" for k, v in headers.items()))
             if body:
                 self._raw.append(body)
 
@@ -92,6 +102,7 @@ class RequestLog:
             return [r for r in self.requests if path_part in r.path]
 
     def contains_secret(self, secret: str) -> bool:
-        """Whether `secret` appeared in any request URL, header, body, or text response the browser saw."""
+        """Whether `secret` appeared in any request URL, header (cookies included) or body, or in any response
+        header or text body the browser saw. Binary bodies (images, fonts) are not searched."""
         with self._lock:
             return any(secret in text for text in self._raw)

@@ -37,7 +37,10 @@ def _one_line(error: BaseException) -> str:
 
 @dataclass
 class Proof:
-    """What a test proved, item by item. `of()` blocks record; `verdict()` fails the test if any item failed."""
+    """What a test proved, item by item. `of()` blocks record; `verdict()` fails the test if any item failed.
+
+    An item is failed if any block for it failed; else not observable if any block for it could not see what it
+    needs; else proved. A partial observation is never reported as a pass."""
 
     failed: dict[str, str] = field(default_factory=dict)  # item -> why
     proved: set[str] = field(default_factory=set)
@@ -50,8 +53,9 @@ class Proof:
         try:
             yield
         except NotObservable as missing:
-            for item in items:
+            for item in items:  # part of the item went unseen, so no other block can prove it whole
                 self.unobservable.setdefault(item, str(missing.msg))
+                self.proved.discard(item)
         except (AssertionError, PlaywrightError) as error:
             reason = _one_line(error)
             for item in items:
@@ -59,11 +63,13 @@ class Proof:
             if stop:
                 raise ChecklistFailure(self.summary()) from error
         else:
-            self.proved.update(item for item in items if item not in self.failed)
+            self.proved.update(item for item in items if item not in self.failed and item not in self.unobservable)
 
     def fail(self, item: str, reason: str) -> None:
-        """Record a failure found by diagnosis rather than by an assertion block."""
+        """Record a failure found by diagnosis or after the test, rather than by an assertion block; it overrides
+        an earlier proof of the item, and keeps an earlier reason for its failure."""
         self.failed.setdefault(item, reason)
+        self.proved.discard(item)
 
     def summary(self) -> str:
         return "; ".join(f"[{item}] {reason}" for item, reason in self.failed.items())

@@ -1,9 +1,16 @@
 """A recording proxy: the merchant's staging backend uses it as its Flexiti base URL, so the calls it makes to a real
 Flexiti environment are journaled as the embedded sandbox journals them, secrets masked.
 
-`python -m harness.proxy --upstream https://posapi-training.flexiti.fi` prints the base URL for the merchant backend
-and the journal URL. The journal is served at `JOURNAL_PATH` (`/__sandbox/journal`, as the simulator serves it), so
+`python -m harness.proxy --env training` forwards to that environment's POS API base (FLEXITI_API_BASE, default the
+documented host) and masks its FLEXITI_CLIENT_SECRET, both read as the suite reads them (`.env.training`, the process
+environment); `--upstream https://posapi-training.flexiti.fi` names the upstream directly, with the secret taken
+from the variable --secret-env names. It prints the base URL for the merchant backend and the journal URL.
+
+The journal is served at `JOURNAL_PATH` (`/__sandbox/journal`, as the simulator serves it), so
 `harness.journal.Journal(proxy.journal_url)` reads it unchanged; DELETE on the same path clears it.
+
+It listens on loopback only (it sees the client secret and tokens), so it runs on the staging backend's own host, and
+the test machine reads the journal through an SSH tunnel: `ssh -N -L 8765:127.0.0.1:8765 staging-host`.
 """
 
 from __future__ import annotations
@@ -14,9 +21,10 @@ import os
 import sys
 import threading
 import traceback
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -27,11 +35,14 @@ from starlette.routing import Route
 
 from harness.masking import Masker
 from harness.recording import JOURNAL_PATH, CallRecorder, call_entry
+from harness.settings import ROOT, Environment, SettingsError, load_settings
 from sandbox.servers import ThreadedServer
 
 API_PATH = "/flexiti/pos-api"
 DEFAULT_PORT = 8765
 DEFAULT_SECRET_ENV = "FLEXITI_CLIENT_SECRET"
+# What --env needs: the secret to mask. No storefront or test customers: the proxy runs beside the backend.
+REQUIRED_FOR_PROXY = ("FLEXITI_CLIENT_SECRET",)
 # Longer than a merchant backend's own timeout, so the backend gives up first and the proxy still journals the end.
 DEFAULT_TIMEOUT_SECONDS = 30.0
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -159,27 +170,77 @@ class RecordingProxy:
         self.stop()
 
 
-def main(argv: list[str] | None = None) -> int:
+@dataclass(frozen=True)
+class ProxyConfig:
+    """Where the command forwards and which secret it masks."""
+
+    upstream: str
+    secret: str  # "" when none is known
+    secret_name: str  # where the secret comes from, for the warning when it is missing
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m harness.proxy", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--upstream", required=True,
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--env", choices=[e.value for e in Environment],
+                        help="forward to this environment's FLEXITI_API_BASE and mask its FLEXITI_CLIENT_SECRET, read "
+                             "from .env.<env> and the environment as the suite reads them")
+    target.add_argument("--upstream",
                         help="the Flexiti environment, e.g. https://posapi-training.flexiti.fi "
                              "(its POS API base works too)")
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"default {DEFAULT_PORT}; 0 picks a free one")
-    parser.add_argument("--secret-env", default=DEFAULT_SECRET_ENV,
-                        help=f"environment variable holding the client secret to mask (default {DEFAULT_SECRET_ENV})")
-    args = parser.parse_args(argv)
-    secret = os.environ.get(args.secret_env, "")
+    parser.add_argument("--secret-env", default=None,
+                        help=f"with --upstream: environment variable holding the client secret to mask "
+                             f"(default {DEFAULT_SECRET_ENV})")
+    return parser
+
+
+def proxy_config(args: argparse.Namespace, *, root: Path = ROOT, environ: Mapping[str, str] | None = None
+                 ) -> ProxyConfig:
+    """The upstream and secret from --env (that environment's settings) or --upstream and --secret-env.
+
+    Raises SettingsError naming the setting at fault, and ValueError for a bad --upstream."""
+    environ = os.environ if environ is None else environ
+    if args.upstream:
+        name = args.secret_env or DEFAULT_SECRET_ENV
+        return ProxyConfig(upstream_origin(args.upstream), environ.get(name, ""), name)
+    if args.secret_env:
+        raise SettingsError(f"--secret-env goes with --upstream; --env {args.env} masks FLEXITI_CLIENT_SECRET from "
+                            f".env.{args.env} or the environment")
+    settings = load_settings(args.env, root=root, environ=environ, required=REQUIRED_FOR_PROXY)
+    source = settings.sources.get("FLEXITI_API_BASE", f"{args.env}'s documented host")
+    if settings.api_base is None:
+        raise SettingsError(f"FLEXITI_API_BASE is not set for --env {args.env}: the embedded simulator picks its port "
+                            "per run, so set FLEXITI_API_BASE to the one `python -m sandbox` prints, or use --upstream")
     try:
-        proxy = RecordingProxy(args.upstream, secrets=[secret], host=args.host, port=args.port)
+        upstream = upstream_origin(settings.api_base)
+    except ValueError:
+        raise SettingsError(f"FLEXITI_API_BASE = {settings.api_base!r} (from {source}): the recording proxy forwards "
+                            f"to an origin, so the POS API base must be that origin followed by {API_PATH}") from None
+    secret = settings.client_secret.reveal() if settings.client_secret else ""
+    return ProxyConfig(upstream, secret, f"FLEXITI_CLIENT_SECRET (.env.{args.env})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        config = proxy_config(args)
+    except SettingsError as error:
+        parser.exit(2, f"{parser.prog}: {error}\n")
+    except ValueError as error:
+        parser.error(str(error))
+    try:
+        proxy = RecordingProxy(config.upstream, secrets=[config.secret], host=args.host, port=args.port)
     except ValueError as error:
         parser.error(str(error))
     except OSError as error:
         parser.exit(1, f"{parser.prog}: cannot listen on {args.host} port {args.port}: {error}\n")
-    if not secret:
-        print(f"{parser.prog}: {args.secret_env} is not set; the client secret is masked only in client_secret fields",
-              file=sys.stderr)
+    if not config.secret:
+        print(f"{parser.prog}: {config.secret_name} is not set; the client secret is masked only in client_secret "
+              "fields", file=sys.stderr)
     with proxy:
         print(f"Flexiti base URL for the merchant backend: {proxy.api_base}   journal: {proxy.journal_url}   "
               f"(forwarding to {proxy.upstream})", flush=True)

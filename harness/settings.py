@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -58,6 +58,8 @@ SETTINGS = {
     "FLEXITI_MFA": "how verification passes MFA: auto (codes and answers from the test-customers file) or "
                    "manual (a human types the one-time PIN in a headed run); --mfa overrides it",
     "MANUAL_MFA_TIMEOUT": "seconds a manual-MFA step waits for the human (default 180)",
+    "FLEXITI_MFA_CHANNEL": "manual MFA only: where Flexiti sends the one-time PIN, sms or email (default sms; "
+                           "the phone or email set for the test customer in the Developer Portal)",
     "PLAYWRIGHT_WS_ENDPOINT": "ws:// endpoint of a Playwright server: the browser runs there instead of here",
     "E2E_CHROMIUM": "path of a Chromium to use instead of Playwright's own or the system's",
     "SANDBOX_STORE_DEFECTS": "sandbox only: comma-separated defects to switch on in the reference store",
@@ -66,6 +68,7 @@ SETTINGS = {
 REQUIRED_OUTSIDE_SANDBOX = ("STORE_URL", "FLEXITI_CLIENT_ID", "FLEXITI_CLIENT_SECRET", "FLEXITI_TEST_CUSTOMERS")
 SECRET_NAMES = {"FLEXITI_CLIENT_SECRET"}
 MFA_MODES = ("auto", "manual")
+MFA_CHANNELS = ("sms", "email")
 
 
 class SettingsError(Exception):
@@ -89,13 +92,17 @@ class Secret(str):
 
 
 def mask(value: str | None) -> str:
+    """A set secret prints as `***` whatever its length: even its last characters narrow a guess."""
     if not value:
         return "(not set)"
-    return "***" + (value[-2:] if len(value) > 12 else "")
+    return "***"
 
 
 @dataclass(frozen=True)
 class Settings:
+    """Every setting, validated. repr() leaves out what may carry a secret: the client secret is a `Secret`, and
+    the ws endpoint (a grid's user:password@ or ?token=) and the token seed are not shown at all."""
+
     env: Environment
     store_url: str | None
     api_base: str | None
@@ -107,13 +114,14 @@ class Settings:
     customers_file: Path
     chromium: str | None
     store_defects: tuple[str, ...] = ()
-    token_seed: str | None = None
+    token_seed: str | None = field(default=None, repr=False)
     journal_url: str | None = None
     storefront_profile: Path | None = None
     widget_locators: Path | None = None
     mfa: str = "auto"
     manual_mfa_timeout: float = 180.0
-    ws_endpoint: str | None = None
+    mfa_channel: str = "sms"
+    ws_endpoint: str | None = field(default=None, repr=False)
     sources: Mapping[str, str] = field(default_factory=dict)  # setting name -> where its value came from
 
     @property
@@ -140,6 +148,7 @@ class Settings:
             else "(reference store page objects)",
             "FLEXITI_WIDGET_LOCATORS": str(self.widget_locators) if self.widget_locators else "(built in)",
             "FLEXITI_MFA": self.mfa,
+            "FLEXITI_MFA_CHANNEL": self.mfa_channel,
             "PLAYWRIGHT_WS_ENDPOINT": printable_endpoint(self.ws_endpoint) if self.ws_endpoint else None,
             "E2E_CHROMIUM": self.chromium,
         }
@@ -158,7 +167,10 @@ def env_files(root: Path, env: Environment) -> list[Path]:
     return [root / ".env", root / f".env.{env.value}"]
 
 
-def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[str, str] | None = None) -> Settings:
+def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[str, str] | None = None,
+                  required: Iterable[str] = REQUIRED_OUTSIDE_SANDBOX) -> Settings:
+    """The settings for `env`; outside the sandbox each name in `required` must be set (the recording proxy, which
+    needs no storefront, asks for less than a certification run)."""
     try:
         environment = Environment(env)
     except ValueError:
@@ -181,7 +193,7 @@ def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[st
     problems: list[str] = []
     profile = PROFILES[environment]
     if environment is not Environment.SANDBOX:
-        for name in REQUIRED_OUTSIDE_SANDBOX:
+        for name in required:
             if not values.get(name):
                 problems.append(f"{name} is missing: set it in {env_file} or the environment ({SETTINGS[name]})")
 
@@ -234,6 +246,10 @@ def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[st
         manual_mfa_timeout = 180.0
         problems.append(f"MANUAL_MFA_TIMEOUT = {values['MANUAL_MFA_TIMEOUT']!r} is not a positive number of seconds "
                         f"(from {sources.get('MANUAL_MFA_TIMEOUT')})")
+    mfa_channel = values.get("FLEXITI_MFA_CHANNEL", "sms")
+    if mfa_channel not in MFA_CHANNELS:
+        problems.append(f"FLEXITI_MFA_CHANNEL = {mfa_channel!r} is not one of {', '.join(MFA_CHANNELS)} "
+                        f"(from {sources.get('FLEXITI_MFA_CHANNEL')})")
     ws_endpoint = values.get("PLAYWRIGHT_WS_ENDPOINT", "").strip() or None  # CI exports unset variables as ""
     if ws_endpoint and (urlsplit(ws_endpoint).scheme not in ("ws", "wss") or not urlsplit(ws_endpoint).hostname):
         problems.append(f"PLAYWRIGHT_WS_ENDPOINT = {printable_endpoint(ws_endpoint)!r} is not a ws:// or wss:// URL of "
@@ -271,15 +287,34 @@ def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[st
         widget_locators=widget_locators,
         mfa=mfa,
         manual_mfa_timeout=manual_mfa_timeout,
+        mfa_channel=mfa_channel,
         ws_endpoint=ws_endpoint,
         sources=sources,
     )
 
 
+def check_manual_mfa(mfa: str, *, headed: bool, workers: bool) -> None:
+    """Manual MFA needs a person at a visible browser: refuse a headless run, and parallel workers (whose prompts
+    the terminal does not show), before any browser starts."""
+    if mfa != "manual":
+        return
+    problems = []
+    if not headed:
+        problems.append("the browser is headless: add --headed so the person can see the widget and type the PIN")
+    if workers:
+        problems.append("tests run in pytest-xdist workers (-n), whose prompts nobody sees: drop -n (or use -n 0)")
+    if problems:
+        raise SettingsError("\n  - ".join(["--mfa manual (or FLEXITI_MFA=manual) needs a person typing the one-time "
+                                           "PIN into a visible browser, but:", *problems]))
+
+
 def printable_endpoint(endpoint: str) -> str:
     """A browser server's endpoint as it may be printed: grids often carry an access token in the query or the
-    user info."""
-    parts = urlsplit(endpoint)
+    user info. A value that does not even parse as a URL is not printed at all."""
+    try:
+        parts = urlsplit(endpoint)
+    except ValueError:
+        return "***"
     netloc = parts.netloc
     if "@" in netloc:
         netloc = "***@" + netloc.rsplit("@", 1)[1]

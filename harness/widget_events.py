@@ -105,7 +105,7 @@ def contract_violations(event: WidgetEvent) -> list[str]:
     if kind not in EVENT_TYPES:
         return [f"eventType {kind!r} is not one of {EVENT_TYPES}"]
     if kind == "flx-cancel":
-        return problems
+        return [] if data in (None, {}) else [f"flx-cancel: carries no eventData, got {data!r}"]
     if not isinstance(data, dict):
         return [f"{kind}: eventData must be an object, got {type(data).__name__}"]
     if kind == "flx-failure":
@@ -127,9 +127,15 @@ def contract_violations(event: WidgetEvent) -> list[str]:
         problems.append(f"flx-success: mfaOptionSelected {data.get('mfaOptionSelected')!r} is not one of {MFA_OPTIONS}")
     if "widget_session_id" in data and not _GUID.match(str(data["widget_session_id"])):
         problems.append(f"flx-success: widget_session_id {data['widget_session_id']!r} is not a GUID")
+    if data.get("customerId") is not None and not isinstance(data["customerId"], str):
+        problems.append(f"flx-success: customerId must be a string or null, got {data['customerId']!r}")
     if "accountType" in data and data["accountType"] not in ACCOUNT_TYPES:
         problems.append(f"flx-success: accountType {data['accountType']!r} is not one of {ACCOUNT_TYPES}")
     return problems
+
+
+def _claims_widget_event(data: Any) -> bool:
+    return (isinstance(data, dict) and "eventType" in data) or (isinstance(data, str) and data.startswith("flx-"))
 
 
 @dataclass
@@ -185,8 +191,13 @@ class EventLog:
         return [e for e in self.from_widget() if e.event_type == event_type]
 
     def violations(self) -> list[str]:
-        """Contract problems in every widget event received from the widget origin."""
-        return [f"{e.event_type}: {problem}" for e in self.from_widget() for problem in contract_violations(e)]
+        """Contract problems in every message the merchant page received from a widget-origin frame that claims
+        to be a widget event: any eventType (a misspelled one included), or a bare "flx-…" string. Other shapes
+        (a real widget's resize or analytics messages, which Flexiti does not document) are not its contract."""
+        with self._lock:
+            received = [e for e in self.events if e.from_child_frame and _claims_widget_event(e.data)
+                        and (self.widget_origin is None or e.origin == self.widget_origin)]
+        return [f"{e.event_type or 'message'}: {problem}" for e in received for problem in contract_violations(e)]
 
     def describe(self) -> str:
         return "\n".join(f"  {e.describe()}" for e in self.widget_events()) or "  (no widget events captured)"

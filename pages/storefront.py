@@ -3,7 +3,13 @@
 Two implementations: `ReferenceStorefront` drives the reference store through its page objects, and
 `ProfileStorefront` drives any site from a selector profile, a TOML file that maps each action to steps on
 locators (role, label and test id first), so a merchant points the suite at their site without writing Python.
-A site a profile cannot express gets its own Python class with these five methods (see the README).
+
+A site a profile cannot express gets its own Python class meeting `Storefront`: a `product` attribute (the name of
+a product the site sells) and six methods, called in this order: `open_product(product) -> None`,
+`add_to_cart() -> None`, `check_out(shopper: Customer) -> None` (shopper details entered),
+`cart_total() -> Decimal | None`, `choose_flexiti() -> WidgetHost` (an object with `page` and a `widget`
+property returning `FlexitiWidget`; `ProfiledHost(page, steps)` is one) and `order_outcome() -> Outcome`. Return
+it from a `storefront` fixture in `e2e/conftest.py`, which overrides the one in fixtures/pages.py (see the README).
 """
 
 from __future__ import annotations

@@ -25,8 +25,9 @@ FLEXITI_HOST = "127.0.0.1"
 STORE_HOST = "localhost"
 SANDBOX_CLIENT_ID = "sandbox-merchant"
 # The reference store's timeout for its Flexiti calls. An injected timeout (the simulator holds the call for
-# FAULT_HOLD_SECONDS) costs a test this long. It was 2 s, and a busy CI box with two workers once let an ordinary
-# loopback token + widget/init take longer than that: the store showed an error and INIT-01 failed for nothing.
+# FAULT_HOLD_SECONDS) costs a test this long. It was 2 s. A CI run once failed INIT-01 for a correct store, and the
+# likely cause (never reproduced here) is a busy two-worker box letting an ordinary loopback token + widget/init
+# take longer than that, so the store showed an error.
 STORE_TIMEOUT_SECONDS = 5.0
 
 
@@ -80,7 +81,8 @@ class ThreadedServer:
             raise
         self.port = self.socket.getsockname()[1]
         self.url = f"http://{url_host}:{self.port}"
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=2)
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=2,
+                                timeout_keep_alive=30)  # well past any client's keep-alive: see FlexitiClient
         self.server = _Server(config)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name=f"sandbox-{name}", daemon=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.browser import QUIET_FLAGS, BrowserNotFound, ChromiumChoice, resolve_chromium
+from harness.browser import QUIET_FLAGS, BrowserNotFound, ChromiumChoice, chosen_chromium, resolve_chromium
 
 
 def _no_system_chromium(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -63,3 +63,16 @@ def test_quiet_flags_include_background_service_switches() -> None:
     missing = required - set(QUIET_FLAGS)
 
     assert missing == set()
+
+
+def test_set_up_reads_e2e_chromium_where_the_run_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("E2E_CHROMIUM", raising=False)
+    (tmp_path / ".env").write_text("E2E_CHROMIUM=/opt/from-dotenv/chromium\n")
+    (tmp_path / ".env.training").write_text("E2E_CHROMIUM=/opt/from-training/chromium\n")
+
+    chosen = (chosen_chromium("sandbox", tmp_path), chosen_chromium("training", tmp_path))
+    monkeypatch.setenv("E2E_CHROMIUM", "/opt/from-environment/chromium")
+    overridden = chosen_chromium("training", tmp_path)
+
+    assert chosen == ("/opt/from-dotenv/chromium", "/opt/from-training/chromium")
+    assert overridden == "/opt/from-environment/chromium"

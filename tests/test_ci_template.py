@@ -20,6 +20,15 @@ NIGHTLY_ENVIRONMENTS = ["sandbox", "training", "mi"]
 # Names the harness reads besides harness.settings.SETTINGS (until SETTINGS takes each of them over).
 KNOWN_NAMES = set(SETTINGS) | {WS_ENDPOINT_SETTING}
 SANDBOX_GUARD = "matrix.env != 'sandbox'"
+# Settings the template deliberately leaves out, and why; every other setting reaches the certify step.
+NOT_FROM_CI = {
+    "FLEXITI_MFA": "nobody types a PIN in CI: MFA stays automatic",
+    "MANUAL_MFA_TIMEOUT": "manual MFA only",
+    "FLEXITI_MFA_CHANNEL": "manual MFA only",
+    "E2E_CHROMIUM": "make setup provisions the browser",
+    "SANDBOX_STORE_DEFECTS": "harness self-tests only: the nightly sandbox job certifies the clean store",
+    "SANDBOX_TOKEN_SEED": "harness self-tests only",
+}
 
 
 def _workflow() -> dict[Any, Any]:
@@ -122,3 +131,26 @@ def test_sandbox_job_is_never_given_secrets() -> None:
                 unguarded.append((step["name"], name))
 
     assert not unguarded, f"secrets reach the sandbox job: {unguarded}"
+
+
+def _certify_settings() -> set[str]:
+    """The settings the certify step gets: from its env, or exported to $GITHUB_ENV by an earlier step."""
+    job = _certify_job()
+    exported = {name for step in job["steps"] for name in re.findall(r'echo "(\w+)=.*>> "\$GITHUB_ENV"',
+                                                                        step.get("run", ""))}
+    return set(_step(job, "make certify")["env"]) | exported
+
+
+def test_every_setting_reaches_the_certify_step_unless_left_out_on_purpose() -> None:
+    provided = _certify_settings()
+
+    assert set(SETTINGS) - set(NOT_FROM_CI) <= provided, sorted(set(SETTINGS) - set(NOT_FROM_CI) - provided)
+    assert not provided & set(NOT_FROM_CI), sorted(provided & set(NOT_FROM_CI))
+    assert set(NOT_FROM_CI) <= set(SETTINGS), sorted(set(NOT_FROM_CI) - set(SETTINGS))
+
+
+def test_environment_overrides_never_reach_the_sandbox_job() -> None:
+    step_env = _step(_certify_job(), "make certify")["env"]
+
+    for name in ("FLEXITI_API_BASE", "FLEXITI_WIDGET_ORIGIN", "FLEXITI_CUSTOMER_PORTAL", "FLEXITI_WIDGET_LOCATORS"):
+        assert step_env[name] == f"${{{{ {SANDBOX_GUARD} && vars.{name} || '' }}}}", step_env[name]

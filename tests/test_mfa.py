@@ -4,11 +4,15 @@ frame that waits for the code screen), a human who never comes, and the automati
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from fixtures.pages import PayWithFlexitiAs
 from harness.customers import Customer
+from harness.settings import SettingsError, check_manual_mfa
 from harness.widget_events import EventLog
 from pages.widget.mfa import MfaStrategy, MfaTimeout
 
@@ -60,6 +64,53 @@ def test_manual_mfa_without_a_human_fails_naming_the_option_and_timeout(
             started.payment.widget, started.shopper)
 
     assert not widget_events.of_type("flx-success")
+
+
+def test_manual_mfa_asks_for_the_pin_by_the_configured_channel(
+    pay_with_flexiti_as: PayWithFlexitiAs, widget_events: EventLog,
+) -> None:
+    started = pay_with_flexiti_as("single_account")
+    widget = started.payment.widget
+    frame = widget.frame_element.element_handle().content_frame()
+    assert frame is not None
+
+    with widget_events.awaiting("flx-success"):
+        MfaStrategy("manual", sandbox=True, manual_timeout=10, channel="email",
+                    announce=lambda _: frame.evaluate(HUMAN, started.shopper.mfa_answer("email"))
+                    ).verify(widget, started.shopper)
+
+    [success] = widget_events.of_type("flx-success")
+    assert success.event_data["mfaOptionSelected"] == "email"
+
+
+def test_manual_mfa_is_refused_in_a_headless_run_naming_the_options() -> None:
+    with pytest.raises(SettingsError) as raised:
+        check_manual_mfa("manual", headed=False, workers=False)
+
+    assert "--mfa manual" in str(raised.value) and "--headed" in str(raised.value)
+    assert "xdist" not in str(raised.value)  # the workers are not the problem here
+
+
+def test_manual_mfa_is_refused_in_parallel_workers_even_when_headed() -> None:
+    with pytest.raises(SettingsError, match=r"--mfa manual.*\n.*pytest-xdist workers \(-n\)"):
+        check_manual_mfa("manual", headed=True, workers=True)
+
+
+def test_manual_mfa_headed_in_one_process_and_automatic_mfa_anywhere_are_accepted() -> None:
+    check_manual_mfa("manual", headed=True, workers=False)
+    check_manual_mfa("auto", headed=False, workers=True)
+
+
+@pytest.mark.parametrize("extra", [[], ["--headed", "-n", "2"]], ids=["headless", "headed-in-workers"])
+def test_manual_mfa_stops_the_run_before_any_browser_starts(tmp_path: Path, extra: list[str]) -> None:
+    command = [sys.executable, "-m", "pytest", "--mfa", "manual", *extra, "--collect-only", "-q",
+               f"--reports-dir={tmp_path}", f"--junitxml={tmp_path / 'junit.xml'}", "e2e/test_purchase.py"]
+
+    result = subprocess.run(command, cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True,
+                            timeout=120)
+
+    assert result.returncode == 4, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "--mfa manual" in result.stderr and ("--headed" if not extra else "-n") in result.stderr, result.stderr
 
 
 def test_automatic_mfa_uses_the_security_question_outside_the_sandbox(customers: dict[str, Customer]) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from fixtures.observers import judge_contract
 from harness.checklist import load_catalog
-from harness.proof import ChecklistFailure, Proof
+from harness.proof import ChecklistFailure, NotObservable, Proof
 from harness.report.collect import RunRecorder
 from harness.report.model import TestResult
+from harness.widget_events import EventLog
 
 
 def _status(results: list[TestResult], item_id: str) -> str:
@@ -63,3 +65,59 @@ def test_an_item_no_block_reached_is_not_run_rather_than_passed() -> None:
                         failed_items={"INIT-01": "the store did not open Flexiti"})
 
     assert (_status([result], "INIT-01"), _status([result], "EVT-02")) == ("failed", "not run")
+
+
+@pytest.mark.parametrize("unseen_first", [True, False], ids=["unseen-first", "seen-first"])
+def test_an_item_partly_unobservable_is_not_proved_whichever_block_came_first(unseen_first: bool) -> None:
+    proof = Proof()
+    blocks = ["unseen", "seen"] if unseen_first else ["seen", "unseen"]
+
+    for block in blocks:
+        with proof.of("EVT-02"):
+            if block == "unseen":
+                raise NotObservable("no call journal: set FLEXITI_JOURNAL_URL")
+
+    assert "EVT-02" not in proof.proved
+    assert proof.unobservable == {"EVT-02": "not observable in this environment: no call journal: set FLEXITI_JOURNAL_URL"}
+
+
+def test_a_failure_beats_an_unobservable_block_for_the_same_item() -> None:
+    proof = Proof()
+
+    with proof.of("EVT-02"):
+        raise NotObservable("no call journal")
+    with proof.of("EVT-02"):
+        raise AssertionError("the back office has no authorization for the order")
+
+    assert proof.failed == {"EVT-02": "the back office has no authorization for the order"}
+    with pytest.raises(ChecklistFailure, match="EVT-02"):
+        proof.verdict()
+
+
+def test_a_contract_violation_found_after_the_test_fails_every_cited_item_even_those_proved() -> None:
+    proof = Proof()
+    with proof.of("VER-01", "EVT-03"):
+        pass
+    log = EventLog(widget_origin="https://widget.test")
+    log.add({"origin": "https://widget.test", "data": {"eventType": "flx-success"}, "receiver": "https://shop.test/",
+             "fromChildFrame": True, "time": 1.0})
+
+    violations = judge_contract(log, proof, ["VER-01", "EVT-03"])
+
+    result = TestResult("e2e/t.py::test_x", "test_x", "error", 1.0, ["VER-01", "EVT-03"],
+                        failed_items=dict(proof.failed), proved_items=sorted(proof.proved))
+    assert violations and proof.proved == set()
+    assert (_status([result], "VER-01"), _status([result], "EVT-03")) == ("failed", "failed")
+    assert proof.failed["EVT-03"].startswith("widget events break the documented contract: flx-success")
+
+
+def test_events_that_keep_the_contract_leave_the_verdicts_alone() -> None:
+    proof = Proof()
+    with proof.of("EVT-04"):
+        pass
+    log = EventLog(widget_origin="https://widget.test")
+    log.add({"origin": "https://widget.test", "data": {"eventType": "flx-cancel"}, "receiver": "https://shop.test/",
+             "fromChildFrame": True, "time": 1.0})
+
+    assert judge_contract(log, proof, ["EVT-04"]) == []
+    assert proof.proved == {"EVT-04"} and not proof.failed

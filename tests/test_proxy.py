@@ -19,7 +19,8 @@ import pytest
 
 from harness.journal import Journal
 from harness.masking import fingerprint
-from harness.proxy import RecordingProxy, loopback_address, main, upstream_origin
+from harness.proxy import RecordingProxy, build_parser, loopback_address, main, proxy_config, upstream_origin
+from harness.settings import SettingsError
 from harness.recording import JOURNAL_PATH
 from sandbox.servers import Sandbox
 from tests import simulator_client as api
@@ -268,3 +269,67 @@ def test_cli_prints_its_urls_forwards_and_stops_on_ctrl_c(sandbox: Sandbox) -> N
     assert journaled["body"]["clientSecret"] == "***" and sandbox.client_secret not in journal_text
     assert process.returncode == 0, err
     assert sandbox.client_secret not in first_line + out + err
+
+
+def _config_for_env(root: Path, env_file: str, *argv: str) -> Any:
+    (root / ".env.training").write_text(env_file, encoding="utf-8")
+    return proxy_config(build_parser().parse_args(["--env", "training", *argv]), root=root, environ={})
+
+
+def test_env_option_forwards_to_the_environments_api_base_and_masks_its_secret(tmp_path: Path) -> None:
+    config = _config_for_env(tmp_path, "FLEXITI_CLIENT_SECRET=training-secret-value\n")
+
+    assert config.upstream == "https://posapi-training.flexiti.fi"
+    assert config.secret == "training-secret-value"
+
+
+def test_env_option_takes_an_overridden_api_base(tmp_path: Path) -> None:
+    config = _config_for_env(tmp_path, "FLEXITI_CLIENT_SECRET=x-secret\n"
+                                       "FLEXITI_API_BASE=http://127.0.0.1:9/flexiti/pos-api\n")
+
+    assert config.upstream == "http://127.0.0.1:9"
+
+
+def test_env_option_without_the_client_secret_names_only_that_setting(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError) as raised:
+        _config_for_env(tmp_path, "FLEXITI_CLIENT_ID=merchant\n")
+
+    message = str(raised.value)
+    assert "FLEXITI_CLIENT_SECRET is missing: set it in .env.training" in message
+    # The proxy runs beside the backend: it needs no storefront and no test customers.
+    assert "STORE_URL" not in message and "FLEXITI_TEST_CUSTOMERS" not in message
+
+
+def test_env_option_for_the_sandbox_without_an_api_base_says_what_to_set(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match=r"FLEXITI_API_BASE is not set for --env sandbox.*--upstream"):
+        proxy_config(build_parser().parse_args(["--env", "sandbox"]), root=tmp_path, environ={})
+
+
+def test_env_option_refuses_an_api_base_with_another_path_naming_the_setting(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match=r"FLEXITI_API_BASE = 'https://flexiti\.example/api' \(from \.env\.training\)"):
+        _config_for_env(tmp_path, "FLEXITI_CLIENT_SECRET=x-secret\nFLEXITI_API_BASE=https://flexiti.example/api\n")
+
+
+def test_upstream_option_still_takes_the_secret_from_the_named_variable() -> None:
+    args = build_parser().parse_args(["--upstream", "https://posapi-mi.flexiti.fi/flexiti/pos-api",
+                                      "--secret-env", "MY_SECRET"])
+
+    config = proxy_config(args, environ={"MY_SECRET": "mi-secret"})
+
+    assert (config.upstream, config.secret, config.secret_name) == ("https://posapi-mi.flexiti.fi", "mi-secret",
+                                                                    "MY_SECRET")
+
+
+def test_cli_without_env_or_upstream_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([])
+
+    assert exited.value.code == 2
+    assert "one of the arguments --env --upstream is required" in capsys.readouterr().err
+
+
+def test_make_proxy_passes_the_environment_not_a_computed_upstream() -> None:
+    makefile = (REPOSITORY / "Makefile").read_text(encoding="utf-8")
+
+    [recipe] = re.findall(r"^proxy:.*\n\t(.*)$", makefile, re.MULTILINE)
+    assert "-m harness.proxy --env $(ENV)" in recipe and "--upstream" not in recipe

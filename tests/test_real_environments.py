@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from fixtures.settings import is_named, named_tests
 from harness.journal import Journal
 from harness.proxy import RecordingProxy
 from sandbox.flexiti.state import CUSTOMERS_FILE
@@ -23,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROFILE = ROOT / "storefronts" / "reference-store.toml"
 PURCHASE = "e2e/test_storefront.py::test_storefront_purchase_is_paid_and_confirmed_by_flexiti"
 OPENS = "e2e/test_storefront.py::test_storefront_opens_the_widget_from_the_widget_origin"
+DESTRUCTIVE = "e2e/test_purchase.py::test_single_account_customer_completes_purchase"
 
 
 @pytest.fixture(scope="module")
@@ -50,11 +52,12 @@ def _settings(sandbox: Sandbox, **extra: str) -> dict[str, str]:
     }
 
 
-def _run(reports: Path, env: str, settings: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+def _run(reports: Path, env: str, settings: dict[str, str], *args: str, cwd: Path = ROOT
+         ) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "pytest", "-p", "no:randomly", f"--env={env}", "--evidence=off",
                f"--reports-dir={reports}", f"--junitxml={reports / 'junit.xml'}", f"--output={reports / 'playwright'}",
                *args]
-    return subprocess.run(command, cwd=ROOT, env=settings, capture_output=True, text=True, timeout=600)
+    return subprocess.run(command, cwd=cwd, env=settings, capture_output=True, text=True, timeout=600)
 
 
 def _report(reports: Path, env: str) -> dict[str, Any]:
@@ -109,8 +112,12 @@ def test_without_a_journal_server_side_items_are_not_observable_never_passed(
     items = {item["id"]: item for item in report["checklist"]}
     assert items["INIT-01"]["status"] == "not observable", items["INIT-01"]
     assert "FLEXITI_JOURNAL_URL" in items["INIT-01"]["reason"]
-    # The back office still confirms the authorization after the fact, so EVT-02 is observed and passes.
-    assert items["EVT-02"]["status"] == "passed", items["EVT-02"]
+    # The back office confirms the authorization after the fact, but the token, the session and the absence of a
+    # verification_code stay unseen: part of EVT-02 is not observable, so it is not reported as passed.
+    assert items["EVT-02"]["status"] == "not observable", items["EVT-02"]
+    assert "FLEXITI_JOURNAL_URL" in items["EVT-02"]["reason"], items["EVT-02"]
+    [purchase] = [t for t in report["tests"] if t["name"].startswith("test_storefront_purchase_is_paid_and_confirmed_by_flexiti")]
+    assert purchase["outcome"] == "passed", purchase  # the back-office check ran and held
     assert items["ACC-02"]["status"] == "passed", items["ACC-02"]
 
 
@@ -125,6 +132,34 @@ def test_production_refuses_a_destructive_test_named_on_the_command_line(
     message = result.stdout + result.stderr
     assert "refused in production" in message and PURCHASE in message and "destructive" in message, message[-2000:]
     assert not (tmp_path / "junit.xml").exists() or "testcase" not in (tmp_path / "junit.xml").read_text()
+
+
+@pytest.mark.parametrize(("cwd", "named"), [
+    (ROOT, f"./{DESTRUCTIVE}"),
+    (ROOT, f"{ROOT}/{DESTRUCTIVE}"),
+    (ROOT / "e2e", DESTRUCTIVE.removeprefix("e2e/")),
+], ids=["dot-slash", "absolute-path", "from-another-directory"])
+def test_production_refuses_a_destructive_test_however_its_path_is_written(
+    staging: tuple[Sandbox, RecordingProxy], tmp_path: Path, cwd: Path, named: str,
+) -> None:
+    sandbox, _ = staging
+
+    result = _run(tmp_path, "production", _settings(sandbox), named, cwd=cwd)
+
+    # Not silently deselected (exit 5, nothing run): refused, naming the test by its node id.
+    assert result.returncode == 4, result.stdout[-2000:] + result.stderr[-2000:]
+    message = result.stdout + result.stderr
+    assert "refused in production" in message and DESTRUCTIVE in message, message[-2000:]
+
+
+def test_named_tests_are_node_ids_relative_to_the_rootdir(tmp_path: Path) -> None:
+    args = ["./e2e/t.py::test_a[p1]", f"{tmp_path}/e2e/t.py::TestB", "t.py::test_c", "e2e", "e2e/t.py"]
+
+    named = named_tests(args, tmp_path / "e2e", rootpath=tmp_path)
+
+    assert named == ["e2e/e2e/t.py::test_a", "e2e/t.py::TestB", "e2e/t.py::test_c"]
+    assert is_named("e2e/t.py::TestB::test_x", named) and is_named("e2e/t.py::test_c[p2]", named)
+    assert not is_named("e2e/t.py::test_cx", named)  # a name that merely starts the same is another test
 
 
 def test_production_runs_only_the_non_destructive_checks(
@@ -158,3 +193,6 @@ def test_unreachable_storefront_stops_the_run_naming_the_setting(
     assert f"STORE_URL = {store_url} is unreachable" in result.stdout + result.stderr
     stopped = _report(tmp_path, "training")["run"]["stopped_early"]
     assert stopped.startswith(f"stopped: STORE_URL = {store_url} is unreachable"), stopped
+    # pytest skips the terminal summary on exit code 3; the checklist and the report paths are printed anyway.
+    assert "certification checklist" in result.stdout, result.stdout[-2000:]
+    assert str((tmp_path / "certification-training.html").resolve()) in result.stdout, result.stdout[-2000:]

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserType
 
-from fixtures.browser import WS_ENDPOINT_SETTING, server_launch_options
+from fixtures.browser import LAUNCH_OPTIONS_HEADER, WS_ENDPOINT_SETTING, remote_connect_options, server_launch_options
 from harness.browser import QUIET_FLAGS, resolve_chromium
 from harness.settings import SettingsError, load_settings, printable_endpoint
 
@@ -62,6 +62,19 @@ def test_printed_endpoint_hides_tokens_and_passwords() -> None:
 
     assert "s3cret" not in shown and "pa55word" not in shown
     assert shown == "wss://***@grid.example.com/pw?token=***&browser=***"
+
+
+@pytest.mark.parametrize(("embedded", "exposed"), [(True, "<loopback>"), (False, None)],
+                         ids=["sandbox", "training"])
+def test_only_the_sandbox_exposes_this_machines_loopback_to_the_remote_browser(embedded: bool, exposed: str | None) -> None:
+    inherited = {"headers": {"x-grid-token": "kept"}, "slow_mo": 100}
+
+    options = remote_connect_options(inherited, "ws://127.0.0.1:3000/", {"args": ["--no-first-run"]}, sandbox=embedded)
+
+    assert options.get("expose_network") == exposed  # a real storefront is reached from the server's own network
+    assert options["headers"]["x-grid-token"] == "kept" and options["slow_mo"] == 100
+    assert "--no-first-run" in json.loads(options["headers"][LAUNCH_OPTIONS_HEADER])["args"]
+    assert "ws://127.0.0.1:3000/" in options.values()
 
 
 def test_launch_options_use_the_servers_camel_case_names() -> None:

@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from harness.report import model
+from harness.report.collect import reproducing_command
 from harness.report.html import anchor, render_html
 from harness.report.markdown import render_markdown
 from harness.report.model import (
@@ -26,6 +27,7 @@ from harness.report.model import (
     RequestEvidence,
     RunInfo,
     Step,
+    status_label,
 )
 from harness.report.sequence import (
     ALARM,
@@ -137,7 +139,7 @@ def _skipped_test() -> model.TestResult:
     )
 
 
-def make_report(stopped_early: str | None = None) -> Report:
+def make_report(stopped_early: str | None = None, store_defects: tuple[str, ...] = ()) -> Report:
     run = RunInfo(
         environment="training",
         store_url="https://staging.shop.example",
@@ -149,6 +151,7 @@ def make_report(stopped_early: str | None = None) -> Report:
         started=T0 - 10,
         finished=T0 + 72.34,
         stopped_early=stopped_early,
+        store_defects=list(store_defects),
     )
     checklist = [
         ChecklistResult("EVT-01", "Accept widget messages only from the widget origin", "Widget events",
@@ -228,6 +231,40 @@ def test_json_report_round_trips_with_schema_version_and_summary(tmp_path: Path)
     assert loaded["run"]["duration"] == pytest.approx(82.34)
 
 
+def test_json_keeps_the_short_status_value_people_read_in_full() -> None:
+    loaded = make_report().to_json()
+
+    [item] = [item for item in loaded["checklist"] if item["id"] == "AUTH-02"]
+    assert item["status"] == "not observable"
+    assert status_label(item["status"]) == "not observable in this environment"
+
+
+# The reproducing command
+
+
+def test_reproducing_command_puts_settings_from_the_environment_in_front() -> None:
+    environ = {"SANDBOX_STORE_DEFECTS": "tax_left_out,no_origin_check", "STORE_URL": "https://shop.example/a b",
+               "HOME": "/root", "FLEXITI_MFA": ""}
+
+    command = reproducing_command(["e2e", "-k", "amount and sku"], environ)
+
+    assert command == ("STORE_URL='https://shop.example/a b' SANDBOX_STORE_DEFECTS=tax_left_out,no_origin_check "
+                       "python -m pytest e2e -k 'amount and sku'")
+
+
+def test_reproducing_command_leaves_out_secrets_and_credentials() -> None:
+    environ = {"FLEXITI_CLIENT_SECRET": "s3cret", "SANDBOX_TOKEN_SEED": "seed-1",
+               "PLAYWRIGHT_WS_ENDPOINT": "wss://grid.example/playwright?token=t0ken",
+               "STORE_URL": "https://qa:staging-pass@shop.example", "FLEXITI_CLIENT_ID": "merchant-1"}
+
+    command = reproducing_command([], environ)
+
+    assert command == "FLEXITI_CLIENT_ID=merchant-1 python -m pytest"
+
+
+# Collecting outcomes
+
+
 # Markdown
 
 
@@ -250,7 +287,10 @@ def test_markdown_lists_every_checklist_item_with_its_status() -> None:
 
     for item in report.checklist:
         [row] = [line for line in lines if line.startswith(f"| {item.id} |")]
-        assert f" {item.status} |" in row
+        assert f" {status_label(item.status)} |" in row
+    [unobservable_row] = [line for line in lines if line.startswith("| AUTH-02 |")]
+    assert "| not observable in this environment |" in unobservable_row
+    assert "1 not observable in this environment" in render_markdown(report)
     [failed_row] = [line for line in lines if line.startswith("| AUTH-01 |")]
     assert "**FAILED** failed" in failed_row
 
@@ -273,6 +313,14 @@ def test_markdown_failures_list_reason_checklist_and_artifacts() -> None:
     assert "- Checklist: AUTH-01" in failures
     assert f"`{TRACE}`" in failures
     assert "test_forged_message" not in failures
+
+
+def test_markdown_shows_store_defects_only_when_some_are_on() -> None:
+    assert "Store defects" not in render_markdown(make_report())
+
+    markdown = render_markdown(make_report(store_defects=("tax_left_out",)))
+
+    assert "| Store defects | tax_left_out (switched on deliberately: failures are expected) |" in markdown
 
 
 def test_markdown_says_when_the_run_stopped_early() -> None:
@@ -458,6 +506,22 @@ def test_html_links_artifacts_relatively_with_a_trace_hint() -> None:
 
     assert f'<a href="{TRACE}">{TRACE}</a>' in html
     assert f"open with: <code>playwright show-trace {TRACE}</code>" in html
+
+
+def test_html_header_names_the_store_defects_that_are_on() -> None:
+    assert "Store defects" not in render_html(make_report())
+
+    html = render_html(make_report(store_defects=("tax_left_out", "no_origin_check")))
+
+    assert "<dt>Store defects</dt><dd>tax_left_out, no_origin_check (switched on deliberately" in html
+
+
+def test_html_badge_reads_not_observable_in_this_environment() -> None:
+    html = render_html(make_report())
+
+    [row] = re.findall(r'<tr id="item-AUTH-02".*?</tr>', html)
+    assert '<span class="badge not-observable">not observable in this environment</span>' in row
+    assert 'data-status="not observable"' in row
 
 
 def test_html_has_no_alert_when_the_run_completed() -> None:

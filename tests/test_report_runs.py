@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import xml.etree.ElementTree as ElementTree
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,18 @@ from sandbox.flexiti.state import CUSTOMERS_FILE, seeded_token
 ROOT = Path(__file__).resolve().parent.parent
 PLANTED_SECRET = "planted-client-secret-7Qx9Zt"
 TOKEN_SEED = "report-scan-seed"
+AMOUNT_TEST = "e2e/test_outcomes.py::test_amount_and_sku_data_match_the_cart"
+# Loaded with -p into a run: the sandbox cannot start, as when no port is free.
+SANDBOX_THAT_CANNOT_START = """
+from sandbox.servers import Sandbox
+
+
+def _refuse(self):
+    raise OSError("no free port (planted by the test)")
+
+
+Sandbox.__enter__ = _refuse
+"""
 
 
 def _command(reports: Path, *args: str) -> list[str]:
@@ -63,9 +76,15 @@ def _texts(directory: Path) -> Iterator[tuple[str, str]]:
             yield str(path), path.read_bytes().decode("utf-8", errors="ignore")
 
 
+def _junit_checklists(junit: Path) -> dict[str, list[str]]:
+    """Each test case's name -> the values of its `checklist` properties."""
+    cases = ElementTree.parse(junit).getroot().iter("testcase")
+    return {case.get("name", ""): [prop.get("value", "") for prop in case.iter("property")
+                                   if prop.get("name") == "checklist"] for case in cases}
+
+
 def test_failing_run_report_points_at_the_cause(tmp_path: Path) -> None:
-    result = _run(tmp_path, "e2e/test_outcomes.py::test_amount_and_sku_data_match_the_cart",
-                  SANDBOX_STORE_DEFECTS="tax_left_out")
+    result = _run(tmp_path, AMOUNT_TEST, SANDBOX_STORE_DEFECTS="tax_left_out")
 
     report = _report(tmp_path)
     assert result.returncode == 1, result.stdout[-2000:]
@@ -80,6 +99,29 @@ def test_failing_run_report_points_at_the_cause(tmp_path: Path) -> None:
     assert [step["title"] for step in test["steps"]][:2] == ["catalogue", "cart"]
     assert (tmp_path / "certification-sandbox.html").stat().st_size > 0
     assert (tmp_path / "certification-sandbox.md").read_text().count("TXN-01") >= 1
+    # The defect came from the environment: the command must switch it on again, and the header must say it is on.
+    assert "SANDBOX_STORE_DEFECTS=tax_left_out python -m pytest " in report["run"]["command"], report["run"]
+    assert report["run"]["store_defects"] == ["tax_left_out"]
+    assert _junit_checklists(tmp_path / "junit.xml") == {"test_amount_and_sku_data_match_the_cart[chromium]":
+                                                         ["TXN-01", "EVT-02"]}
+
+
+def test_sandbox_that_cannot_start_stops_the_run_and_says_why(tmp_path: Path) -> None:
+    plugins, reports = tmp_path / "plugins", tmp_path / "reports"
+    plugins.mkdir()
+    (plugins / "sandbox_that_cannot_start.py").write_text(SANDBOX_THAT_CANNOT_START, encoding="utf-8")
+    path = os.pathsep.join(filter(None, [str(plugins), os.environ.get("PYTHONPATH")]))
+
+    result = _run(reports, "-p", "sandbox_that_cannot_start", "e2e/test_outcomes.py", PYTHONPATH=path)
+
+    report = _report(reports)
+    assert result.returncode == 3, result.stdout[-2000:] + result.stderr[-2000:]
+    assert report["run"]["stopped_early"] == (
+        "stopped: the embedded sandbox did not start: OSError: no free port (planted by the test)")
+    # A harness that could not start proves nothing about the store: its items are not run, never failed.
+    assert {item["status"] for item in report["checklist"]} <= {"not run", "not applicable"}, report["checklist"]
+    assert _item(report, "TXN-01")["status"] == "not run"
+    assert str((reports / "certification-sandbox.html").resolve()) in result.stdout
 
 
 def test_reports_hold_none_of_the_run_secrets(tmp_path: Path) -> None:

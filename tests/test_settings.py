@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from harness.settings import PROFILES, SANDBOX_CUSTOMERS, Environment, Secret, SettingsError, load_settings
+from harness.settings import (
+    PROFILES, SANDBOX_CUSTOMERS, SETTINGS, Environment, Secret, SettingsError, load_settings, printable_endpoint,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SECRET_VALUE = "s3cr3t-client-value-42"
 
@@ -143,3 +148,50 @@ def test_env_files_are_not_interpolated_from_the_real_environment(tmp_path: Path
     settings = load_settings("sandbox", root=tmp_path, environ={})
 
     assert settings.client_id == "${HOME}-id"
+
+
+def test_repr_of_settings_shows_no_secret_endpoint_credential_or_token_seed(tmp_path: Path) -> None:
+    environ = {
+        "FLEXITI_CLIENT_SECRET": SECRET_VALUE,
+        "PLAYWRIGHT_WS_ENDPOINT": "wss://grid-user:grid-pa55word@grid.example.test/playwright?token=grid-token-77",
+        "SANDBOX_TOKEN_SEED": "seed-that-predicts-tokens",
+    }
+    settings = load_settings("sandbox", root=tmp_path, environ=environ)
+
+    shown = repr(settings)
+
+    assert settings.ws_endpoint and settings.token_seed  # loaded, only not shown
+    for secret in (SECRET_VALUE, "grid-pa55word", "grid-token-77", "seed-that-predicts-tokens"):
+        assert secret not in shown, shown
+
+
+def test_describe_masks_the_client_secret_without_revealing_any_character(tmp_path: Path) -> None:
+    _write_training(tmp_path)
+
+    lines = load_settings("training", root=tmp_path, environ={}).describe()
+
+    [line] = [line for line in lines if "FLEXITI_CLIENT_SECRET" in line]
+    assert line == "  FLEXITI_CLIENT_SECRET = ***  [.env.training]"
+
+
+def test_env_example_documents_exactly_the_settings() -> None:
+    text = (ROOT / ".env.example").read_text(encoding="utf-8")
+
+    documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", text, re.MULTILINE))
+
+    assert documented == set(SETTINGS), (f"missing from .env.example: {sorted(set(SETTINGS) - documented)}; "
+                                         f"not a setting: {sorted(documented - set(SETTINGS))}")
+
+
+def test_load_settings_refuses_an_unknown_mfa_channel(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match=r"FLEXITI_MFA_CHANNEL = 'pigeon' is not one of sms, email"):
+        load_settings("sandbox", root=tmp_path, environ={"FLEXITI_MFA_CHANNEL": "pigeon"})
+
+
+def test_load_settings_takes_the_mfa_channel(tmp_path: Path) -> None:
+    assert load_settings("sandbox", root=tmp_path, environ={}).mfa_channel == "sms"
+    assert load_settings("sandbox", root=tmp_path, environ={"FLEXITI_MFA_CHANNEL": "email"}).mfa_channel == "email"
+
+
+def test_a_value_that_is_not_a_url_is_not_printed() -> None:
+    assert printable_endpoint("http://[::1") == "***"

@@ -128,6 +128,18 @@ def test_apply_with_another_token_is_not_verified(sandbox: Sandbox) -> None:
     assert response.json()["error"] == "not_verified"
 
 
+def test_apply_for_another_widget_session_is_not_verified(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    finished, body = _finished_application(sandbox, token, "approved")
+    other, _ = _finished_application(sandbox, token, "pending")  # verified too, for another applicant
+
+    response = _apply(sandbox, token, body, other)
+
+    assert finished != other
+    assert response.status_code == 409
+    assert response.json()["error"] == "not_verified"
+
+
 def test_retry_applicant_gets_retry_once_then_apply(sandbox: Sandbox) -> None:
     assert APPLICANTS is not None
     token = api.token(sandbox)

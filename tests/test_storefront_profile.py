@@ -3,10 +3,12 @@ rejected with messages that name the file, the table and the step at fault."""
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Page, expect
 
 from harness.customers import load_applicants, load_customers
 from pages.storefront import ACTIONS, ProfileError, load_profile
@@ -14,6 +16,7 @@ from pages.widget import locators
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_PROFILE = ROOT / "storefronts" / "reference-store.toml"
+EXAMPLE_LOCATORS = ROOT / "storefronts" / "widget-locators.example.toml"
 
 
 def _write(tmp_path: Path, text: str, name: str = "profile.toml") -> Path:
@@ -105,12 +108,78 @@ def test_widget_locator_file_with_unknown_names_is_rejected(tmp_path: Path) -> N
 
 def test_example_widget_locator_file_matches_the_defaults() -> None:
     """The example documents the real keys: loading it must change nothing."""
-    before = (locators.IFRAME, dict(locators.NAMES), dict(locators.MFA_OPTION_LABELS))
+    before = (locators.IFRAME, dict(locators.NAMES), dict(locators.MFA_OPTION_LABELS), dict(locators.LOCATORS))
     try:
-        locators.load_overrides(ROOT / "storefronts" / "widget-locators.example.toml")
-        assert (locators.IFRAME, locators.NAMES, locators.MFA_OPTION_LABELS) == before
+        locators.load_overrides(EXAMPLE_LOCATORS)
+        assert (locators.IFRAME, locators.NAMES, locators.MFA_OPTION_LABELS, locators.LOCATORS) == before
     finally:
         locators.reset()
+
+
+def test_example_widget_locator_file_lists_every_key() -> None:
+    example = tomllib.loads(EXAMPLE_LOCATORS.read_text(encoding="utf-8"))
+
+    assert set(example) == {"iframe", "names", "mfa_option_labels", "locators"}
+    assert set(example["names"]) == set(locators.NAMES)
+    assert set(example["mfa_option_labels"]) == set(locators.MFA_OPTION_LABELS)
+    assert set(example["locators"]) == set(locators.LOCATORS)
+
+
+# A widget whose controls a role and name cannot tell apart: found by level, label, test id and CSS instead.
+OTHER_WIDGET = """
+<h2>Identity check</h2>
+<input type="radio" value="sms" id="sms"><label for="sms">SMS</label>
+<input type="radio" value="email" id="email"><label for="email">E-mail</label>
+<label>One-time code <input name="otp"></label><input name="search" aria-label="Search">
+<div data-testid="problem">That code is wrong</div><p role="alert">cookie banner</p>
+<ul><li data-testid="account-0011">Card 0011</li></ul>
+"""
+
+
+@pytest.mark.usefixtures("restored_locators")
+def test_widget_locator_file_re_points_headings_inputs_alerts_and_radios(tmp_path: Path, page: Page) -> None:
+    path = _write(tmp_path, """
+[locators]
+screen_heading = { role = "heading", level = 2 }
+mfa_option = { css = "input[type=radio][value='{option}']" }
+code_input = { label = "One-time code" }
+error = { test_id = "problem" }
+account_option = { test_id = "account-{last4}" }
+""", "widget.toml")
+    page.set_content(OTHER_WIDGET)
+
+    locators.load_overrides(path)
+
+    expect(locators.heading(page)).to_have_text("Identity check")  # type: ignore[arg-type]  # a Page finds as a frame
+    expect(locators.mfa_option(page, "email")).to_have_attribute("id", "email")  # type: ignore[arg-type]
+    expect(locators.code_input(page)).to_have_attribute("name", "otp")  # type: ignore[arg-type]
+    expect(locators.error(page)).to_have_text("That code is wrong")  # type: ignore[arg-type]
+    expect(locators.account_option(page, "0011")).to_have_text("Card 0011")  # type: ignore[arg-type]
+
+
+@pytest.mark.usefixtures("restored_locators")
+def test_widget_locator_file_with_malformed_locators_is_rejected(tmp_path: Path) -> None:
+    path = _write(tmp_path, """
+[locators]
+code_input = { role = "textbox", label = "Code" }
+error = { role = "alert", name = "Problem" }
+mfa_option = { css = "input[value='{last4}']" }
+screen_heading = { css = "h1", level = 1 }
+code_textbox = { role = "textbox" }
+verify_button = { css = "button.verify{" }
+""", "widget.toml")
+
+    with pytest.raises(locators.LocatorsFileError) as raised:
+        locators.load_overrides(path)
+
+    message = str(raised.value)
+    assert "[locators] code_input: give exactly one of role, label, test_id, css" in message
+    assert "[locators] error: the accessible name goes in [names]" in message
+    assert "[locators] mfa_option: unknown placeholder {last4}" in message
+    assert "[locators] screen_heading: level goes with role" in message
+    assert "[locators] 'code_textbox' is not one of" in message
+    assert "[locators] verify_button: Single '{' encountered" in message
+    assert locators.LOCATORS["code_input"] == {"role": "textbox"}  # nothing applied from a rejected file
 
 
 def test_example_customers_file_loads_and_holds_no_real_answers() -> None:

@@ -66,6 +66,10 @@ def test_contract_violations_empty_for_well_formed_success() -> None:
         pytest.param({"eventType": "flx-failure", "eventData": {"error": "409", "message": "no"}}, "error",
                      id="failure-error-not-int"),
         pytest.param(["flx-success"], "envelope", id="non-object-envelope"),
+        pytest.param({"eventType": "flx-success", "eventData": _success_data(customerId=1000001)}, "customerId",
+                     id="customer-id-number"),
+        pytest.param({"eventType": "flx-cancel", "eventData": {"reason": "closed"}}, "flx-cancel",
+                     id="cancel-with-data"),
     ],
 )
 def test_contract_violations_names_field_for_broken_event(data: Any, named: str) -> None:
@@ -144,3 +148,27 @@ def test_violations_reports_only_widget_origin_events() -> None:
 
     assert len(violations) == 1
     assert violations[0].startswith("flx-success: ") and "action" in violations[0]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [pytest.param({"eventType": "flx-sucess", "eventData": {}}, id="misspelled-event-type"),
+     pytest.param("flx-success", id="bare-string"),
+     pytest.param({"eventType": "flx-success", "eventData": "verified"}, id="event-data-not-an-object")],
+)
+def test_violations_check_every_message_from_the_widget_origin_that_claims_to_be_a_widget_event(data: Any) -> None:
+    log = EventLog(widget_origin=WIDGET_ORIGIN)
+    log.add(_payload(data))
+    log.add(_payload(data, origin="https://evil.test"))  # another origin's business, not the widget's contract
+
+    violations = log.violations()
+
+    assert len(violations) == 1, violations
+
+
+def test_violations_leave_other_widget_messages_alone() -> None:
+    log = EventLog(widget_origin=WIDGET_ORIGIN)
+    log.add(_payload({"type": "resize", "height": 640}))
+    log.add(_payload("ready"))
+
+    assert log.violations() == []

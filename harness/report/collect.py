@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shlex
 import time
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -23,18 +24,33 @@ from harness.report.model import (
     CallEvidence, ChecklistResult, EventEvidence, ItemStatus, Report, RequestEvidence, RunInfo, Step, TestResult,
     test_result_from_json,
 )
+from harness.settings import SECRET_NAMES, SETTINGS, printable_endpoint
 from harness.widget_events import EventLog
 
 _PAGE_TRAFFIC = {"document", "fetch", "xhr"}
+# Secrets by name, and values that derive secrets: a reproducing command is pasted into tickets and CI logs.
+_NEVER_IN_COMMAND = SECRET_NAMES | {"SANDBOX_TOKEN_SEED"}
 
 
 def one_line(text: str, limit: int = 300) -> str:
-    """The first meaningful line of an error message, shortened."""
-    for line in str(text).splitlines():
-        line = line.strip()
-        if line:
-            return line if len(line) <= limit else line[: limit - 1] + "…"
-    return ""
+    """The first meaningful line of an error message, shortened. A line ending in ":" introduces a list, and
+    says nothing on its own ("widget events break the documented contract:"), so the first entry joins it."""
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    if not lines:
+        return ""
+    line = f"{lines[0]} {lines[1]}" if lines[0].endswith(":") and len(lines) > 1 else lines[0]
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def reproducing_command(args: list[str], environ: Mapping[str, str]) -> str:
+    """The command that reruns this run. Settings taken from the process environment go in front of it, since
+    they choose what is tested (a store defect, the storefront); secrets, and values whose printing would mask
+    a credential (user info or a query in a URL), are left out for the person rerunning it to supply."""
+    assignments = [
+        f"{name}={shlex.quote(environ[name])}" for name in SETTINGS
+        if environ.get(name) and name not in _NEVER_IN_COMMAND and printable_endpoint(environ[name]) == environ[name]
+    ]
+    return " ".join([*assignments, *(shlex.quote(part) for part in ["python", "-m", "pytest", *args])])
 
 
 def _origin(url: str) -> str:
@@ -52,9 +68,10 @@ def _epoch(iso: str) -> float:
 class RunRecorder:
     """Collects outcomes and evidence during a run, and builds the Report at the end."""
 
-    def __init__(self, environment: str, command: list[str], catalog: dict[str, ChecklistItem]) -> None:
+    def __init__(self, environment: str, command: list[str], catalog: dict[str, ChecklistItem],
+                 environ: Mapping[str, str] | None = None) -> None:
         self.environment = environment
-        self.command = " ".join(shlex.quote(part) for part in ["python", "-m", "pytest", *command])
+        self.command = reproducing_command(command, environ or {})
         self.catalog = catalog
         self.started = time.time()
         self.collected = 0
@@ -64,6 +81,7 @@ class RunRecorder:
         self.widget_origin: str | None = None
         self.browser: str | None = None
         self.stopped_early: str | None = None
+        self.store_defects: list[str] = []
         self.reports_dir = Path("reports")
 
     # -- outcomes -------------------------------------------------------------------------------
@@ -80,11 +98,12 @@ class RunRecorder:
             result.reason = one_line(reason.removeprefix("Skipped: "))
         elif report.failed:
             failed_in_call = report.when == "call"
+            why = one_line(_failure_text(report))
+            if not failed_in_call:
+                why = f"{report.when} error: {why}"
             if result.outcome not in ("failed", "error"):
                 result.outcome = "failed" if failed_in_call else "error"
-                result.reason = one_line(_failure_text(report))
-                if not failed_in_call:
-                    result.reason = f"{report.when} error: {result.reason}"
+                result.reason = why
 
     # -- evidence -------------------------------------------------------------------------------
     def attach_proof(self, item: pytest.Item) -> None:
@@ -235,6 +254,7 @@ class RunRecorder:
             environment=self.environment, store_url=self.store_url, api_base=self.api_base,
             widget_origin=self.widget_origin, browser=self.browser, harness_version=__version__,
             command=self.command, started=self.started, finished=finished, stopped_early=self.stopped_early,
+            store_defects=list(self.store_defects),
         )
         order = {"failed": 0, "error": 0, "skipped": 2, "passed": 1}
         tests = sorted(self.results.values(), key=lambda r: order.get(r.outcome, 3))

@@ -11,7 +11,9 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
-from harness.report.markdown import FAILED_OUTCOMES, ITEM_STATUSES, outcome_counts_line, short_test_name, utc_timestamp
+from harness.report.markdown import (
+    FAILED_OUTCOMES, ITEM_STATUSES, outcome_counts_line, short_test_name, store_defects_line, utc_timestamp,
+)
 from harness.report.model import (
     CallEvidence,
     ChecklistResult,
@@ -21,6 +23,7 @@ from harness.report.model import (
     RunInfo,
     Step,
     TestResult,
+    status_label,
 )
 from harness.report.sequence import sequence_svg
 
@@ -127,6 +130,7 @@ def _run_details(report: Report) -> str:
         ("Widget origin", _e(run.widget_origin or "—")),
         ("Browser", _e(run.browser or "—")),
         ("Harness version", _e(run.harness_version)),
+        *([("Store defects", _e(store_defects_line(run.store_defects)))] if run.store_defects else []),
         ("Started", f"{utc_timestamp(run.started)} (UTC)"),
         ("Finished", f"{utc_timestamp(run.finished)} (UTC)"),
         ("Duration", f"{run.duration:.1f} s"),
@@ -141,7 +145,7 @@ def _run_details(report: Report) -> str:
 
 def _checklist_summary(report: Report) -> str:
     counts = report.checklist_counts()
-    parts = (f"{counts.get(status, 0)} {status}" for status in ITEM_STATUSES)
+    parts = (f"{counts.get(status, 0)} {status_label(status)}" for status in ITEM_STATUSES)
     return f'<p class="summary">Checklist: {" · ".join(parts)}</p>'
 
 
@@ -293,7 +297,7 @@ def _offset(time: float, start: float) -> str:
 
 
 def _badge(status: str) -> str:
-    return f'<span class="badge {_e(status.replace(" ", "-"))}">{_e(status)}</span>'
+    return f'<span class="badge {_e(status.replace(" ", "-"))}">{_e(status_label(status))}</span>'
 
 
 def _e(text: str) -> str:

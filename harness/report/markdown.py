@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from harness.report.model import ChecklistResult, Report, TestResult
+from harness.report.model import ChecklistResult, Report, TestResult, status_label
 
 FAILED_OUTCOMES = ("failed", "error")
 TEST_OUTCOMES = ("passed", "failed", "error", "skipped")
@@ -27,6 +27,11 @@ def outcome_counts_line(report: Report) -> str:
     counts = report.counts()
     words = {"error": "errored"}
     return ", ".join(f"{counts.get(outcome, 0)} {words.get(outcome, outcome)}" for outcome in TEST_OUTCOMES)
+
+
+def store_defects_line(defects: list[str]) -> str:
+    """The reference store was broken on purpose: a reader must not take its failures for the harness's."""
+    return f"{', '.join(defects)} (switched on deliberately: failures are expected)"
 
 
 def render_markdown(report: Report) -> str:
@@ -54,6 +59,7 @@ def _run_table(report: Report) -> str:
         ("Widget origin", run.widget_origin),
         ("Browser", run.browser),
         ("Harness version", run.harness_version),
+        *([("Store defects", store_defects_line(run.store_defects))] if run.store_defects else []),
         ("Started (UTC)", utc_timestamp(run.started)),
         ("Finished (UTC)", utc_timestamp(run.finished)),
         ("Duration", f"{run.duration:.1f} s"),
@@ -68,12 +74,12 @@ def _checklist_table(report: Report) -> str:
         for item in report.checklist
     ]
     counts = report.checklist_counts()
-    summary = ", ".join(f"{counts.get(status, 0)} {status}" for status in ITEM_STATUSES)
+    summary = ", ".join(f"{counts.get(status, 0)} {status_label(status)}" for status in ITEM_STATUSES)
     return _table(("ID", "Status", "Item", "Tests", "Reason"), rows) + f"\n\n{summary}"
 
 
 def _status(item: ChecklistResult) -> str:
-    return f"**FAILED** {item.status}" if item.status == "failed" else item.status
+    return f"**FAILED** {item.status}" if item.status == "failed" else status_label(item.status)
 
 
 def _test_names(item: ChecklistResult, report: Report) -> str:

@@ -8,6 +8,13 @@ from typing import Any, Literal
 SCHEMA_VERSION = 1
 
 ItemStatus = Literal["passed", "failed", "not run", "not applicable", "not observable"]
+# How a status reads to a person. "not observable" alone sounds like a property of the integration; the full
+# phrase says the gap is this environment's (no journal, no proxy). The JSON keeps the short value.
+STATUS_LABELS = {"not observable": "not observable in this environment"}
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
 TestOutcome = Literal["passed", "failed", "error", "skipped"]
 
 
@@ -98,6 +105,7 @@ class RunInfo:
     started: float
     finished: float
     stopped_early: str | None = None  # why the run ended before all tests ran (Ctrl-C, start-up failure)
+    store_defects: list[str] = field(default_factory=list)  # the reference store's defects switched on (sandbox)
 
     @property
     def duration(self) -> float:

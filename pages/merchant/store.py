@@ -328,6 +328,16 @@ class ApplicationWidgetPage(WidgetHostPage):
         self._left_for(ApplicationPage.URL, "the application's decision")
         return ApplicationPage(self.page, self.steps).wait_until_loaded()
 
+    def back_at_application_form(self) -> ApplyPage:
+        """Where the store sends an applicant Flexiti will not take an application from."""
+        self._left_for(ApplyPage.url or re.compile(r"/apply$"), "the application form")
+        return ApplyPage(self.page, self.steps).wait_until_loaded()
+
+    def back_at_catalogue(self) -> CataloguePage:
+        """Where the store sends an applicant who already has an account to activate."""
+        self._left_for(CataloguePage.url or re.compile(r"/$"), "the catalogue")
+        return CataloguePage(self.page, self.steps).wait_until_loaded()
+
 
 class ApplicationPage(StorePage):
     """The application's outcome as the store shows it."""

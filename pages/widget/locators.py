@@ -1,12 +1,20 @@
 """Every locator the harness uses inside the Flexiti widget, in one place.
 
 Flexiti does not publish the widget's DOM, so the defaults describe the sandbox widget. To point the suite at
-the real widget in Training, override the iframe selector and the accessible names below from a TOML file
-(FLEXITI_WIDGET_LOCATORS; see storefronts/widget-locators.example.toml) without editing tests or page objects.
+the real widget in Training, override any of them from a TOML file (FLEXITI_WIDGET_LOCATORS; every key is listed
+in storefronts/widget-locators.example.toml) without editing tests or page objects:
+
+- `iframe`: the CSS selector of the widget's iframe in the merchant page;
+- `[names]` and `[mfa_option_labels]`: accessible names (what a screen reader announces);
+- `[locators]`: how each control is found. A role (with `level` for headings, `exact` for the name) takes its
+  accessible name from `[names]`; `label`, `test_id` or `css` find it without a role, and may use `{name}` (the
+  accessible name), `{option}` (mfa_option: sms, email, security_question) and `{last4}` (account_option).
 """
 
 from __future__ import annotations
 
+import copy
+import string
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -14,7 +22,7 @@ from typing import Any
 from playwright.sync_api import Frame, FrameLocator, Locator, Page
 
 IFRAME = 'iframe[title="Flexiti widget"]'
-# Accessible names (roles are fixed by what each control is); "{last4}" is filled in.
+# Accessible names; "{last4}" is filled in.
 NAMES: dict[str, str] = {
     "mfa_choice_heading": "Verify your identity",
     "code_heading": "Enter your verification code",
@@ -30,29 +38,86 @@ NAMES: dict[str, str] = {
 }
 MFA_OPTION_LABELS: dict[str, str] = {"sms": "Text message (SMS)", "email": "Email",
                                      "security_question": "Security question"}
-_DEFAULTS = (IFRAME, dict(NAMES), dict(MFA_OPTION_LABELS))
+# How each control is found. A role locator's name comes from NAMES (mfa_option: MFA_OPTION_LABELS); the three
+# without a name match any heading of level 1, any textbox, any alert on the current screen.
+LOCATORS: dict[str, dict[str, Any]] = {
+    "screen_heading": {"role": "heading", "level": 1},
+    "mfa_choice_heading": {"role": "heading"},
+    "mfa_option": {"role": "radio"},
+    "code_heading": {"role": "heading"},
+    "code_input": {"role": "textbox"},
+    "pin_heading": {"role": "heading"},
+    "account_heading": {"role": "heading"},
+    "account_option": {"role": "radio"},
+    "activation_button": {"role": "button"},
+    "back_to_store_button": {"role": "button"},
+    "apply_instead_button": {"role": "button"},
+    "continue_button": {"role": "button"},
+    "verify_button": {"role": "button"},
+    "cancel_button": {"role": "button"},
+    "error": {"role": "alert"},
+}
+_DEFAULTS = (IFRAME, dict(NAMES), dict(MFA_OPTION_LABELS), copy.deepcopy(LOCATORS))
+_FINDERS = ("role", "label", "test_id", "css")
+_PLACEHOLDERS = {"mfa_option": {"name", "option"}, "account_option": {"name", "last4"}}
+_TABLES = ("iframe", "names", "mfa_option_labels", "locators")
 
 
 class LocatorsFileError(ValueError):
     """The widget-locators file is unreadable or names something the harness does not use; says which."""
 
 
+def _locator_problems(key: str, spec: Any) -> list[str]:
+    where = f"[locators] {key}"
+    if not isinstance(spec, dict):
+        return [f"{where} must be a table such as {{ role = \"button\" }} or {{ test_id = \"verify\" }}"]
+    finders = [finder for finder in _FINDERS if finder in spec]
+    if len(finders) != 1:
+        return [f"{where}: give exactly one of {', '.join(_FINDERS)} (got {sorted(spec)})"]
+    problems = []
+    if "name" in spec:
+        problems.append(f"{where}: the accessible name goes in [names] (or [mfa_option_labels]), not here")
+    unknown = set(spec) - {*_FINDERS, "level", "exact", "name"}
+    if unknown:
+        problems.append(f"{where}: unknown key(s) {sorted(unknown)} (known: {', '.join(_FINDERS)}, level, exact)")
+    if not isinstance(spec[finders[0]], str):
+        problems.append(f"{where}: {finders[0]} must be a string")
+    elif finders[0] != "role":
+        allowed = _PLACEHOLDERS.get(key, {"name"})
+        try:
+            used = {name for _, name, _, _ in string.Formatter().parse(spec[finders[0]]) if name}
+        except ValueError as error:  # a lone { or }
+            return [*problems, f"{where}: {error} (write a literal brace as {{{{ or }}}})"]
+        problems += [f"{where}: unknown placeholder {{{name}}} (here: {', '.join(sorted(allowed))})"
+                     for name in sorted(used - allowed)]
+    if "level" in spec and (finders[0] != "role" or not isinstance(spec["level"], int)
+                            or isinstance(spec["level"], bool)):
+        problems.append(f"{where}: level goes with role and is a number, e.g. {{ role = \"heading\", level = 1 }}")
+    if "exact" in spec and not isinstance(spec["exact"], bool):
+        problems.append(f"{where}: exact is true or false")
+    return problems
+
+
 def load_overrides(path: Path) -> None:
-    """Replace the defaults with the file's values: `iframe`, `[names]` and `[mfa_option_labels]`."""
+    """Replace the defaults with the file's values: `iframe`, `[names]`, `[mfa_option_labels]` and `[locators]`."""
     global IFRAME
     try:
         data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise LocatorsFileError(f"FLEXITI_WIDGET_LOCATORS: cannot read {path}: {error}") from None
-    problems = [f"unknown key {key!r} (expected iframe, names, mfa_option_labels)"
-                for key in data if key not in ("iframe", "names", "mfa_option_labels")]
-    for table, known in (("names", NAMES), ("mfa_option_labels", MFA_OPTION_LABELS)):
+    problems = [f"unknown key {key!r} (expected {', '.join(_TABLES)})" for key in data if key not in _TABLES]
+    for table, known in (("names", NAMES), ("mfa_option_labels", MFA_OPTION_LABELS), ("locators", LOCATORS)):
         values = data.get(table, {})
         if not isinstance(values, dict):
             problems.append(f"[{table}] must be a table")
             continue
         problems += [f"[{table}] {key!r} is not one of {', '.join(known)}" for key in values if key not in known]
-        problems += [f"[{table}] {key} must be a string" for key, value in values.items() if not isinstance(value, str)]
+        if table == "locators":
+            problems += [problem for key, spec in values.items() if key in known
+                         for problem in _locator_problems(key, spec)]
+        else:
+            problems += [f"[{table}] {key} must be a string" for key, value in values.items()
+                         if not isinstance(value, str)]
     if "iframe" in data and not isinstance(data["iframe"], str):
         problems.append("iframe must be a CSS selector string")
     if problems:
@@ -60,16 +125,32 @@ def load_overrides(path: Path) -> None:
     IFRAME = data.get("iframe", IFRAME)
     NAMES.update(data.get("names", {}))
     MFA_OPTION_LABELS.update(data.get("mfa_option_labels", {}))
+    LOCATORS.update(data.get("locators", {}))
 
 
 def reset() -> None:
     """Back to the sandbox widget's locators."""
     global IFRAME
     IFRAME = _DEFAULTS[0]
-    NAMES.clear()
-    NAMES.update(_DEFAULTS[1])
-    MFA_OPTION_LABELS.clear()
-    MFA_OPTION_LABELS.update(_DEFAULTS[2])
+    for current, default in zip((NAMES, MFA_OPTION_LABELS, LOCATORS), _DEFAULTS[1:], strict=True):
+        current.clear()
+        current.update(copy.deepcopy(default))
+
+
+def _find(root: FrameLocator | Frame, key: str, name: str | None = None, **values: str) -> Locator:
+    """The control `key` as LOCATORS says to find it; `name` is its accessible name, if it has one."""
+    spec = LOCATORS[key]
+    if "role" in spec:
+        options: dict[str, Any] = {option: spec[option] for option in ("level", "exact") if option in spec}
+        if name is not None:
+            options["name"] = name
+        return root.get_by_role(spec["role"], **options)  # type: ignore[arg-type]  # a role string from the file
+    fill = {"name": name or "", **values}
+    if "label" in spec:
+        return root.get_by_label(spec["label"].format_map(fill), exact=spec.get("exact", False))
+    if "test_id" in spec:
+        return root.get_by_test_id(spec["test_id"].format_map(fill))
+    return root.locator(spec["css"].format_map(fill))
 
 
 def frame(page: Page) -> FrameLocator:
@@ -81,60 +162,61 @@ def frame_element(page: Page) -> Locator:
 
 
 def heading(root: FrameLocator | Frame) -> Locator:
-    return root.get_by_role("heading", level=1)
+    """Any screen's heading: the landmark that the widget has rendered a screen."""
+    return _find(root, "screen_heading")
 
 
 def mfa_choice_heading(root: FrameLocator) -> Locator:
-    return root.get_by_role("heading", name=NAMES["mfa_choice_heading"])
+    return _find(root, "mfa_choice_heading", NAMES["mfa_choice_heading"])
 
 
 def mfa_option(root: FrameLocator, option: str) -> Locator:
-    return root.get_by_role("radio", name=MFA_OPTION_LABELS[option])
+    return _find(root, "mfa_option", MFA_OPTION_LABELS[option], option=option)
 
 
 def code_heading(root: FrameLocator) -> Locator:
-    return root.get_by_role("heading", name=NAMES["code_heading"])
+    return _find(root, "code_heading", NAMES["code_heading"])
 
 
 def pin_heading(root: FrameLocator) -> Locator:
-    return root.get_by_role("heading", name=NAMES["pin_heading"])
+    return _find(root, "pin_heading", NAMES["pin_heading"])
 
 
 def activation_button(root: FrameLocator) -> Locator:
-    return root.get_by_role("button", name=NAMES["activation_button"])
+    return _find(root, "activation_button", NAMES["activation_button"])
 
 
 def back_to_store_button(root: FrameLocator) -> Locator:
-    return root.get_by_role("button", name=NAMES["back_to_store_button"])
+    return _find(root, "back_to_store_button", NAMES["back_to_store_button"])
 
 
 def apply_instead_button(root: FrameLocator) -> Locator:
-    return root.get_by_role("button", name=NAMES["apply_instead_button"])
+    return _find(root, "apply_instead_button", NAMES["apply_instead_button"])
 
 
 def code_input(root: FrameLocator) -> Locator:
-    return root.get_by_role("textbox")
+    return _find(root, "code_input")
 
 
 def account_heading(root: FrameLocator) -> Locator:
-    return root.get_by_role("heading", name=NAMES["account_heading"])
+    return _find(root, "account_heading", NAMES["account_heading"])
 
 
 def account_option(root: FrameLocator, last4: str) -> Locator:
-    return root.get_by_role("radio", name=NAMES["account_option"].format(last4=last4))
+    return _find(root, "account_option", NAMES["account_option"].format(last4=last4), last4=last4)
 
 
 def continue_button(root: FrameLocator) -> Locator:
-    return root.get_by_role("button", name=NAMES["continue_button"])
+    return _find(root, "continue_button", NAMES["continue_button"])
 
 
 def verify_button(root: FrameLocator) -> Locator:
-    return root.get_by_role("button", name=NAMES["verify_button"])
+    return _find(root, "verify_button", NAMES["verify_button"])
 
 
 def cancel_button(root: FrameLocator) -> Locator:
-    return root.get_by_role("button", name=NAMES["cancel_button"])
+    return _find(root, "cancel_button", NAMES["cancel_button"])
 
 
 def error(root: FrameLocator) -> Locator:
-    return root.get_by_role("alert")
+    return _find(root, "error")

@@ -2,7 +2,9 @@
 
 Training and MI send a real one-time PIN to the phone or email set in the Developer Portal, so there the
 automatic strategy answers the security question from the test-customers file, and `--mfa manual` lets a
-person type the PIN in a headed run while the test waits for the widget to move on.
+person type the PIN in a headed run while the test waits for the widget to move on. The manual strategy chooses
+FLEXITI_MFA_CHANNEL (sms or email) on the widget; `harness.settings.check_manual_mfa` refuses it, before any
+browser starts, in a headless or parallel (-n) run, where nobody could type.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class MfaStrategy:
     sandbox: bool
     manual_timeout: float  # seconds
     announce: Callable[[str], None] = print
+    channel: str = "sms"  # manual: where Flexiti sends the PIN (FLEXITI_MFA_CHANNEL)
 
     def option_for(self, shopper: Customer) -> str:
         """The verification method the automatic strategy can answer for this shopper."""
@@ -47,7 +50,7 @@ class MfaStrategy:
     def verify(self, widget: FlexitiWidget, shopper: Customer, option: str | None = None) -> None:
         """Pass verification: `option` with its known answer, or (manual) a human typing the one-time PIN."""
         if self.mode == "manual":
-            self.wait_for_human(widget, option or "sms")
+            self.wait_for_human(widget, option or self.channel)
             return
         chosen = option or self.option_for(shopper)
         widget.verify_by(chosen, shopper.mfa_answer(chosen))

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from harness.customers import Customer
 from harness.recording import JOURNAL_PATH, call_entry
 from sandbox.flexiti.state import MAX_MFA_ATTEMPTS, Authorization, Fault, Grant, SimulatorState, WidgetSession
 
@@ -348,18 +349,24 @@ class Simulator:
         return session
 
     @staticmethod
-    def _stage(session: WidgetSession) -> str:
-        """Which screen the session opens on."""
-        if session.flow == "apply":
-            return "pin"
-        customer = session.customer
-        if customer is None:
-            return "not_found"
+    def _standing(customer: Customer) -> str:
+        """What a customer's accounts allow: "activation" (none activated yet), "derogatory" (none in good
+        standing), or "usable"."""
         if all(not account.activated for account in customer.accounts):
             return "activation"
         if all(account.status != "N" for account in customer.accounts):
             return "derogatory"
-        return "mfa"
+        return "usable"
+
+    @staticmethod
+    def _stage(session: WidgetSession) -> str:
+        """Which screen the session opens on."""
+        if session.flow == "apply":
+            return "pin"
+        if session.customer is None:
+            return "not_found"
+        standing = Simulator._standing(session.customer)
+        return "mfa" if standing == "usable" else standing
 
     async def widget_session(self, request: Request) -> Response:
         session = self._session(request)
@@ -446,8 +453,19 @@ class Simulator:
         return JSONResponse({"message": {"eventType": "flx-cancel"}})
 
     def _finish_application(self, session: WidgetSession) -> dict[str, Any]:
-        """A verified application ends in `apply`, except the retry applicant's first session."""
+        """A verified application ends in `apply`, except the retry applicant's first session and an applicant who
+        already is a customer (same name, date of birth and postal code; a sandbox choice): accounts to activate
+        end in `activation`, derogatory ones in null (cannot apply), a usable one in `purchase` with its number."""
         personal = ((session.application or {}).get("customer_identification") or {}).get("personal_information") or {}
+        existing = self.state.find_customer({"personal_information": personal})
+        if existing is not None:
+            standing = self._standing(existing)
+            if standing == "activation":
+                return self._finish(session, None, "activation")
+            if standing == "derogatory":
+                return self._finish(session, None, None)
+            usable = next(a for a in existing.accounts if a.status == "N" and a.activated)
+            return self._finish(session, usable.account_number, "purchase")
         applicants = self.state.applicants
         retry_name = applicants.decisions.get("retry") if applicants else None
         key = f"{personal.get('first_name')}|{personal.get('last_name')}|{personal.get('dob')}"
@@ -467,7 +485,9 @@ class Simulator:
             "eventType": "flx-success",
             "eventData": {
                 "accountNumber": account_number,
-                "verified": session.verified if action in ("purchase", "apply") else False,
+                # Documented: only a purchase flow's purchase and an application's apply report verification.
+                "verified": session.verified if (action, session.flow) in {("purchase", "purchase"), ("apply", "apply")}
+                else False,
                 "action": action,
                 "mfaOptionSelected": session.mfa_option or ("sms" if session.flow == "apply" else None),
                 "widget_session_id": session.session_id,

@@ -124,6 +124,7 @@ class Store:
         self.flexiti.refresh_with_new_token = "no_refresh" in defects
         self.flexiti.threshold = 0 if "stale_token" in defects else self.flexiti.threshold
         self.flexiti.send_reference_id = "missing_reference_id" not in defects
+        self.flexiti.renew_expired = "expired_token_refreshed" not in defects
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
         self.templates.filters["money"] = money
         self.app = Starlette(
@@ -188,7 +189,7 @@ class Store:
 
     async def _open_widget(self, session: ShopperSession, flow: WidgetFlow, body: dict[str, Any]) -> None:
         """widget/init with a fresh token: refreshed before opening the widget, so one token carries the flow."""
-        session.token = await (self.flexiti.refreshed(session.token) if session.token else self.flexiti.new_token())
+        session.token = await self.flexiti.for_widget(session.token)
         if "two_identifiers" in self.defects and body.get("flow") == "purchase":
             body["customer_identification"]["vcc_number"] = "5000000000000011"
         if "init_from_browser" in self.defects and body.get("flow") == "purchase":

@@ -25,6 +25,8 @@ DEFECTS = {
     "no_refresh": _defect("asks for a new client_credentials token wherever it should refresh",
                           "AUTH-02", "AUTH-04", "RES-03"),
     "stale_token": _defect("refreshes only once the token has expired, not within the threshold", "AUTH-04"),
+    "expired_token_refreshed": _defect("tries to refresh an expired token before the next widget, and gives up: a "
+                                       "shopper who left the widget open too long can never pay", "RES-03"),
     "missing_reference_id": _defect("sends no x-reference-id header", "AUTH-03"),
     "init_from_browser": _defect("calls widget/init from the browser with the access token", "INIT-01"),
     "two_identifiers": _defect("sends a FlexitiCard number as well as the personal information", "INIT-01"),

@@ -1,0 +1,74 @@
+"""The browser request log: a secret is found wherever the browser saw it, and never kept in the masked log.
+
+Served by a small loopback server rather than routes: a routed response cannot set a cookie."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from playwright.sync_api import Page
+
+from harness.masking import Masker
+from harness.network import RequestLog
+
+SECRET = "sk_test_harness_4f1c9e"
+
+
+class _Shop(BaseHTTPRequestHandler):
+    """/cookie sets the secret in a cookie, /header in a response header, /body writes it in the page."""
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server hook's name
+        where = self.path.split("?")[0].strip("/")
+        body = (f"<p>token {SECRET}</p>" if where == "body" else "<p>nothing to see</p>").encode()
+        self.send_response(200)
+        self.send_header("content-type", "text/html")
+        self.send_header("content-length", str(len(body)))
+        if where == "cookie":
+            self.send_header("set-cookie", f"flexiti_token={SECRET}; Path=/")
+        if where == "header":
+            self.send_header("x-debug-token", SECRET)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def shop() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Shop)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture
+def log() -> RequestLog:
+    return RequestLog(masker=Masker(hidden=[SECRET]))
+
+
+def _visit(page: Page, log: RequestLog, url: str) -> None:
+    """What the context's request and response events do, called in line: installed, the log records from event
+    handlers that can still be reading headers and body when goto returns, and this test would race them."""
+    response = page.goto(url)
+    assert response is not None
+    log.record_request(response.request)
+    log.record_response(response)
+
+
+@pytest.mark.parametrize("where", ["cookie", "header", "body", "url"])
+def test_a_secret_is_found_wherever_the_browser_saw_it(where: str, shop: str, page: Page, log: RequestLog) -> None:
+    _visit(page, log, f"{shop}/nowhere?key={SECRET}" if where == "url" else f"{shop}/{where}")
+
+    assert log.contains_secret(SECRET)
+    assert SECRET not in repr(log.requests) + repr(log.responses)  # what reports read is masked
+
+
+def test_a_page_without_the_secret_is_clean(shop: str, page: Page, log: RequestLog) -> None:
+    _visit(page, log, f"{shop}/nowhere")
+
+    assert log.requests and log.responses, "the log saw nothing: the check below would pass for nothing"
+    assert not log.contains_secret(SECRET)
