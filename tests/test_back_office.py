@@ -25,7 +25,8 @@ def back_office(sandbox: Sandbox) -> Iterator[BackOffice]:
 
 
 def _authorize(sandbox: Sandbox, token: str, sid: str, reference: str, amount: float) -> dict[str, Any]:
-    body = {"account_number": SINGLE_ACCOUNT, "reference": reference, "amount": amount, "widget_session_id": sid}
+    body = {"account_number": SINGLE_ACCOUNT, "reference": reference, "amount": amount, "widget_session_id": sid,
+            "auto_capture": False, "financing_option": {"transaction_type": "regular_purchase"}}
     url = f"{sandbox.urls.api_base}/v2.5.1/client-id/{sandbox.client_id}/authorization"
     response = httpx.post(url, headers=api.headers(token), json=body)
     assert response.status_code == 200, response.text

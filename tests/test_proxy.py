@@ -87,7 +87,8 @@ def _purchase_through(api_base: str, sandbox: Sandbox) -> dict[str, str]:
     sid = api.session_of(_init(api_base, sandbox, token))
     assert api.widget(sandbox, token, sid, "mfa", {"option": "sms"}).status_code == 200
     assert api.widget(sandbox, token, sid, "verify", {"answer": api.SINGLE_SMS}).status_code == 200
-    authorization = {"account_number": SINGLE_ACCOUNT, "reference": "ORDER-7", "amount": 42.5, "widget_session_id": sid}
+    authorization = {"account_number": SINGLE_ACCOUNT, "reference": "ORDER-7", "amount": 42.5, "widget_session_id": sid,
+                     "auto_capture": False, "financing_option": {"transaction_type": "regular_purchase"}}
     authorized = httpx.post(f"{api_base}/v2.5.1/client-id/{sandbox.client_id}/authorization",
                             headers=api.headers(token), json=authorization)
     assert authorized.status_code == 200, authorized.text

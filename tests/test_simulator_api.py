@@ -14,10 +14,16 @@ from tests import simulator_client as api
 from tests.simulator_client import OTHER_CUSTOMERS_ACCOUNT, REDIRECT, SINGLE, SINGLE_ACCOUNT
 
 
-def _authorize(sandbox: Sandbox, token: str, sid: str, **changes: Any) -> httpx.Response:
-    body = {"account_number": SINGLE_ACCOUNT, "reference": "ORDER-1", "amount": 100.0, "widget_session_id": sid}
+def _authorization_body(sid: str) -> dict[str, Any]:
+    return {"account_number": SINGLE_ACCOUNT, "reference": "ORDER-1", "amount": 100.0, "widget_session_id": sid,
+            "auto_capture": False, "financing_option": {"transaction_type": "regular_purchase"}}
+
+
+def _authorize(sandbox: Sandbox, token: str, sid: str, left_out: frozenset[str] = frozenset(),
+               **changes: Any) -> httpx.Response:
+    body = {key: value for key, value in {**_authorization_body(sid), **changes}.items() if key not in left_out}
     url = f"{sandbox.urls.api_base}/v2.5.1/client-id/{sandbox.client_id}/authorization"
-    return httpx.post(url, headers=api.headers(token), json={**body, **changes})
+    return httpx.post(url, headers=api.headers(token), json=body)
 
 
 def _error(response: httpx.Response, status: int, error: str) -> dict[str, Any]:
@@ -190,6 +196,24 @@ def test_authorization_rejects_token_from_other_grant(sandbox: Sandbox) -> None:
     _error(response, 409, "not_verified")
 
 
+def test_authorization_rejects_a_refresh_of_the_widget_init_token(sandbox: Sandbox) -> None:
+    first = api.grant(sandbox)
+    sid = api.verified_session(sandbox, first["access_token"])
+    refreshed = api.refreshed(sandbox, first["refresh_token"])
+
+    response = _authorize(sandbox, refreshed, sid)
+
+    _error(response, 409, "not_verified")
+
+
+def test_authorization_accepts_the_exact_widget_init_token_near_its_expiry(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    sid = api.verified_session(sandbox, token)
+    httpx.post(f"{sandbox.urls.flexiti}/__sandbox/clock", json={"seconds": 1200 - 30}).raise_for_status()
+
+    assert _authorize(sandbox, token, sid).status_code == 200
+
+
 def test_authorization_rejects_verification_code(sandbox: Sandbox) -> None:
     token = api.token(sandbox)
     sid = api.verified_session(sandbox, token)
@@ -197,6 +221,42 @@ def test_authorization_rejects_verification_code(sandbox: Sandbox) -> None:
     response = _authorize(sandbox, token, sid, verification_code="123456")
 
     assert "verification_code" in _params(_error(response, 409, "wrong_inputs"))
+
+
+@pytest.mark.parametrize(("changes", "params"), [
+    ({"auto_capture": None}, {"auto_capture"}),
+    ({"auto_capture": "false"}, {"auto_capture"}),
+    ({"financing_option": None}, {"financing_option"}),
+    ({"financing_option": {}}, {"financing_option.transaction_type"}),
+    ({"financing_option": {"transaction_type": "layaway"}}, {"financing_option.transaction_type"}),
+    ({"financing_option": {"transaction_type": "promotional_purchase"}},
+     {"financing_option.plan_id", "financing_option.term"}),
+    ({"amount": "100.00"}, {"amount"}),
+    ({"amount": True}, {"amount"}),
+    ({"account_number": str(SINGLE_ACCOUNT)}, {"account_number"}),
+    ({"account_number": 10 ** 14}, {"account_number"}),
+])
+def test_authorization_validates_required_fields_and_types(
+    sandbox: Sandbox, changes: dict[str, Any], params: set[str],
+) -> None:
+    token = api.token(sandbox)
+    sid = api.verified_session(sandbox, token)
+    left_out = frozenset(key for key, value in changes.items() if value is None)
+    sent = {key: value for key, value in changes.items() if value is not None}
+
+    response = _authorize(sandbox, token, sid, left_out, **sent)
+
+    assert _params(_error(response, 409, "wrong_inputs")) == params
+
+
+def test_authorization_accepts_a_promotional_plan_with_plan_id_and_term(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    sid = api.verified_session(sandbox, token)
+
+    response = _authorize(sandbox, token, sid, financing_option={
+        "transaction_type": "promotional_purchase", "plan_id": "PLAN-12", "term": 12})
+
+    assert response.status_code == 200, response.text
 
 
 def test_authorization_rejects_amount_above_available_credit(sandbox: Sandbox) -> None:

@@ -18,7 +18,8 @@ assert APPLICANTS is not None
 
 
 def _authorize(sandbox: Sandbox, token: str, sid: str, account: int, amount: float = 10.0) -> httpx.Response:
-    body = {"account_number": account, "reference": "ORDER-1", "amount": amount, "widget_session_id": sid}
+    body = {"account_number": account, "reference": "ORDER-1", "amount": amount, "widget_session_id": sid,
+            "auto_capture": False, "financing_option": {"transaction_type": "regular_purchase"}}
     url = f"{sandbox.urls.api_base}/v2.5.1/client-id/{sandbox.client_id}/authorization"
     return httpx.post(url, headers=api.headers(token), json=body)
 

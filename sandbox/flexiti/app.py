@@ -32,6 +32,7 @@ Handler = Callable[[Request], Awaitable[Response]]
 _PROVINCE = re.compile(r"^[A-Z]{2}$")
 _PHONE = re.compile(r"^\d{10}$")
 _DOB = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+TRANSACTION_TYPES = ("regular_purchase", "promotional_purchase")
 MFA_LABELS = {"sms": "Text message (SMS)", "email": "Email", "security_question": "Security question"}
 # How long an injected timeout holds a call: longer than any sensible client timeout in the sandbox.
 FAULT_HOLD_SECONDS = 8.0
@@ -223,7 +224,7 @@ class Simulator:
             self._check_application(body, identification)
         customer = self.state.find_customer(identification) if flow == "purchase" else None
         session = WidgetSession(
-            session_id=str(uuid.uuid4()), lineage=grant.lineage, client_id=grant.client_id, flow=flow, customer=customer,
+            session_id=str(uuid.uuid4()), access_token=grant.access_token, client_id=grant.client_id, flow=flow, customer=customer,
             application=body if flow == "apply" else None,
         )
         self.state.sessions[session.session_id] = session
@@ -283,22 +284,13 @@ class Simulator:
         grant = self._grant(request)
         self._client(request, grant)
         body = await self._json(request)
-        errors = [(key, "required", body.get(key)) for key in ("account_number", "reference", "amount", "widget_session_id")
-                  if body.get(key) in (None, "")]
-        if "verification_code" in body:
-            errors.append(("verification_code", "not accepted for online purchases", "***"))
-        try:
-            amount = Decimal(str(body.get("amount")))
-            if amount <= 0:
-                errors.append(("amount", "must be positive", body.get("amount")))
-        except InvalidOperation:
-            errors.append(("amount", "must be a number", body.get("amount")))
-            amount = Decimal(0)
-        if errors:
-            raise _wrong_inputs(*errors)
+        self._check_authorization(body)
+        amount = Decimal(str(body["amount"]))
         session = self.state.sessions.get(str(body["widget_session_id"]))
-        if session is None or session.lineage != grant.lineage:
-            raise ApiError(409, "not_verified", "No verified widget session for this token and widget_session_id")
+        # Documented: the access token of widget/init is the flow's reference; any other token (a refresh of it
+        # included) does not carry the widget session.
+        if session is None or session.access_token != grant.access_token:
+            raise ApiError(409, "not_verified", "No widget session for this access token and widget_session_id")
         if session.customer is None:
             raise ApiError(404, "customer_identity_not_found", "The widget session has no identified customer")
         if not session.verified:
@@ -325,6 +317,42 @@ class Simulator:
             self.state.authorizations[authorization.authorization_id] = authorization
         return JSONResponse(_authorization_json(authorization))
 
+    @staticmethod
+    def _check_authorization(body: dict[str, Any]) -> None:
+        """The documented required fields and their types (a number is a JSON number, never a string)."""
+        errors: list[tuple[str, str, Any]] = [
+            (key, "required", body.get(key))
+            for key in ("account_number", "reference", "amount", "auto_capture", "financing_option", "widget_session_id")
+            if body.get(key) in (None, "")
+        ]
+        if "verification_code" in body:
+            errors.append(("verification_code", "not accepted for online purchases", "***"))
+        number = body.get("account_number")
+        if number not in (None, "") and not (_is_number(number) and isinstance(number, int) and 0 < number < 10 ** 14):
+            errors.append(("account_number", "must be a whole number of at most 14 digits", number))
+        amount = body.get("amount")
+        if amount not in (None, "") and not (_is_number(amount) and amount > 0):
+            errors.append(("amount", "must be a positive number", amount))
+        if body.get("auto_capture") not in (None, "") and not isinstance(body["auto_capture"], bool):
+            errors.append(("auto_capture", "must be true or false", body["auto_capture"]))
+        option = body.get("financing_option")
+        if option not in (None, ""):
+            if not isinstance(option, dict):
+                errors.append(("financing_option", "must be an object", option))
+            elif option.get("transaction_type") not in TRANSACTION_TYPES:
+                errors.append(("financing_option.transaction_type", f"must be one of {list(TRANSACTION_TYPES)}",
+                               option.get("transaction_type")))
+            elif option["transaction_type"] == "promotional_purchase":
+                if option.get("plan_id") in (None, ""):
+                    errors.append(("financing_option.plan_id", "required for a promotional purchase",
+                                   option.get("plan_id")))
+                term = option.get("term")
+                if not (isinstance(term, int) and not isinstance(term, bool) and term > 0):
+                    errors.append(("financing_option.term", "a whole number of months, required for a promotional "
+                                   "purchase", term))
+        if errors:
+            raise _wrong_inputs(*errors)
+
     async def get_authorization(self, request: Request) -> Response:
         self._client(request, self._grant(request))
         authorization = self.state.authorizations.get(request.path_params["authorization_id"])
@@ -342,7 +370,7 @@ class Simulator:
     def _session(self, request: Request) -> WidgetSession:
         grant = self._grant(request)
         session = self.state.sessions.get(request.path_params["session_id"])
-        if session is None or session.lineage != grant.lineage:
+        if session is None or session.access_token != grant.access_token:
             raise ApiError(404, "not_found", "No widget session for this token")
         if session.finished:
             raise ApiError(409, "session_finished", "This widget session has already finished")
@@ -503,7 +531,7 @@ class Simulator:
         self._client(request, grant)
         body = await self._json(request)
         session = self.state.sessions.get(str(body.get("widget_session_id", "")))
-        if session is None or session.lineage != grant.lineage or session.flow != "apply" or session.action != "apply":
+        if session is None or session.access_token != grant.access_token or session.flow != "apply" or session.action != "apply":
             raise ApiError(409, "not_verified", "No finished application widget session for this token and widget_session_id")
         if body.get("tos_agreement") is not True:
             raise ApiError(409, "tos_agreement_required", "tos_agreement must be true")
@@ -586,6 +614,11 @@ class Simulator:
 
     async def unknown(self, request: Request) -> Response:
         raise ApiError(404, "not_found", f"The sandbox has no endpoint {request.method} {request.url.path}")
+
+
+def _is_number(value: Any) -> bool:
+    """A JSON number (bool is an int in Python, not in JSON)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value  # NaN is not a number
 
 
 def _authorization_json(authorization: Authorization) -> dict[str, Any]:

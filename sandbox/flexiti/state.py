@@ -40,8 +40,10 @@ class Grant:
 
 @dataclass
 class WidgetSession:
+    """One opening of the widget; `access_token` is the exact token of its widget/init, the flow's reference."""
+
     session_id: str
-    lineage: str
+    access_token: str
     client_id: str
     flow: str
     customer: Customer | None

@@ -122,7 +122,7 @@ class Store:
         self.state = state or StoreState()
         self.flexiti = FlexitiClient(config, clock=clock)
         self.flexiti.refresh_with_new_token = "no_refresh" in defects
-        self.flexiti.threshold = 0 if "stale_token" in defects else self.flexiti.threshold
+        self.flexiti.refresh_before_widget = "stale_token" not in defects
         self.flexiti.send_reference_id = "missing_reference_id" not in defects
         self.flexiti.renew_expired = "expired_token_refreshed" not in defects
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
@@ -350,9 +350,12 @@ class Store:
             },
         }
         try:
+            # The token of widget/init carries /authorization unchanged: Flexiti refuses any other (not_verified).
+            assert session.token is not None  # set by _open_widget for this order
             if "new_token_for_authorization" in self.defects:
                 session.token = await self.flexiti.new_token()
-            session.token = await self.flexiti.usable(session.token)
+            if "refresh_mid_flow" in self.defects:
+                session.token = await self.flexiti.refreshed(session.token)
             result = await self.flexiti.authorize(session.token, body)
         except FlexitiError as error:
             if error.error in DECLINES and "declines_marked_paid" in self.defects:
@@ -441,8 +444,7 @@ class Store:
             if "apply_changed_info" in self.defects:
                 applicant["last_name"] = applicant["last_name"].upper()
             try:
-                assert session.token is not None  # set by _open_widget for this flow
-                session.token = await self.flexiti.usable(session.token)
+                assert session.token is not None  # set by _open_widget for this flow; kept unchanged (the reference)
                 result = await self.flexiti.apply(session.token, {
                     **_apply_body(applicant), "widget_session_id": flow.widget_session_id,
                 })
