@@ -79,7 +79,7 @@ def _purchase_through(api_base: str, sandbox: Sandbox) -> dict[str, str]:
     in_query = httpx.post(f"{api_base}/v2.5/oauth/token", params=api.credentials(sandbox), data={"scope": "customer"})
     assert in_query.status_code == 400, in_query.text
     assert _misspelled_secret(api_base, sandbox).status_code == 400
-    first = _grant(api_base, sandbox, scope="customer")
+    first = _grant(api_base, sandbox, scope="merchant")  # merchant scope: it also reads the authorizations back
     token = first["access_token"]
     without_scheme = httpx.post(f"{api_base}/v2.5/client-id/{sandbox.client_id}/widget/init",
                                 headers={**api.headers(None), "authorization": token}, json=api.purchase_body())

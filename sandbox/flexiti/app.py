@@ -24,7 +24,16 @@ from starlette.routing import Route
 
 from harness.customers import Customer
 from harness.recording import JOURNAL_PATH, call_entry
-from sandbox.flexiti.state import MAX_MFA_ATTEMPTS, Authorization, Fault, Grant, SimulatorState, WidgetSession
+from sandbox.flexiti.state import (
+    MAX_MFA_ATTEMPTS,
+    RETURN_WINDOW_DAYS,
+    Authorization,
+    Capture,
+    Fault,
+    Grant,
+    SimulatorState,
+    WidgetSession,
+)
 
 STATIC = Path(__file__).with_name("static")
 API = "/flexiti/pos-api"
@@ -32,6 +41,8 @@ Handler = Callable[[Request], Awaitable[Response]]
 _PROVINCE = re.compile(r"^[A-Z]{2}$")
 _PHONE = re.compile(r"^\d{10}$")
 _DOB = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+CUSTOMER_OR_MERCHANT = ("customer", "merchant")  # documented: customer-scope endpoints take either
+MERCHANT_ONLY = ("merchant",)  # documented: back-office endpoints need a merchant-scope token
 TRANSACTION_TYPES = ("regular_purchase", "promotional_purchase")
 MFA_LABELS = {"sms": "Text message (SMS)", "email": "Email", "security_question": "Security question"}
 # How long an injected timeout holds a call: longer than any sensible client timeout in the sandbox.
@@ -82,6 +93,15 @@ class Simulator:
             Route(f"{API}/v2.5.1/client-id/{{client_id}}/authorization/{{authorization_id}}",
                   j(self.get_authorization), methods=["GET"]),
             Route(f"{API}/v2.5.1/client-id/{{client_id}}/authorizations", j(self.list_authorizations), methods=["GET"]),
+            Route(f"{API}/v2.5.1/client-id/{{client_id}}/authorization/{{authorization_id}}/capture",
+                  j(self.capture), methods=["POST"]),
+            Route(f"{API}/v2.5.1/client-id/{{client_id}}/authorization/{{authorization_id}}/release",
+                  j(self.release), methods=["POST"]),
+            Route(f"{API}/v2.5.1/client-id/{{client_id}}/capture/{{capture_id}}/return", j(self.return_capture),
+                  methods=["POST"]),
+            Route(f"{API}/v2.5.1/client-id/{{client_id}}/captures", j(self.list_captures), methods=["GET"]),
+            Route(f"{API}/v2.5.1/client-id/{{client_id}}/accounts/{{account_number}}/refund", j(self.refund),
+                  methods=["POST"]),
             Route("/widget-api/sessions/{session_id}", j(self.widget_session), methods=["GET"]),
             Route("/widget-api/sessions/{session_id}/mfa", j(self.widget_choose_mfa), methods=["POST"]),
             Route("/widget-api/sessions/{session_id}/verify", j(self.widget_verify), methods=["POST"]),
@@ -150,7 +170,7 @@ class Simulator:
         if grant is None:
             raise ApiError(401, "invalid_token", "The access token is unknown or expired")
         if grant.scope not in scopes:
-            raise ApiError(403, "insufficient_scope", "Insufficient scope")
+            raise ApiError(403, "insufficient_scope", "Insufficient scope: authorized scope is insufficient")
         return grant
 
     def _client(self, request: Request, grant: Grant) -> None:
@@ -313,8 +333,12 @@ class Simulator:
                 reference=str(body["reference"]),
                 amount=amount,
                 widget_session_id=session.session_id,
+                auto_capture=body["auto_capture"],
+                transaction_type=body["financing_option"]["transaction_type"],
             )
             self.state.authorizations[authorization.authorization_id] = authorization
+            if authorization.auto_capture:  # captured in full at once, as a capture the back office can return
+                self._new_capture(authorization, amount, authorization.reference)
         return JSONResponse(_authorization_json(authorization))
 
     @staticmethod
@@ -353,18 +377,118 @@ class Simulator:
         if errors:
             raise _wrong_inputs(*errors)
 
-    async def get_authorization(self, request: Request) -> Response:
-        self._client(request, self._grant(request))
+    # -- back office (documented: merchant scope only) -------------------------------------------
+    def _merchant(self, request: Request) -> Grant:
+        grant = self._grant(request, MERCHANT_ONLY)
+        self._client(request, grant)
+        return grant
+
+    def _authorization(self, request: Request) -> Authorization:
         authorization = self.state.authorizations.get(request.path_params["authorization_id"])
         if authorization is None:
             raise ApiError(404, "not_found", "No such authorization")
-        return JSONResponse(_authorization_json(authorization))
+        return authorization
+
+    async def get_authorization(self, request: Request) -> Response:
+        self._merchant(request)
+        return JSONResponse(_authorization_json(self._authorization(request)))
 
     async def list_authorizations(self, request: Request) -> Response:
-        self._client(request, self._grant(request))
+        """Sandbox choice: Flexiti publishes no filters; `reference` narrows the list to one order."""
+        self._merchant(request)
         found = [_authorization_json(a) for a in self.state.authorizations.values()]
         reference = request.query_params.get("reference")
         return JSONResponse([a for a in found if reference is None or a["reference"] == reference])
+
+    async def capture(self, request: Request) -> Response:
+        self._merchant(request)
+        body = await self._json(request)
+        authorization = self._authorization(request)
+        amount = _amount(body, "amount")
+        if body.get("reference") in (None, ""):
+            raise _wrong_inputs(("reference", "required", body.get("reference")))
+        with self.state.lock:
+            if authorization.open_amount <= 0:
+                raise ApiError(409, "auth_not_allowed", f"Authorization {authorization.authorization_id} is "
+                               f"{'released' if authorization.status == 'released' else 'fully captured'}")
+            if amount > authorization.open_amount:
+                raise _wrong_inputs(("amount", f"more than the {authorization.open_amount} left to capture",
+                                     body.get("amount")))
+            capture = self._new_capture(authorization, amount, str(body["reference"]))
+        return JSONResponse(_capture_json(capture, authorization))
+
+    def _new_capture(self, authorization: Authorization, amount: Decimal, reference: str) -> Capture:
+        capture = Capture("CAP-" + uuid.uuid4().hex[:12].upper(), authorization.authorization_id,
+                          authorization.account_number, reference, amount, self.state.now())
+        authorization.captured += amount
+        self.state.captures[capture.capture_id] = capture
+        return capture
+
+    async def release(self, request: Request) -> Response:
+        """Releases what is not captured yet and gives that credit back to the account."""
+        self._merchant(request)
+        authorization = self._authorization(request)
+        with self.state.lock:
+            if authorization.open_amount <= 0:
+                raise ApiError(409, "auth_not_allowed", f"Authorization {authorization.authorization_id} has nothing "
+                               "left to release")
+            released = authorization.open_amount
+            authorization.status = "released"
+            account = authorization.account_number
+            self.state.spent[account] = self.state.spent.get(account, Decimal(0)) - released
+        return JSONResponse({**_authorization_json(authorization), "released_amount": float(released)})
+
+    async def return_capture(self, request: Request) -> Response:
+        self._merchant(request)
+        body = await self._json(request)
+        capture = self.state.captures.get(request.path_params["capture_id"])
+        if capture is None:
+            raise ApiError(404, "not_found", "No such capture")
+        full = body.get("full_return")
+        if not isinstance(full, bool):
+            raise _wrong_inputs(("full_return", "must be true or false", full))
+        with self.state.lock:
+            remaining = capture.amount - capture.returned
+            amount = remaining if full else _amount(body, "amount")
+            if self.state.now() - capture.created > RETURN_WINDOW_DAYS * 86400:
+                raise ApiError(409, "return_not_allowed", f"Returns are allowed up to {RETURN_WINDOW_DAYS} days "
+                               "after the capture")
+            if remaining <= 0 or amount > remaining:
+                raise _wrong_inputs(("amount", f"more than the {remaining} left on the capture", body.get("amount")))
+            capture.returned += amount
+            account = capture.account_number
+            self.state.spent[account] = self.state.spent.get(account, Decimal(0)) - amount
+            result = {"return_id": "RET-" + uuid.uuid4().hex[:12].upper(), "capture_id": capture.capture_id,
+                      "authorization_id": capture.authorization_id, "amount": float(amount),
+                      "remaining_capture_amount": float(capture.amount - capture.returned)}
+            self.state.returns.append(result)
+        return JSONResponse(result)
+
+    async def list_captures(self, request: Request) -> Response:
+        """Sandbox choice: `authorization_id` narrows the list, as `reference` does for authorizations."""
+        self._merchant(request)
+        wanted = request.query_params.get("authorization_id")
+        return JSONResponse([
+            _capture_json(capture, self.state.authorizations[capture.authorization_id])
+            for capture in self.state.captures.values() if wanted is None or capture.authorization_id == wanted
+        ])
+
+    async def refund(self, request: Request) -> Response:
+        self._merchant(request)
+        body = await self._json(request)
+        number = request.path_params["account_number"]
+        known = any(str(a.account_number) == number for c in self.state.customers.values() for a in c.accounts)
+        if not known:
+            raise ApiError(404, "not_found", "Customer Account not found")
+        amount = _amount(body, "amount")
+        if body.get("reference") in (None, ""):
+            raise _wrong_inputs(("reference", "required", body.get("reference")))
+        result = {"refund_id": "REF-" + uuid.uuid4().hex[:12].upper(), "account_number": int(number),
+                  "reference": str(body["reference"]), "amount": float(amount)}
+        with self.state.lock:
+            self.state.spent[int(number)] = self.state.spent.get(int(number), Decimal(0)) - amount
+            self.state.refunds.append(result)
+        return JSONResponse(result)
 
     # -- the widget's own API (sandbox choice: Flexiti does not publish it) -----------------------
     def _session(self, request: Request) -> WidgetSession:
@@ -621,6 +745,13 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value  # NaN is not a number
 
 
+def _amount(body: dict[str, Any], key: str) -> Decimal:
+    value = body.get(key)
+    if not (_is_number(value) and value > 0):
+        raise _wrong_inputs((key, "must be a positive number", value))
+    return Decimal(str(value))
+
+
 def _authorization_json(authorization: Authorization) -> dict[str, Any]:
     return {
         "authorization_id": authorization.authorization_id,
@@ -629,6 +760,19 @@ def _authorization_json(authorization: Authorization) -> dict[str, Any]:
         "amount": float(authorization.amount),
         "status": authorization.status,
         "widget_session_id": authorization.widget_session_id,
+        "auto_capture": authorization.auto_capture,
+        "captured_amount": float(authorization.captured),
+    }
+
+
+def _capture_json(capture: Capture, authorization: Authorization) -> dict[str, Any]:
+    return {
+        "capture_id": capture.capture_id,
+        "authorization_id": capture.authorization_id,
+        "reference": capture.reference,
+        "amount": float(capture.amount),
+        "returned_amount": float(capture.returned),
+        "remaining_authorization_amount": float(authorization.open_amount),
     }
 
 
