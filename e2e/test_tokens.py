@@ -117,6 +117,6 @@ def test_token_expired_during_the_widget_is_recovered_from_with_a_new_token(
             first_init.token or ""), "the second widget opened on the expired token's lineage"
     with proof.of("AUTH-02"):  # the dead token cannot be refreshed: a new client_credentials grant is right here
         grants = checks.token_grants(flexiti_journal)
-        assert grants[0] == "client_credentials" and grants[-1] == "client_credentials", (
+        assert grants[:1] == ["client_credentials"] and grants.count("client_credentials") == 2, (
             f"token grants: {grants} (a new client_credentials token was expected once the first had expired)")
     verdicts.purchase_paid(proof, flexiti_journal, success, started.cart_total, order)

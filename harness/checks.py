@@ -5,11 +5,16 @@ Tests call these; page objects never do. pytest rewrites the asserts here (see f
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from harness.journal import Call, Journal, widget_session_of
 from harness.network import RequestLog
 from harness.widget_events import WidgetEvent
+
+
+# Documented: a GUID of at most 32 characters, so the 32 hex digits without the dashes of the 36-character form.
+_REFERENCE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 
 
 def _calls(calls: list[Call]) -> str:
@@ -32,8 +37,9 @@ def bearer_and_reference_on_every_call(journal: Journal) -> None:
     assert calls, "no POS API calls were journaled"
     no_bearer = [c for c in calls if not c.path.endswith("oauth/token") and not c.token]
     assert not no_bearer, f"calls without 'authorization: Bearer': {_calls(no_bearer)}"
-    no_reference = [c for c in calls if not c.reference_id or len(c.reference_id.replace('-', '')) != 32]
-    assert not no_reference, f"calls without an x-reference-id GUID: {_calls(no_reference)}"
+    no_reference = [c for c in calls if not c.reference_id or not _REFERENCE_ID.match(c.reference_id)]
+    assert not no_reference, (
+        f"calls without an x-reference-id GUID of 32 hex digits (no dashes, as documented): {_calls(no_reference)}")
 
 
 def widget_init_call(journal: Journal, session: str) -> Call:

@@ -8,7 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
+from harness import checks
+from harness.journal import Journal
 from harness.masking import fingerprint
+from harness.recording import JOURNAL_PATH
 from sandbox.servers import Sandbox
 from tests import simulator_client as api
 from tests.simulator_client import OTHER_CUSTOMERS_ACCOUNT, REDIRECT, SINGLE, SINGLE_ACCOUNT
@@ -304,6 +307,35 @@ def test_journal_masks_secret_and_fingerprints_token(sandbox: Sandbox) -> None:
     assert calls[0]["path"].endswith("/oauth/token") and calls[1]["path"].endswith("/widget/init")
     assert sandbox.client_secret not in text and token not in text
     assert calls[1]["headers"]["authorization"] == f"Bearer {fingerprint(token)}"
+
+
+@pytest.mark.parametrize("reference", ["123e4567-e89b-12d3-a456-426614174000", "not-a-guid", "ab" * 17])
+def test_a_malformed_x_reference_id_is_wrong_inputs(sandbox: Sandbox, reference: str) -> None:
+    headers = {**api.headers(api.token(sandbox)), "x-reference-id": reference}
+    url = f"{sandbox.urls.api_base}/v2.5/client-id/{sandbox.client_id}/widget/init"
+
+    response = httpx.post(url, headers=headers, json=api.purchase_body())
+
+    assert _params(_error(response, 409, "wrong_inputs")) == {"x-reference-id"}
+
+
+def test_a_missing_x_reference_id_is_let_through_and_journaled(sandbox: Sandbox) -> None:
+    headers = {"authorization": f"Bearer {api.token(sandbox)}"}
+    url = f"{sandbox.urls.api_base}/v2.5/client-id/{sandbox.client_id}/widget/init"
+
+    assert httpx.post(url, headers=headers, json=api.purchase_body()).status_code == 200
+    [init] = Journal(sandbox.urls.flexiti + JOURNAL_PATH).to("widget/init")
+    assert init.reference_id is None
+
+
+def test_auth_03_check_fails_the_dashed_36_character_form(sandbox: Sandbox) -> None:
+    headers = {**api.headers(api.token(sandbox)), "x-reference-id": "123e4567-e89b-12d3-a456-426614174000"}
+    httpx.post(f"{sandbox.urls.api_base}/v2.5/client-id/{sandbox.client_id}/widget/init", headers=headers,
+               json=api.purchase_body())
+    journal = Journal(sandbox.urls.flexiti + JOURNAL_PATH)
+
+    with pytest.raises(AssertionError, match="32 hex digits"):
+        checks.bearer_and_reference_on_every_call(journal)
 
 
 def test_unknown_route_returns_not_found(sandbox: Sandbox) -> None:

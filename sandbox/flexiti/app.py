@@ -40,6 +40,7 @@ API = "/flexiti/pos-api"
 Handler = Callable[[Request], Awaitable[Response]]
 _PROVINCE = re.compile(r"^[A-Z]{2}$")
 _PHONE = re.compile(r"^\d{10}$")
+_REFERENCE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 _DOB = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CUSTOMER_OR_MERCHANT = ("customer", "merchant")  # documented: customer-scope endpoints take either
 MERCHANT_ONLY = ("merchant",)  # documented: back-office endpoints need a merchant-scope token
@@ -130,6 +131,7 @@ class Simulator:
             epoch = self.state.epoch
             raw = await request.body()
             try:
+                self._check_reference_id(request)
                 response = await self._injected_fault(request) or await handler(request)
             except ApiError as error:
                 response = JSONResponse(_error_body(request, error), status_code=error.status)
@@ -145,6 +147,15 @@ class Simulator:
             return response
 
         return wrapper
+
+    @staticmethod
+    def _check_reference_id(request: Request) -> None:
+        """Documented: x-reference-id is a GUID of at most 32 characters, i.e. 32 hex digits without dashes. A
+        malformed one is refused; a missing one is journaled and let through (sandbox choice: Flexiti does not say
+        what it answers, and the harness's AUTH-03 fails the call from the journal)."""
+        reference = request.headers.get("x-reference-id")
+        if request.url.path.startswith(API) and reference is not None and not _REFERENCE_ID.match(reference):
+            raise _wrong_inputs(("x-reference-id", "must be a GUID of 32 hex digits without dashes", reference))
 
     async def _injected_fault(self, request: Request) -> Response | None:
         """A fault a test injected for this endpoint, or a browser call from an untrusted origin."""
