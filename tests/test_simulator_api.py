@@ -107,6 +107,29 @@ def test_token_expires_after_configured_lifetime_when_clock_advances(sandbox: Sa
     _error(api.init(sandbox, grant["access_token"], api.purchase_body()), 401, "invalid_token")
 
 
+def test_password_grant_needs_username_and_password_then_issues_a_token(sandbox: Sandbox) -> None:
+    form = api.credentials(sandbox, grant_type="password", scope="customer")
+
+    refused = httpx.post(api.token_url(sandbox), data=form)
+    granted = httpx.post(api.token_url(sandbox), data={**form, "username": "merchant-user", "password": "pw"})
+
+    assert _params(_error(refused, 409, "wrong_inputs")) == {"username", "password"}
+    assert granted.status_code == 200 and granted.json()["scope"] == "customer", granted.text
+
+
+def test_deprecated_merchants_login_is_answered_and_marked_deprecated(sandbox: Sandbox) -> None:
+    url = f"{sandbox.urls.api_base}/v2.5/client-id/{sandbox.client_id}/merchants/login"
+    body = {"merchant_username": "merchant-user", "merchant_password": "pw"}
+
+    response = httpx.post(url, params={"lang": "en"}, headers=api.headers(api.token(sandbox)), json=body)
+
+    assert response.status_code == 200, response.text
+    assert response.headers["deprecation"] == "true"
+    assert {"merchant_name", "merchant_id", "form_values"} <= set(response.json())
+    [call] = Journal(sandbox.urls.flexiti + JOURNAL_PATH).to("merchants/login")
+    assert call.status == 200 and call.body["merchant_password"] == "***"
+
+
 # -- widget/init --------------------------------------------------------------------------------------
 
 def test_widget_init_returns_redirection_url_for_purchase(sandbox: Sandbox) -> None:
@@ -162,10 +185,10 @@ def test_widget_init_rejects_missing_bearer(sandbox: Sandbox) -> None:
     _error(response, 401, "invalid_token")
 
 
-def test_widget_init_rejects_foreign_client_id_in_path(sandbox: Sandbox) -> None:
+def test_widget_init_rejects_foreign_client_id_in_path_as_a_wrong_token(sandbox: Sandbox) -> None:
     response = api.init(sandbox, api.token(sandbox), api.purchase_body(), client_id="someone-else")
 
-    _error(response, 409, "invalid_role")
+    _error(response, 401, "invalid_token")
 
 
 # -- authorization ------------------------------------------------------------------------------------
@@ -182,13 +205,13 @@ def test_authorization_approves_verified_session(sandbox: Sandbox) -> None:
     assert body["account_number"] == SINGLE_ACCOUNT and body["widget_session_id"] == sid
 
 
-def test_authorization_rejects_unverified_session(sandbox: Sandbox) -> None:
+def test_authorization_for_an_unverified_customer_is_customer_identity_not_found(sandbox: Sandbox) -> None:
     token = api.token(sandbox)
     sid = api.session_id(sandbox, token)
 
     response = _authorize(sandbox, token, sid)
 
-    _error(response, 409, "not_verified")
+    _error(response, 404, "customer_identity_not_found")
 
 
 def test_authorization_rejects_token_from_other_grant(sandbox: Sandbox) -> None:

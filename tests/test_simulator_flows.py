@@ -68,25 +68,25 @@ def test_empty_identifiers_do_not_hide_personal_information(sandbox: Sandbox) ->
     assert session.json()["stage"] == "mfa"
 
 
-def test_authorization_before_choosing_an_account_is_not_verified(sandbox: Sandbox) -> None:
+def test_authorization_before_choosing_an_account_is_customer_identity_not_found(sandbox: Sandbox) -> None:
     token = api.token(sandbox)
     sid = _three_accounts_verified(sandbox, token)
 
     response = _authorize(sandbox, token, sid, THREE.accounts[2].account_number)
 
-    assert response.status_code == 409
-    assert response.json()["error"] == "not_verified"
+    assert response.status_code == 404
+    assert response.json()["error"] == "customer_identity_not_found"
 
 
-def test_authorization_for_another_account_than_chosen_is_not_verified(sandbox: Sandbox) -> None:
+def test_authorization_for_another_account_than_chosen_is_customer_identity_not_found(sandbox: Sandbox) -> None:
     token = api.token(sandbox)
     sid = _three_accounts_verified(sandbox, token)
     api.widget(sandbox, token, sid, "account", {"account_number": THREE.accounts[0].account_number})
 
     response = _authorize(sandbox, token, sid, THREE.accounts[1].account_number)
 
-    assert response.status_code == 409
-    assert response.json()["error"] == "not_verified"
+    assert response.status_code == 404
+    assert response.json()["error"] == "customer_identity_not_found"
 
 
 def test_verify_after_verification_is_refused(sandbox: Sandbox) -> None:

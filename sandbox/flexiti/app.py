@@ -40,6 +40,10 @@ API = "/flexiti/pos-api"
 Handler = Callable[[Request], Awaitable[Response]]
 _PROVINCE = re.compile(r"^[A-Z]{2}$")
 _PHONE = re.compile(r"^\d{10}$")
+PROVINCES = (("AB", "Alberta"), ("BC", "British Columbia"), ("MB", "Manitoba"), ("NB", "New Brunswick"),
+             ("NL", "Newfoundland & Labrador"), ("NS", "Nova Scotia"), ("NT", "Northwest Territories"),
+             ("NU", "Nunavut"), ("ON", "Ontario"), ("PE", "Prince Edward Island"), ("QC", "Quebec"),
+             ("SK", "Saskatchewan"), ("YT", "Yukon Territory"))
 _REFERENCE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 _DOB = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CUSTOMER_OR_MERCHANT = ("customer", "merchant")  # documented: customer-scope endpoints take either
@@ -89,6 +93,7 @@ class Simulator:
         return [
             Route(f"{API}/v2.5/oauth/token", j(self.token), methods=["POST"]),
             Route(f"{API}/v2.5/client-id/{{client_id}}/widget/init", j(self.widget_init), methods=["POST"]),
+            Route(f"{API}/v2.5/client-id/{{client_id}}/merchants/login", j(self.merchants_login), methods=["POST"]),
             Route(f"{API}/v2.5/client-id/{{client_id}}/apply", j(self.apply), methods=["POST"]),
             Route(f"{API}/v2.5.1/client-id/{{client_id}}/authorization", j(self.authorize), methods=["POST"]),
             Route(f"{API}/v2.5.1/client-id/{{client_id}}/authorization/{{authorization_id}}",
@@ -185,8 +190,10 @@ class Simulator:
         return grant
 
     def _client(self, request: Request, grant: Grant) -> None:
+        # invalid_role is documented for an account not provisioned for the API; a token used under another
+        # client id is a wrong token for that path: 401 (documented: "wrong or expired access token").
         if request.path_params.get("client_id") != grant.client_id:
-            raise ApiError(409, "invalid_role", "The client id in the path does not own this token")
+            raise ApiError(401, "invalid_token", "The access token was not issued to the client id in the path")
 
     @staticmethod
     async def _json(request: Request) -> dict[str, Any]:
@@ -213,14 +220,21 @@ class Simulator:
         form = {k: v[0] for k, v in parse_qs((await request.body()).decode(), keep_blank_values=True).items()}
         grant_type = form.get("grant_type", "client_credentials")
         scope = form.get("scope", "merchant")
-        if grant_type not in ("client_credentials", "refresh_token"):
-            raise ApiError(400, "invalid_request", f"Unsupported grant_type {grant_type!r} in the sandbox")
+        if grant_type not in ("client_credentials", "refresh_token", "password"):
+            raise ApiError(400, "invalid_request", f"Invalid grant_type {grant_type!r}")
         if scope not in ("merchant", "customer"):
             raise ApiError(400, "invalid_request", f"Unknown scope {scope!r}")
         same_id = form.get("client_id") == self.state.client_id
         same_secret = secrets.compare_digest(form.get("client_secret", ""), self.state.client_secret)
         if not (same_id and same_secret):
             raise ApiError(400, "invalid_client", "Bad client credentials")
+        if grant_type == "password":
+            # Documented as a grant type, its fields are not: the sandbox asks for a username and a password and
+            # then answers as for client_credentials (a sandbox choice, declared in the README).
+            missing = [(name, "required for grant_type=password", None) for name in ("username", "password")
+                       if not form.get(name)]
+            if missing:
+                raise _wrong_inputs(*missing)
         if grant_type == "refresh_token":
             grant = self.state.refresh(form.get("refresh_token", ""))
             if grant is None:
@@ -234,6 +248,22 @@ class Simulator:
             "refresh_token": grant.refresh_token,
             "scope": grant.scope,
         })
+
+    async def merchants_login(self, request: Request) -> Response:
+        """Deprecated since Flexiti release 20.3 ("not wrong, just outdated"): answered as documented, journaled, and
+        marked with a `deprecation` header so a report can advise dropping it."""
+        grant = self._grant(request)
+        self._client(request, grant)
+        body = await self._json(request)
+        missing = [(name, "required", body.get(name)) for name in ("merchant_username", "merchant_password")
+                   if not body.get(name)]
+        if missing:
+            raise _wrong_inputs(*missing)
+        return JSONResponse({
+            "merchant_name": "Sandbox Merchant",
+            "merchant_id": "000001",
+            "form_values": {"province": {"options": dict(PROVINCES)}},
+        }, headers={"deprecation": "true"})
 
     # -- widget/init ----------------------------------------------------------------------------
     async def widget_init(self, request: Request) -> Response:
@@ -324,13 +354,13 @@ class Simulator:
             raise ApiError(409, "not_verified", "No widget session for this access token and widget_session_id")
         if session.customer is None:
             raise ApiError(404, "customer_identity_not_found", "The widget session has no identified customer")
-        if not session.verified:
-            raise ApiError(409, "not_verified", "The customer did not pass verification in this widget session")
+        if not session.verified:  # documented: "the customer didn't pass through the widget or was not authenticated"
+            raise ApiError(404, "customer_identity_not_found", "The customer did not pass verification in this widget")
         account = next((a for a in session.customer.accounts if str(a.account_number) == str(body["account_number"])), None)
         if account is None:
             raise ApiError(404, "customer_identity_not_found", "The account does not belong to the verified customer")
         if session.account_number != account.account_number:
-            raise ApiError(409, "not_verified", "The account is not the one the customer chose in the widget")
+            raise ApiError(404, "customer_identity_not_found", "The account is not the one the customer chose in the widget")
         if account.status != "N" or session.customer.purchase_blocked:
             raise ApiError(409, "user_not_able_to_purchase", "This customer cannot make purchases right now")
         with self.state.lock:
