@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from harness.customers import load_applicants, load_customers
 from sandbox.flexiti.state import CUSTOMERS_FILE
@@ -107,6 +108,37 @@ def test_apply_with_the_initialized_information_gets_the_middle_name_decision(sa
         decisions[outcome] = _apply(sandbox, token, body, sid).json()["decision"]
 
     assert decisions == {"approved": "approved", "pending": "pending", "declined": "declined"}
+
+
+DOCUMENTED_KEYS = {
+    "A-RR_L": "approved", "A-RR_M": "approved", "A-RR_H": "approved", "A-RR_X": "approved",
+    "P-REVIEW_MISC": "pending", "P-EXIST_CUST": "pending", "P-CREDIT": "pending", "P-FRAUD": "pending",
+    "P-MISSING_INFO": "pending",
+    "D-DUPLICATE": "declined", "D-NO_HIT": "declined", "D-NO_SCORE": "declined", "D-FRAUD": "declined",
+}
+
+
+@pytest.mark.parametrize(("middle_name", "decision"), [
+    *DOCUMENTED_KEYS.items(),
+    # Not documented keys: the sandbox's declared choice is a review (pending), never a first-letter guess.
+    ("Paul", "pending"), ("Anne", "pending"), ("Dave", "pending"), (None, "pending"), ("a-rr_l", "pending"),
+])
+def test_apply_decision_follows_the_documented_middle_name_keys_exactly(
+    sandbox: Sandbox, middle_name: str | None, decision: str,
+) -> None:
+    token = api.token(sandbox)
+    body = _application("approved")
+    personal = body["customer_identification"]["personal_information"]
+    personal.pop("middle_name", None)
+    if middle_name is not None:
+        personal["middle_name"] = middle_name
+    sid = api.session_of(api.init(sandbox, token, body))
+    assert api.widget(sandbox, token, sid, "verify", {"answer": "2222"}).status_code == 200
+
+    response = _apply(sandbox, token, body, sid)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["decision"] == decision
 
 
 def test_apply_with_changed_personal_information_is_not_verified(sandbox: Sandbox) -> None:

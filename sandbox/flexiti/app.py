@@ -44,6 +44,13 @@ PROVINCES = (("AB", "Alberta"), ("BC", "British Columbia"), ("MB", "Manitoba"), 
              ("NL", "Newfoundland & Labrador"), ("NS", "Nova Scotia"), ("NT", "Northwest Territories"),
              ("NU", "Nunavut"), ("ON", "Ontario"), ("PE", "Prince Edward Island"), ("QC", "Quebec"),
              ("SK", "Saskatchewan"), ("YT", "Yukon Territory"))
+# Training and MI choose an application's decision by the applicant's middle name: these keys, exactly.
+DECISION_KEYS = {
+    **dict.fromkeys(("A-RR_L", "A-RR_M", "A-RR_H", "A-RR_X"), "approved"),
+    **dict.fromkeys(("P-REVIEW_MISC", "P-EXIST_CUST", "P-CREDIT", "P-FRAUD", "P-MISSING_INFO"), "pending"),
+    **dict.fromkeys(("D-DUPLICATE", "D-NO_HIT", "D-NO_SCORE", "D-FRAUD"), "declined"),
+}
+RETRY_KEY = "D-EMAIL_DBL_TIMEOUT"  # a third-party timeout: the widget ends in action=retry (once per applicant)
 _REFERENCE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 _DOB = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CUSTOMER_OR_MERCHANT = ("customer", "merchant")  # documented: customer-scope endpoints take either
@@ -659,10 +666,8 @@ class Simulator:
                 return self._finish(session, None, None)
             usable = next(a for a in existing.accounts if a.status == "N" and a.activated)
             return self._finish(session, usable.account_number, "purchase")
-        applicants = self.state.applicants
-        retry_name = applicants.decisions.get("retry") if applicants else None
         key = f"{personal.get('first_name')}|{personal.get('last_name')}|{personal.get('dob')}"
-        if retry_name and personal.get("middle_name") == retry_name and key not in self.state.retried_applicants:
+        if str(personal.get("middle_name", "")).strip() == RETRY_KEY and key not in self.state.retried_applicants:
             self.state.retried_applicants.add(key)
             return self._finish(session, None, "retry")
         return self._finish(session, None, "apply")
@@ -706,10 +711,10 @@ class Simulator:
         fields = ("email", "phone_number", "address_1", "city", "province", "account_type")
         if sent != expected or any(body.get(name) != application.get(name) for name in fields):
             raise ApiError(409, "not_verified", "The personal information differs from the widget/init call")
-        middle = str(expected.get("middle_name", ""))
-        decision = {"A": "approved", "P": "pending", "D": "declined"}.get(middle[:1], "approved")
-        if self.state.applicants and middle == self.state.applicants.decisions.get("retry"):
-            decision = "pending"  # sandbox choice: after the retry, the application goes to review
+        middle = str(expected.get("middle_name", "")).strip()
+        # Documented test keys, exactly; after its retry, D-EMAIL_DBL_TIMEOUT and any other middle name (none
+        # included) go to review (sandbox choices, declared in the README).
+        decision = DECISION_KEYS.get(middle, "pending")
         result = {
             "application_id": "APP-" + uuid.uuid4().hex[:10].upper(),
             "decision": decision,
