@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from starlette.requests import Request
 import pytest
 
 from harness.customers import load_applicants, load_customers
 from sandbox.flexiti.state import CUSTOMERS_FILE
 from sandbox.servers import Sandbox
+from sandbox.store.app import shopper_language
 from tests import simulator_client as api
 from tests.simulator_client import SINGLE
 
@@ -220,3 +222,28 @@ def test_widget_page_is_refused_to_pages_outside_the_trust_url(sandbox: Sandbox)
     assert refused.status_code == 403
     assert "flx-failure" in refused.text
     assert served.status_code == 200
+
+
+def test_a_french_widget_session_speaks_french(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    sid = api.session_of(api.init(sandbox, token, {**api.purchase_body(), "lang": "fr"}))
+
+    session = httpx.get(f"{sandbox.urls.flexiti}/widget-api/sessions/{sid}", headers={"authorization": f"Bearer {token}"})
+    step = api.widget(sandbox, token, sid, "mfa", {"option": "email"})
+    wrong = api.widget(sandbox, token, sid, "verify", {"answer": "000000"})
+
+    assert session.json()["lang"] == "fr"
+    assert [o["label"] for o in session.json()["mfa_options"]] == [
+        "Message texte (SMS)", "Courriel", "Question de sécurité"]
+    assert step.json()["input_label"] == "Code de vérification" and step.json()["prompt"].startswith("Nous avons")
+    assert wrong.json()["message"] == "Cette réponse n'est pas la bonne. Essais restants : 2."
+
+
+@pytest.mark.parametrize(("accept_language", "lang"), [
+    ("fr-CA,fr;q=0.9,en;q=0.8", "fr"), ("en-CA,en;q=0.9,fr;q=0.8", "en"), ("de-DE,fr;q=0.5", "fr"),
+    ("fr;q=0.4,en;q=0.6", "en"), ("", "en"), ("es", "en"),
+])
+def test_the_store_takes_the_widget_language_from_accept_language(accept_language: str, lang: str) -> None:
+    scope = {"type": "http", "headers": [(b"accept-language", accept_language.encode())]}
+
+    assert shopper_language(Request(scope)) == lang

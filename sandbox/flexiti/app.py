@@ -57,6 +57,17 @@ CUSTOMER_OR_MERCHANT = ("customer", "merchant")  # documented: customer-scope en
 MERCHANT_ONLY = ("merchant",)  # documented: back-office endpoints need a merchant-scope token
 TRANSACTION_TYPES = ("regular_purchase", "promotional_purchase")
 MFA_LABELS = {"sms": "Text message (SMS)", "email": "Email", "security_question": "Security question"}
+# What the widget's server side says, per widget/init `lang` (the sandbox's own wording; the screens are in widget.js).
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {"sms": "Text message (SMS)", "email": "Email", "security_question": "Security question",
+           "answer_label": "Your answer", "code_label": "Verification code",
+           "code_sent": "We sent a code (ending …{destination}).",
+           "wrong_answer": "That answer is not correct. {left} attempt(s) left."},
+    "fr": {"sms": "Message texte (SMS)", "email": "Courriel", "security_question": "Question de sécurité",
+           "answer_label": "Votre réponse", "code_label": "Code de vérification",
+           "code_sent": "Nous avons envoyé un code (se terminant par …{destination}).",
+           "wrong_answer": "Cette réponse n'est pas la bonne. Essais restants : {left}."},
+}
 # How long an injected timeout holds a call: longer than any sensible client timeout in the sandbox.
 FAULT_HOLD_SECONDS = 8.0
 CUSTOMER_PORTAL = "/customer-portal"
@@ -293,7 +304,7 @@ class Simulator:
         customer = self.state.find_customer(identification) if flow == "purchase" else None
         session = WidgetSession(
             session_id=str(uuid.uuid4()), access_token=grant.access_token, client_id=grant.client_id, flow=flow, customer=customer,
-            application=body if flow == "apply" else None,
+            application=body if flow == "apply" else None, lang=lang,
         )
         self.state.sessions[session.session_id] = session
         query = urlencode({
@@ -578,7 +589,8 @@ class Simulator:
             "stage": stage,
             "first_name": customer.first_name if customer else None,
             "phone_last4": phone[-4:] if phone else None,
-            "mfa_options": [{"option": option, "label": label} for option, label in MFA_LABELS.items()]
+            "lang": session.lang,
+            "mfa_options": [{"option": option, "label": TEXTS[session.lang][option]} for option in MFA_LABELS]
             if stage == "mfa" else [],
         })
 
@@ -591,9 +603,11 @@ class Simulator:
         if option == "security_question":
             question = session.customer.security_question
             prompt = question.question if question else "Security question"
-            return JSONResponse({"prompt": prompt, "input_label": "Your answer"})
+            return JSONResponse({"prompt": prompt, "input_label": TEXTS[session.lang]["answer_label"]})
         destination = session.customer.phone_number[-4:] if option == "sms" else session.customer.email.split("@")[-1]
-        return JSONResponse({"prompt": f"We sent a code (ending …{destination}).", "input_label": "Verification code"})
+        texts = TEXTS[session.lang]
+        return JSONResponse({"prompt": texts["code_sent"].format(destination=destination),
+                             "input_label": texts["code_label"]})
 
     def _expected_answer(self, session: WidgetSession) -> str:
         if session.flow == "apply":
@@ -623,7 +637,7 @@ class Simulator:
         session.attempts += 1
         left = MAX_MFA_ATTEMPTS - session.attempts
         if left > 0:
-            raise ApiError(409, "wrong_code", f"That answer is not correct. {left} attempt(s) left.")
+            raise ApiError(409, "wrong_code", TEXTS[session.lang]["wrong_answer"].format(left=left))
         if session.flow == "apply":
             return JSONResponse({"message": self._finish(session, None, "apply")})
         assert session.customer is not None

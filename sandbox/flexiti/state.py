@@ -54,6 +54,7 @@ class WidgetSession:
     account_number: int | None = None
     application: dict[str, Any] | None = None  # the widget/init body of an apply flow
     action: str | None = None  # the flx-success action the session ended with
+    lang: str = "en"  # widget/init's lang: the language the widget speaks
 
 
 @dataclass
