@@ -130,6 +130,30 @@ def test_deprecated_merchants_login_is_answered_and_marked_deprecated(sandbox: S
     assert call.status == 200 and call.body["merchant_password"] == "***"
 
 
+def test_token_defaults_to_client_credentials_and_merchant_scope(sandbox: Sandbox) -> None:
+    form = {"client_id": sandbox.client_id, "client_secret": sandbox.client_secret}
+
+    response = httpx.post(api.token_url(sandbox), data=form, headers=api.headers(None))
+
+    assert response.status_code == 200 and response.json()["scope"] == "merchant", response.text
+
+
+def test_an_expired_token_cannot_be_refreshed(sandbox: Sandbox) -> None:
+    first = api.grant(sandbox)
+    sandbox.advance_clock(1201)
+
+    response = httpx.post(api.token_url(sandbox), data=api.credentials(
+        sandbox, grant_type="refresh_token", refresh_token=first["refresh_token"]))
+
+    _error(response, 401, "invalid_token")
+
+
+def test_a_customer_scope_token_opens_the_widget(sandbox: Sandbox) -> None:
+    token = httpx.post(api.token_url(sandbox), data=api.credentials(sandbox, scope="customer")).json()["access_token"]
+
+    assert api.init(sandbox, token, api.purchase_body()).status_code == 200
+
+
 # -- widget/init --------------------------------------------------------------------------------------
 
 def test_widget_init_returns_redirection_url_for_purchase(sandbox: Sandbox) -> None:
@@ -177,6 +201,30 @@ def test_widget_init_lists_missing_apply_fields(sandbox: Sandbox) -> None:
     response = api.init(sandbox, api.token(sandbox), body)
 
     assert _params(_error(response, 409, "wrong_inputs")) == {"email", "tos_agreement"}
+
+
+@pytest.mark.parametrize(("changes", "param"), [
+    ({"lang": "de"}, "lang"),
+    ({"customer_identification": {"account_number": "40000000000011"}}, "customer_identification.account_number"),
+    ({"customer_identification": {"account_number": 10 ** 14}}, "customer_identification.account_number"),
+    ({"customer_identification": {"vcc_number": "5000"}}, "customer_identification.vcc_number"),
+    ({"customer_identification": {"personal_information": {**SINGLE, "dob": "12/04/1985"}}},
+     "customer_identification.personal_information.dob"),
+])
+def test_widget_init_checks_documented_formats(sandbox: Sandbox, changes: dict[str, Any], param: str) -> None:
+    response = api.init(sandbox, api.token(sandbox), {**api.purchase_body(), **changes})
+
+    assert param in _params(_error(response, 409, "wrong_inputs"))
+
+
+def test_widget_init_rejects_an_unknown_account_type(sandbox: Sandbox) -> None:
+    body = {"flow": "apply", "lang": "en", "customer_identification": {"personal_information": SINGLE},
+            "email": "a@example.test", "phone_number": "4165550101", "address_1": "1 King St W", "city": "Toronto",
+            "province": "ON", "tos_agreement": True, "account_type": "corporate"}
+
+    response = api.init(sandbox, api.token(sandbox), body)
+
+    assert _params(_error(response, 409, "wrong_inputs")) == {"account_type"}
 
 
 def test_widget_init_rejects_missing_bearer(sandbox: Sandbox) -> None:
@@ -250,6 +298,7 @@ def test_authorization_rejects_verification_code(sandbox: Sandbox) -> None:
 
 
 @pytest.mark.parametrize(("changes", "params"), [
+    ({"reference": None}, {"reference"}),
     ({"auto_capture": None}, {"auto_capture"}),
     ({"auto_capture": "false"}, {"auto_capture"}),
     ({"financing_option": None}, {"financing_option"}),
@@ -283,6 +332,15 @@ def test_authorization_accepts_a_promotional_plan_with_plan_id_and_term(sandbox:
         "transaction_type": "promotional_purchase", "plan_id": "PLAN-12", "term": 12})
 
     assert response.status_code == 200, response.text
+
+
+def test_authorization_for_an_account_flexiti_does_not_know_is_not_found(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    sid = api.verified_session(sandbox, token)
+
+    response = _authorize(sandbox, token, sid, account_number=49999999999999)
+
+    _error(response, 404, "not_found")
 
 
 def test_authorization_rejects_amount_above_available_credit(sandbox: Sandbox) -> None:

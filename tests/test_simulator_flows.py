@@ -143,6 +143,15 @@ def test_apply_decision_follows_the_documented_middle_name_keys_exactly(
     assert response.json()["decision"] == decision
 
 
+def test_apply_without_tos_agreement_is_tos_agreement_required(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    sid, body = _finished_application(sandbox, token, "approved")
+
+    response = _apply(sandbox, token, {**body, "tos_agreement": False}, sid)
+
+    assert response.status_code == 409 and response.json()["error"] == "tos_agreement_required"
+
+
 def test_apply_with_changed_personal_information_is_not_verified(sandbox: Sandbox) -> None:
     token = api.token(sandbox)
     sid, body = _finished_application(sandbox, token, "approved")

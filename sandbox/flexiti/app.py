@@ -328,6 +328,12 @@ class Simulator:
             ))
         if given == ["personal_information"]:
             Simulator._check_personal(identification["personal_information"])
+        number = identification.get("account_number")
+        if given == ["account_number"] and not (_is_number(number) and isinstance(number, int) and 0 < number < 10 ** 14):
+            raise _wrong_inputs(("customer_identification.account_number", "a number of at most 14 digits", number))
+        vcc = identification.get("vcc_number")
+        if given == ["vcc_number"] and not (isinstance(vcc, str) and len(vcc) == 16):
+            raise _wrong_inputs(("customer_identification.vcc_number", "the 16 characters of a FlexitiCard", vcc))
 
     @staticmethod
     def _check_personal(personal: Any) -> None:
@@ -375,6 +381,8 @@ class Simulator:
         if not session.verified:  # documented: "the customer didn't pass through the widget or was not authenticated"
             raise ApiError(404, "customer_identity_not_found", "The customer did not pass verification in this widget")
         account = next((a for a in session.customer.accounts if str(a.account_number) == str(body["account_number"])), None)
+        if account is None and not self._account_exists(body["account_number"]):
+            raise ApiError(404, "not_found", "Customer Account not found")
         if account is None:
             raise ApiError(404, "customer_identity_not_found", "The account does not belong to the verified customer")
         if session.account_number != account.account_number:
@@ -399,6 +407,9 @@ class Simulator:
             if authorization.auto_capture:  # captured in full at once, as a capture the back office can return
                 self._new_capture(authorization, amount, authorization.reference)
         return JSONResponse(_authorization_json(authorization))
+
+    def _account_exists(self, number: Any) -> bool:
+        return any(str(a.account_number) == str(number) for c in self.state.customers.values() for a in c.accounts)
 
     @staticmethod
     def _check_authorization(body: dict[str, Any]) -> None:
@@ -536,8 +547,7 @@ class Simulator:
         self._merchant(request)
         body = await self._json(request)
         number = request.path_params["account_number"]
-        known = any(str(a.account_number) == number for c in self.state.customers.values() for a in c.accounts)
-        if not known:
+        if not self._account_exists(number):
             raise ApiError(404, "not_found", "Customer Account not found")
         amount = _amount(body, "amount")
         if body.get("reference") in (None, ""):
