@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from starlette.requests import Request
 import pytest
+from starlette.requests import Request
 
 from harness.customers import load_applicants, load_customers
 from sandbox.flexiti.state import CUSTOMERS_FILE
@@ -15,7 +15,8 @@ from sandbox.store.app import shopper_language
 from tests import simulator_client as api
 from tests.simulator_client import SINGLE
 
-THREE = load_customers(CUSTOMERS_FILE)["three_accounts"]
+CUSTOMERS = load_customers(CUSTOMERS_FILE)
+THREE = CUSTOMERS["three_accounts"]
 APPLICANTS = load_applicants(CUSTOMERS_FILE)
 assert APPLICANTS is not None
 
@@ -256,3 +257,41 @@ def test_the_store_takes_the_widget_language_from_accept_language(accept_languag
     scope = {"type": "http", "headers": [(b"accept-language", accept_language.encode())]}
 
     assert shopper_language(Request(scope)) == lang
+
+
+def _personal(role: str) -> dict[str, str]:
+    customer = CUSTOMERS[role]
+    return {"first_name": customer.first_name, "last_name": customer.last_name, "dob": customer.dob,
+            "postal_code": customer.postal_code}
+
+
+@pytest.mark.parametrize(("personal", "stage", "action"), [
+    ({**SINGLE, "first_name": "Nobody"}, "not_found", "apply"),
+    (_personal("needs_activation"), "activation", "activation"),
+    (_personal("derogatory"), "derogatory", None),
+])
+def test_purchase_rows_of_the_documented_flx_success_table(
+    sandbox: Sandbox, personal: dict[str, str], stage: str, action: str | None,
+) -> None:
+    token = api.token(sandbox)
+    sid = api.session_of(api.init(sandbox, token, api.purchase_body(personal_information=personal)))
+    opened = httpx.get(f"{sandbox.urls.flexiti}/widget-api/sessions/{sid}", headers={"authorization": f"Bearer {token}"})
+
+    message = api.widget(sandbox, token, sid, "continue", {}).json()["message"]
+
+    assert opened.json()["stage"] == stage
+    data = message["eventData"]
+    assert (message["eventType"], data["accountNumber"], data["verified"], data["action"]) == (
+        "flx-success", None, False, action)
+    assert data["widget_session_id"] == sid
+
+
+def test_an_applicant_who_already_has_a_usable_account_ends_in_purchase_with_its_number(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    body = {**_application("approved"), "customer_identification": {"personal_information": SINGLE}}
+    sid = api.session_of(api.init(sandbox, token, body))
+
+    message = api.widget(sandbox, token, sid, "verify", {"answer": "2222"}).json()["message"]
+
+    data = message["eventData"]
+    assert (data["accountNumber"], data["verified"], data["action"]) == (api.SINGLE_ACCOUNT, False, "purchase")
