@@ -132,9 +132,10 @@ def test_flexiti_errors_pass_through_unchanged(sandbox: Sandbox, proxy: Recordin
 
     response = _init(proxy.api_base, sandbox, token, client_id="someone-else")
 
-    assert response.status_code == 409, response.text
+    assert response.status_code == 401, response.text
     assert response.json() == {"url": "/flexiti/pos-api/v2.5/client-id/someone-else/widget/init",
-                               "message": "The client id in the path does not own this token", "error": "invalid_role"}
+                               "message": "The access token was not issued to the client id in the path",
+                               "error": "invalid_token"}
 
 
 def test_proxy_journal_has_the_simulators_entries_for_the_same_calls(sandbox: Sandbox, proxy: RecordingProxy) -> None:
