@@ -102,7 +102,8 @@ class BackOffice:
         return listed
 
     def capture(self, authorization_id: str, amount: float | Decimal, reference: str) -> dict[str, Any]:
-        return self._post(f"authorization/{authorization_id}/capture", {"amount": float(amount), "reference": reference})
+        body = {"amount": float(amount), "reference": reference}
+        return self._post(f"authorization/{authorization_id}/capture", body)
 
     def release(self, authorization_id: str) -> dict[str, Any]:
         return self._post(f"authorization/{authorization_id}/release", {})

@@ -129,7 +129,8 @@ def authorization_fields_complete(authorization: Call) -> None:
     kind = option.get("transaction_type") if isinstance(option, dict) else None
     if kind not in ("regular_purchase", "promotional_purchase"):
         problems.append(f"financing_option.transaction_type is {kind!r}")
-    elif kind == "promotional_purchase" and isinstance(option, dict) and not (option.get("plan_id") and option.get("term")):
+    elif isinstance(option, dict) and kind == "promotional_purchase" and not (option.get("plan_id")
+                                                                              and option.get("term")):
         problems.append("a promotional purchase without financing_option.plan_id and term")
     assert not problems, f"{authorization.describe()} lacks documented required fields: {'; '.join(problems)}"
 
