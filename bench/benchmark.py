@@ -298,7 +298,8 @@ def one_purchase(client: httpx.Client, sandbox: SandboxAddress, shopper: Custome
     expect_ok(client.post(f"{api}/v2.5.1/client-id/{client_id}/authorization", headers=headers, json={
         # A dollar: client processes run without resets, and thousands of purchases must fit the account's credit.
         "account_number": shopper.accounts[0].account_number, "reference": reference, "amount": 1.0,
-        "widget_session_id": session,
+        "widget_session_id": session, "auto_capture": False,
+        "financing_option": {"transaction_type": "regular_purchase"},
     }))
     return 5
 

@@ -126,7 +126,9 @@ def test_amount_and_sku_data_match_the_cart(
         expect(order.status).to_have_text("Paid with Flexiti")
         checks.authorized_as_reported(flexiti_journal, success, shown["total"], order.order_id)
     with proof.of("TXN-01"):
-        sku = checks.authorization_for(flexiti_journal, success.event_data["widget_session_id"]).body["sku_data"]
+        authorization = checks.authorization_for(flexiti_journal, success.event_data["widget_session_id"])
+        checks.authorization_fields_complete(authorization)
+        sku = authorization.body["sku_data"]
         assert Decimal(str(sku["transaction_subtotal"])) == shown["subtotal"]
         assert Decimal(str(sku["gst_hst"])) + Decimal(str(sku.get("pst", 0))) == shown["hst"]
         assert Decimal(str(sku["shipping_total"])) == shown["shipping"]

@@ -35,7 +35,9 @@ def test_single_account_customer_completes_purchase(
     verdicts.purchase_paid(proof, flexiti_journal, success, started.cart_total, order)
     verdicts.server_side_integration(proof, flexiti_journal, browser_requests, target.client_secret, success)
     with proof.of("AUTH-02"):
-        assert checks.token_grants(flexiti_journal) == ["client_credentials"], flexiti_journal.describe()
+        grants = checks.token_grants(flexiti_journal)  # a refresh is AUTH-04's business, not this item's
+        assert grants[:1] == ["client_credentials"] and "client_credentials" not in grants[1:], (
+            flexiti_journal.describe())
 
 
 @pytest.mark.destructive
@@ -60,7 +62,9 @@ def test_three_account_customer_pays_with_the_chosen_account(
     verdicts.purchase_paid(proof, flexiti_journal, success, started.cart_total, order)
     verdicts.server_side_integration(proof, flexiti_journal, browser_requests, target.client_secret, success)
     with proof.of("AUTH-02"):
-        assert checks.token_grants(flexiti_journal) == ["client_credentials"], flexiti_journal.describe()
+        grants = checks.token_grants(flexiti_journal)  # a refresh is AUTH-04's business, not this item's
+        assert grants[:1] == ["client_credentials"] and "client_credentials" not in grants[1:], (
+            flexiti_journal.describe())
     with proof.of("ACC-01"):
         authorization = checks.authorization_for(flexiti_journal, success.event_data["widget_session_id"])
         assert authorization.body["account_number"] == chosen.account_number

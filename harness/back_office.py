@@ -1,7 +1,9 @@
-"""After-the-fact checks through the POS API with the merchant's own credentials.
+"""After-the-fact checks and back-office calls through the POS API with the merchant's own credentials.
 
 Where neither the sandbox journal nor the recording proxy sees the merchant's server, Flexiti's own records still
-say what was authorized: `GET .../authorizations` and `GET .../authorization/{id}` (merchant scope, v2.5.1).
+say what was authorized: `GET .../authorizations` and `GET .../authorization/{id}` (merchant scope, v2.5.1). The
+documented back-office calls (capture, release, return, refund, `GET .../captures`) are here too, for a merchant
+whose backend captures later (`auto_capture: false`).
 """
 
 from __future__ import annotations
@@ -90,6 +92,42 @@ class BackOffice:
                 f"Flexiti's authorization {authorization.get('authorization_id')} for reference {reference!r} is "
                 f"{returned} with status {status!r}; expected {expected} approved")
         return authorization
+
+    def captures(self, authorization_id: str | None = None) -> list[dict[str, Any]]:
+        params = {"authorization_id": authorization_id} if authorization_id is not None else {}
+        listed = self._get("captures", params)
+        if not isinstance(listed, list):
+            raise BackOfficeError(f"GET {self._url('captures')} answered something other than a list",
+                                  self._url("captures"))
+        return listed
+
+    def capture(self, authorization_id: str, amount: float | Decimal, reference: str) -> dict[str, Any]:
+        body = {"amount": float(amount), "reference": reference}
+        return self._post(f"authorization/{authorization_id}/capture", body)
+
+    def release(self, authorization_id: str) -> dict[str, Any]:
+        return self._post(f"authorization/{authorization_id}/release", {})
+
+    def return_capture(self, capture_id: str, amount: float | Decimal | None = None) -> dict[str, Any]:
+        """A full return without `amount`, else a partial one."""
+        body: dict[str, Any] = {"full_return": True} if amount is None else {"full_return": False,
+                                                                           "amount": float(amount)}
+        return self._post(f"capture/{capture_id}/return", body)
+
+    def refund(self, account_number: int, amount: float | Decimal, reference: str) -> dict[str, Any]:
+        return self._post(f"accounts/{account_number}/refund", {"amount": float(amount), "reference": reference})
+
+    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST with the current token; a token Flexiti refused (401, so nothing was done) is replaced once."""
+        url = self._url(path)
+        response = self._send("POST", url, json=body, headers=self._headers())
+        if response.status_code == 401:
+            self._access_token = None
+            response = self._send("POST", url, json=body, headers=self._headers())
+        answer = self._checked("POST", url, response)
+        if not isinstance(answer, dict):
+            raise BackOfficeError(f"POST {url} answered something other than an object", url, response.status_code)
+        return answer
 
     def _url(self, path: str) -> str:
         return f"{self.api_base}/v2.5.1/client-id/{self.client_id}/{path}"

@@ -5,11 +5,16 @@ Tests call these; page objects never do. pytest rewrites the asserts here (see f
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from harness.journal import Call, Journal, widget_session_of
 from harness.network import RequestLog
 from harness.widget_events import WidgetEvent
+
+
+# Documented: a GUID of at most 32 characters, so the 32 hex digits without the dashes of the 36-character form.
+_REFERENCE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 
 
 def _calls(calls: list[Call]) -> str:
@@ -32,8 +37,9 @@ def bearer_and_reference_on_every_call(journal: Journal) -> None:
     assert calls, "no POS API calls were journaled"
     no_bearer = [c for c in calls if not c.path.endswith("oauth/token") and not c.token]
     assert not no_bearer, f"calls without 'authorization: Bearer': {_calls(no_bearer)}"
-    no_reference = [c for c in calls if not c.reference_id or len(c.reference_id.replace('-', '')) != 32]
-    assert not no_reference, f"calls without an x-reference-id GUID: {_calls(no_reference)}"
+    no_reference = [c for c in calls if not c.reference_id or not _REFERENCE_ID.match(c.reference_id)]
+    assert not no_reference, (
+        f"calls without an x-reference-id GUID of 32 hex digits (no dashes, as documented): {_calls(no_reference)}")
 
 
 def widget_init_call(journal: Journal, session: str) -> Call:
@@ -57,12 +63,18 @@ def widget_init_for(journal: Journal, session: str, flow: str = "purchase") -> C
     return init
 
 
-def same_token_lineage(journal: Journal, first: Call, then: Call) -> None:
-    """AUTH-04: `then` went out on `first`'s token or a refresh of it: one token carries the flow."""
-    lineages = journal.token_lineages()
-    assert lineages.get(then.token or "") == lineages.get(first.token or "") is not None, (
-        f"{then.describe()} used a token that is not the one {first.describe()} used, nor a refresh of it"
+def same_token(journal: Journal, first: Call, then: Call) -> None:
+    """AUTH-04: `then` went out on exactly `first`'s access token (same fingerprint). Flexiti takes the token of
+    widget/init as the flow's reference: a refresh of it between widget/init and /authorization or /apply is
+    another token, which Flexiti answers with not_verified."""
+    assert then.token is not None and then.token == first.token, (
+        f"{then.describe()} used another access token than {first.describe()}: the token of widget/init must carry "
+        "the whole flow (refresh before widget/init, never in between)"
     )
+
+
+# The former name, kept so callers written before the exact-token rule still run (they now check the exact token).
+same_token_lineage = same_token
 
 
 def calls_for_session(journal: Journal, endpoint: str, session: str) -> list[Call]:
@@ -99,6 +111,28 @@ def authorized_as_reported(journal: Journal, success: WidgetEvent, amount: Decim
     assert body.get("reference") == order_id, f"/authorization reference {body.get('reference')!r} is not the order id {order_id!r}"
     assert "verification_code" not in body, "/authorization sent a verification_code on an online purchase"
     return authorization
+
+
+def authorization_fields_complete(authorization: Call) -> None:
+    """TXN-01: the documented required /authorization fields, with their types: account_number and amount JSON
+    numbers, auto_capture a boolean, financing_option.transaction_type (plan_id and term for a promotional plan)."""
+    body = authorization.body if isinstance(authorization.body, dict) else {}
+    problems = []
+    number, amount = body.get("account_number"), body.get("amount")
+    if not isinstance(number, int) or isinstance(number, bool):
+        problems.append(f"account_number {number!r} is not a number")
+    if not isinstance(amount, (int, float)) or isinstance(amount, bool):
+        problems.append(f"amount {amount!r} is not a number")
+    if not isinstance(body.get("auto_capture"), bool):
+        problems.append(f"auto_capture {body.get('auto_capture')!r} is not true or false")
+    option = body.get("financing_option")
+    kind = option.get("transaction_type") if isinstance(option, dict) else None
+    if kind not in ("regular_purchase", "promotional_purchase"):
+        problems.append(f"financing_option.transaction_type is {kind!r}")
+    elif isinstance(option, dict) and kind == "promotional_purchase" and not (option.get("plan_id")
+                                                                              and option.get("term")):
+        problems.append("a promotional purchase without financing_option.plan_id and term")
+    assert not problems, f"{authorization.describe()} lacks documented required fields: {'; '.join(problems)}"
 
 
 def no_authorization(journal: Journal) -> None:

@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from typing import Any
 
 # Keys whose values are secrets wherever they appear (form fields, JSON bodies, headers).
-_HIDDEN_KEYS = {"client_secret", "password", "pin", "verification_code", "answer", "security_answer", "code"}
+_HIDDEN_KEYS = {"client_secret", "password", "merchant_password", "pin", "verification_code", "answer",
+                "security_answer", "code"}
 _TOKEN_KEYS = {"access_token", "refresh_token"}
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _BEARER = re.compile(r"(?i)\bbearer\s+(?!masked:)([A-Za-z0-9._~+/=-]+)")

@@ -40,6 +40,14 @@ def token(sandbox: Sandbox) -> str:
     return str(grant(sandbox)["access_token"])
 
 
+def refreshed(sandbox: Sandbox, refresh_token: str) -> str:
+    """The access token of a refresh_token grant."""
+    form = credentials(sandbox, grant_type="refresh_token", refresh_token=refresh_token)
+    response = httpx.post(token_url(sandbox), data=form)
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
 def headers(token: str | None) -> dict[str, str]:
     headers = {"x-reference-id": uuid.uuid4().hex}
     if token is not None:

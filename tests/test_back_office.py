@@ -25,7 +25,8 @@ def back_office(sandbox: Sandbox) -> Iterator[BackOffice]:
 
 
 def _authorize(sandbox: Sandbox, token: str, sid: str, reference: str, amount: float) -> dict[str, Any]:
-    body = {"account_number": SINGLE_ACCOUNT, "reference": reference, "amount": amount, "widget_session_id": sid}
+    body = {"account_number": SINGLE_ACCOUNT, "reference": reference, "amount": amount, "widget_session_id": sid,
+            "auto_capture": False, "financing_option": {"transaction_type": "regular_purchase"}}
     url = f"{sandbox.urls.api_base}/v2.5.1/client-id/{sandbox.client_id}/authorization"
     response = httpx.post(url, headers=api.headers(token), json=body)
     assert response.status_code == 200, response.text
@@ -114,3 +115,95 @@ def test_unreachable_flexiti_names_the_url_and_cause() -> None:
 
     assert str(unreachable.value).startswith(f"POST {api_base}/v2.5/oauth/token failed: ConnectError")
     assert unreachable.value.status is None
+
+
+# -- back-office endpoints: contract tests (merchant scope; documented errors) ------------------------
+
+def _customer_token(sandbox: Sandbox) -> str:
+    response = httpx.post(api.token_url(sandbox), data=api.credentials(sandbox, scope="customer"))
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [
+    ("GET", "authorizations", None),
+    ("GET", "authorization/AUTH-1", None),
+    ("GET", "captures", None),
+    ("POST", "authorization/AUTH-1/capture", {"amount": 1.0, "reference": "R"}),
+    ("POST", "authorization/AUTH-1/release", {}),
+    ("POST", "capture/CAP-1/return", {"full_return": True}),
+    ("POST", f"accounts/{SINGLE_ACCOUNT}/refund", {"amount": 1.0, "reference": "R"}),
+])
+def test_back_office_refuses_a_customer_scope_token_with_insufficient_scope(
+    sandbox: Sandbox, method: str, path: str, body: dict[str, Any] | None,
+) -> None:
+    url = f"{sandbox.urls.api_base}/v2.5.1/client-id/{sandbox.client_id}/{path}"
+
+    response = httpx.request(method, url, headers=api.headers(_customer_token(sandbox)), json=body)
+
+    assert response.status_code == 403, response.text
+    assert response.json()["error"] == "insufficient_scope"
+    assert response.json()["message"] == "Insufficient scope: authorized scope is insufficient"
+
+
+def test_capture_in_parts_then_release_the_rest_gives_the_credit_back(sandbox: Sandbox,
+                                                                      back_office: BackOffice) -> None:
+    authorization = _purchase(sandbox, "ORDER-200", 100.0)["authorization_id"]
+
+    first = back_office.capture(authorization, 60.0, "SHIP-1")
+    released = back_office.release(authorization)
+
+    assert first["amount"] == 60.0 and first["remaining_authorization_amount"] == 40.0
+    assert released["status"] == "released" and released["released_amount"] == 40.0
+    assert [c["capture_id"] for c in back_office.captures(authorization)] == [first["capture_id"]]
+    with pytest.raises(BackOfficeError, match="409 auth_not_allowed"):
+        back_office.capture(authorization, 1.0, "SHIP-2")
+    _purchase(sandbox, "ORDER-201", 4940.0)  # 5000 of credit: the released 40 is available again
+
+
+def test_capture_of_more_than_authorized_is_wrong_inputs(sandbox: Sandbox, back_office: BackOffice) -> None:
+    authorization = _purchase(sandbox, "ORDER-202", 50.0)["authorization_id"]
+
+    with pytest.raises(BackOfficeError, match="409 wrong_inputs"):
+        back_office.capture(authorization, 50.01, "SHIP-1")
+
+
+def test_capture_of_an_unknown_authorization_is_not_found(back_office: BackOffice) -> None:
+    with pytest.raises(BackOfficeError, match="404 not_found"):
+        back_office.capture("AUTH-NOPE", 1.0, "SHIP-1")
+
+
+def test_auto_capture_captures_in_full_and_a_return_gives_back_part(sandbox: Sandbox,
+                                                                    back_office: BackOffice) -> None:
+    token = api.token(sandbox)
+    sid = api.verified_session(sandbox, token)
+    url = f"{sandbox.urls.api_base}/v2.5.1/client-id/{sandbox.client_id}/authorization"
+    body = {"account_number": SINGLE_ACCOUNT, "reference": "ORDER-203", "amount": 80.0, "widget_session_id": sid,
+            "auto_capture": True, "financing_option": {"transaction_type": "regular_purchase"}}
+    authorization = httpx.post(url, headers=api.headers(token), json=body).json()["authorization_id"]
+    [capture] = back_office.captures(authorization)
+
+    returned = back_office.return_capture(capture["capture_id"], 30.0)
+    rest = back_office.return_capture(capture["capture_id"])
+
+    assert capture["amount"] == 80.0
+    assert returned["remaining_capture_amount"] == 50.0 and rest["amount"] == 50.0
+    with pytest.raises(BackOfficeError, match="409 wrong_inputs"):
+        back_office.return_capture(capture["capture_id"], 1.0)
+
+
+def test_return_after_100_days_is_refused(sandbox: Sandbox, back_office: BackOffice) -> None:
+    authorization = _purchase(sandbox, "ORDER-204", 20.0)["authorization_id"]
+    capture = back_office.capture(authorization, 20.0, "SHIP-1")
+    sandbox.advance_clock(101 * 86400)
+
+    with pytest.raises(BackOfficeError, match="409 return_not_allowed"):
+        back_office.return_capture(capture["capture_id"])
+
+
+def test_refund_to_an_account_and_to_an_unknown_one(back_office: BackOffice) -> None:
+    refunded = back_office.refund(SINGLE_ACCOUNT, 15.0, "GOODWILL-1")
+
+    assert refunded["account_number"] == SINGLE_ACCOUNT and refunded["amount"] == 15.0
+    with pytest.raises(BackOfficeError, match="404 not_found"):
+        back_office.refund(49999999999999, 15.0, "GOODWILL-2")

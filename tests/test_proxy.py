@@ -79,7 +79,7 @@ def _purchase_through(api_base: str, sandbox: Sandbox) -> dict[str, str]:
     in_query = httpx.post(f"{api_base}/v2.5/oauth/token", params=api.credentials(sandbox), data={"scope": "customer"})
     assert in_query.status_code == 400, in_query.text
     assert _misspelled_secret(api_base, sandbox).status_code == 400
-    first = _grant(api_base, sandbox, scope="customer")
+    first = _grant(api_base, sandbox, scope="merchant")  # merchant scope: it also reads the authorizations back
     token = first["access_token"]
     without_scheme = httpx.post(f"{api_base}/v2.5/client-id/{sandbox.client_id}/widget/init",
                                 headers={**api.headers(None), "authorization": token}, json=api.purchase_body())
@@ -87,7 +87,8 @@ def _purchase_through(api_base: str, sandbox: Sandbox) -> dict[str, str]:
     sid = api.session_of(_init(api_base, sandbox, token))
     assert api.widget(sandbox, token, sid, "mfa", {"option": "sms"}).status_code == 200
     assert api.widget(sandbox, token, sid, "verify", {"answer": api.SINGLE_SMS}).status_code == 200
-    authorization = {"account_number": SINGLE_ACCOUNT, "reference": "ORDER-7", "amount": 42.5, "widget_session_id": sid}
+    authorization = {"account_number": SINGLE_ACCOUNT, "reference": "ORDER-7", "amount": 42.5, "widget_session_id": sid,
+                     "auto_capture": False, "financing_option": {"transaction_type": "regular_purchase"}}
     authorized = httpx.post(f"{api_base}/v2.5.1/client-id/{sandbox.client_id}/authorization",
                             headers=api.headers(token), json=authorization)
     assert authorized.status_code == 200, authorized.text
@@ -131,9 +132,10 @@ def test_flexiti_errors_pass_through_unchanged(sandbox: Sandbox, proxy: Recordin
 
     response = _init(proxy.api_base, sandbox, token, client_id="someone-else")
 
-    assert response.status_code == 409, response.text
+    assert response.status_code == 401, response.text
     assert response.json() == {"url": "/flexiti/pos-api/v2.5/client-id/someone-else/widget/init",
-                               "message": "The client id in the path does not own this token", "error": "invalid_role"}
+                               "message": "The access token was not issued to the client id in the path",
+                               "error": "invalid_token"}
 
 
 def test_proxy_journal_has_the_simulators_entries_for_the_same_calls(sandbox: Sandbox, proxy: RecordingProxy) -> None:

@@ -8,16 +8,25 @@ from typing import Any
 import httpx
 import pytest
 
+from harness import checks
+from harness.journal import Journal
 from harness.masking import fingerprint
+from harness.recording import JOURNAL_PATH
 from sandbox.servers import Sandbox
 from tests import simulator_client as api
 from tests.simulator_client import OTHER_CUSTOMERS_ACCOUNT, REDIRECT, SINGLE, SINGLE_ACCOUNT
 
 
-def _authorize(sandbox: Sandbox, token: str, sid: str, **changes: Any) -> httpx.Response:
-    body = {"account_number": SINGLE_ACCOUNT, "reference": "ORDER-1", "amount": 100.0, "widget_session_id": sid}
+def _authorization_body(sid: str) -> dict[str, Any]:
+    return {"account_number": SINGLE_ACCOUNT, "reference": "ORDER-1", "amount": 100.0, "widget_session_id": sid,
+            "auto_capture": False, "financing_option": {"transaction_type": "regular_purchase"}}
+
+
+def _authorize(sandbox: Sandbox, token: str, sid: str, left_out: frozenset[str] = frozenset(),
+               **changes: Any) -> httpx.Response:
+    body = {key: value for key, value in {**_authorization_body(sid), **changes}.items() if key not in left_out}
     url = f"{sandbox.urls.api_base}/v2.5.1/client-id/{sandbox.client_id}/authorization"
-    return httpx.post(url, headers=api.headers(token), json={**body, **changes})
+    return httpx.post(url, headers=api.headers(token), json=body)
 
 
 def _error(response: httpx.Response, status: int, error: str) -> dict[str, Any]:
@@ -98,6 +107,53 @@ def test_token_expires_after_configured_lifetime_when_clock_advances(sandbox: Sa
     _error(api.init(sandbox, grant["access_token"], api.purchase_body()), 401, "invalid_token")
 
 
+def test_password_grant_needs_username_and_password_then_issues_a_token(sandbox: Sandbox) -> None:
+    form = api.credentials(sandbox, grant_type="password", scope="customer")
+
+    refused = httpx.post(api.token_url(sandbox), data=form)
+    granted = httpx.post(api.token_url(sandbox), data={**form, "username": "merchant-user", "password": "pw"})
+
+    assert _params(_error(refused, 409, "wrong_inputs")) == {"username", "password"}
+    assert granted.status_code == 200 and granted.json()["scope"] == "customer", granted.text
+
+
+def test_deprecated_merchants_login_is_answered_and_marked_deprecated(sandbox: Sandbox) -> None:
+    url = f"{sandbox.urls.api_base}/v2.5/client-id/{sandbox.client_id}/merchants/login"
+    body = {"merchant_username": "merchant-user", "merchant_password": "pw"}
+
+    response = httpx.post(url, params={"lang": "en"}, headers=api.headers(api.token(sandbox)), json=body)
+
+    assert response.status_code == 200, response.text
+    assert response.headers["deprecation"] == "true"
+    assert {"merchant_name", "merchant_id", "form_values"} <= set(response.json())
+    [call] = Journal(sandbox.urls.flexiti + JOURNAL_PATH).to("merchants/login")
+    assert call.status == 200 and call.body["merchant_password"] == "***"
+
+
+def test_token_defaults_to_client_credentials_and_merchant_scope(sandbox: Sandbox) -> None:
+    form = {"client_id": sandbox.client_id, "client_secret": sandbox.client_secret}
+
+    response = httpx.post(api.token_url(sandbox), data=form, headers=api.headers(None))
+
+    assert response.status_code == 200 and response.json()["scope"] == "merchant", response.text
+
+
+def test_an_expired_token_cannot_be_refreshed(sandbox: Sandbox) -> None:
+    first = api.grant(sandbox)
+    sandbox.advance_clock(1201)
+
+    response = httpx.post(api.token_url(sandbox), data=api.credentials(
+        sandbox, grant_type="refresh_token", refresh_token=first["refresh_token"]))
+
+    _error(response, 401, "invalid_token")
+
+
+def test_a_customer_scope_token_opens_the_widget(sandbox: Sandbox) -> None:
+    token = httpx.post(api.token_url(sandbox), data=api.credentials(sandbox, scope="customer")).json()["access_token"]
+
+    assert api.init(sandbox, token, api.purchase_body()).status_code == 200
+
+
 # -- widget/init --------------------------------------------------------------------------------------
 
 def test_widget_init_returns_redirection_url_for_purchase(sandbox: Sandbox) -> None:
@@ -147,16 +203,40 @@ def test_widget_init_lists_missing_apply_fields(sandbox: Sandbox) -> None:
     assert _params(_error(response, 409, "wrong_inputs")) == {"email", "tos_agreement"}
 
 
+@pytest.mark.parametrize(("changes", "param"), [
+    ({"lang": "de"}, "lang"),
+    ({"customer_identification": {"account_number": "40000000000011"}}, "customer_identification.account_number"),
+    ({"customer_identification": {"account_number": 10 ** 14}}, "customer_identification.account_number"),
+    ({"customer_identification": {"vcc_number": "5000"}}, "customer_identification.vcc_number"),
+    ({"customer_identification": {"personal_information": {**SINGLE, "dob": "12/04/1985"}}},
+     "customer_identification.personal_information.dob"),
+])
+def test_widget_init_checks_documented_formats(sandbox: Sandbox, changes: dict[str, Any], param: str) -> None:
+    response = api.init(sandbox, api.token(sandbox), {**api.purchase_body(), **changes})
+
+    assert param in _params(_error(response, 409, "wrong_inputs"))
+
+
+def test_widget_init_rejects_an_unknown_account_type(sandbox: Sandbox) -> None:
+    body = {"flow": "apply", "lang": "en", "customer_identification": {"personal_information": SINGLE},
+            "email": "a@example.test", "phone_number": "4165550101", "address_1": "1 King St W", "city": "Toronto",
+            "province": "ON", "tos_agreement": True, "account_type": "corporate"}
+
+    response = api.init(sandbox, api.token(sandbox), body)
+
+    assert _params(_error(response, 409, "wrong_inputs")) == {"account_type"}
+
+
 def test_widget_init_rejects_missing_bearer(sandbox: Sandbox) -> None:
     response = api.init(sandbox, None, api.purchase_body())
 
     _error(response, 401, "invalid_token")
 
 
-def test_widget_init_rejects_foreign_client_id_in_path(sandbox: Sandbox) -> None:
+def test_widget_init_rejects_foreign_client_id_in_path_as_a_wrong_token(sandbox: Sandbox) -> None:
     response = api.init(sandbox, api.token(sandbox), api.purchase_body(), client_id="someone-else")
 
-    _error(response, 409, "invalid_role")
+    _error(response, 401, "invalid_token")
 
 
 # -- authorization ------------------------------------------------------------------------------------
@@ -173,13 +253,13 @@ def test_authorization_approves_verified_session(sandbox: Sandbox) -> None:
     assert body["account_number"] == SINGLE_ACCOUNT and body["widget_session_id"] == sid
 
 
-def test_authorization_rejects_unverified_session(sandbox: Sandbox) -> None:
+def test_authorization_for_an_unverified_customer_is_customer_identity_not_found(sandbox: Sandbox) -> None:
     token = api.token(sandbox)
     sid = api.session_id(sandbox, token)
 
     response = _authorize(sandbox, token, sid)
 
-    _error(response, 409, "not_verified")
+    _error(response, 404, "customer_identity_not_found")
 
 
 def test_authorization_rejects_token_from_other_grant(sandbox: Sandbox) -> None:
@@ -190,6 +270,24 @@ def test_authorization_rejects_token_from_other_grant(sandbox: Sandbox) -> None:
     _error(response, 409, "not_verified")
 
 
+def test_authorization_rejects_a_refresh_of_the_widget_init_token(sandbox: Sandbox) -> None:
+    first = api.grant(sandbox)
+    sid = api.verified_session(sandbox, first["access_token"])
+    refreshed = api.refreshed(sandbox, first["refresh_token"])
+
+    response = _authorize(sandbox, refreshed, sid)
+
+    _error(response, 409, "not_verified")
+
+
+def test_authorization_accepts_the_exact_widget_init_token_near_its_expiry(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    sid = api.verified_session(sandbox, token)
+    httpx.post(f"{sandbox.urls.flexiti}/__sandbox/clock", json={"seconds": 1200 - 30}).raise_for_status()
+
+    assert _authorize(sandbox, token, sid).status_code == 200
+
+
 def test_authorization_rejects_verification_code(sandbox: Sandbox) -> None:
     token = api.token(sandbox)
     sid = api.verified_session(sandbox, token)
@@ -197,6 +295,52 @@ def test_authorization_rejects_verification_code(sandbox: Sandbox) -> None:
     response = _authorize(sandbox, token, sid, verification_code="123456")
 
     assert "verification_code" in _params(_error(response, 409, "wrong_inputs"))
+
+
+@pytest.mark.parametrize(("changes", "params"), [
+    ({"reference": None}, {"reference"}),
+    ({"auto_capture": None}, {"auto_capture"}),
+    ({"auto_capture": "false"}, {"auto_capture"}),
+    ({"financing_option": None}, {"financing_option"}),
+    ({"financing_option": {}}, {"financing_option.transaction_type"}),
+    ({"financing_option": {"transaction_type": "layaway"}}, {"financing_option.transaction_type"}),
+    ({"financing_option": {"transaction_type": "promotional_purchase"}},
+     {"financing_option.plan_id", "financing_option.term"}),
+    ({"amount": "100.00"}, {"amount"}),
+    ({"amount": True}, {"amount"}),
+    ({"account_number": str(SINGLE_ACCOUNT)}, {"account_number"}),
+    ({"account_number": 10 ** 14}, {"account_number"}),
+])
+def test_authorization_validates_required_fields_and_types(
+    sandbox: Sandbox, changes: dict[str, Any], params: set[str],
+) -> None:
+    token = api.token(sandbox)
+    sid = api.verified_session(sandbox, token)
+    left_out = frozenset(key for key, value in changes.items() if value is None)
+    sent = {key: value for key, value in changes.items() if value is not None}
+
+    response = _authorize(sandbox, token, sid, left_out, **sent)
+
+    assert _params(_error(response, 409, "wrong_inputs")) == params
+
+
+def test_authorization_accepts_a_promotional_plan_with_plan_id_and_term(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    sid = api.verified_session(sandbox, token)
+
+    response = _authorize(sandbox, token, sid, financing_option={
+        "transaction_type": "promotional_purchase", "plan_id": "PLAN-12", "term": 12})
+
+    assert response.status_code == 200, response.text
+
+
+def test_authorization_for_an_account_flexiti_does_not_know_is_not_found(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    sid = api.verified_session(sandbox, token)
+
+    response = _authorize(sandbox, token, sid, account_number=49999999999999)
+
+    _error(response, 404, "not_found")
 
 
 def test_authorization_rejects_amount_above_available_credit(sandbox: Sandbox) -> None:
@@ -244,6 +388,35 @@ def test_journal_masks_secret_and_fingerprints_token(sandbox: Sandbox) -> None:
     assert calls[0]["path"].endswith("/oauth/token") and calls[1]["path"].endswith("/widget/init")
     assert sandbox.client_secret not in text and token not in text
     assert calls[1]["headers"]["authorization"] == f"Bearer {fingerprint(token)}"
+
+
+@pytest.mark.parametrize("reference", ["123e4567-e89b-12d3-a456-426614174000", "not-a-guid", "ab" * 17])
+def test_a_malformed_x_reference_id_is_wrong_inputs(sandbox: Sandbox, reference: str) -> None:
+    headers = {**api.headers(api.token(sandbox)), "x-reference-id": reference}
+    url = f"{sandbox.urls.api_base}/v2.5/client-id/{sandbox.client_id}/widget/init"
+
+    response = httpx.post(url, headers=headers, json=api.purchase_body())
+
+    assert _params(_error(response, 409, "wrong_inputs")) == {"x-reference-id"}
+
+
+def test_a_missing_x_reference_id_is_let_through_and_journaled(sandbox: Sandbox) -> None:
+    headers = {"authorization": f"Bearer {api.token(sandbox)}"}
+    url = f"{sandbox.urls.api_base}/v2.5/client-id/{sandbox.client_id}/widget/init"
+
+    assert httpx.post(url, headers=headers, json=api.purchase_body()).status_code == 200
+    [init] = Journal(sandbox.urls.flexiti + JOURNAL_PATH).to("widget/init")
+    assert init.reference_id is None
+
+
+def test_auth_03_check_fails_the_dashed_36_character_form(sandbox: Sandbox) -> None:
+    headers = {**api.headers(api.token(sandbox)), "x-reference-id": "123e4567-e89b-12d3-a456-426614174000"}
+    httpx.post(f"{sandbox.urls.api_base}/v2.5/client-id/{sandbox.client_id}/widget/init", headers=headers,
+               json=api.purchase_body())
+    journal = Journal(sandbox.urls.flexiti + JOURNAL_PATH)
+
+    with pytest.raises(AssertionError, match="32 hex digits"):
+        checks.bearer_and_reference_on_every_call(journal)
 
 
 def test_unknown_route_returns_not_found(sandbox: Sandbox) -> None:

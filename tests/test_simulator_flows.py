@@ -5,20 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
+from starlette.requests import Request
 
 from harness.customers import load_applicants, load_customers
 from sandbox.flexiti.state import CUSTOMERS_FILE
 from sandbox.servers import Sandbox
+from sandbox.store.app import shopper_language
 from tests import simulator_client as api
 from tests.simulator_client import SINGLE
 
-THREE = load_customers(CUSTOMERS_FILE)["three_accounts"]
+CUSTOMERS = load_customers(CUSTOMERS_FILE)
+THREE = CUSTOMERS["three_accounts"]
 APPLICANTS = load_applicants(CUSTOMERS_FILE)
 assert APPLICANTS is not None
 
 
 def _authorize(sandbox: Sandbox, token: str, sid: str, account: int, amount: float = 10.0) -> httpx.Response:
-    body = {"account_number": account, "reference": "ORDER-1", "amount": amount, "widget_session_id": sid}
+    body = {"account_number": account, "reference": "ORDER-1", "amount": amount, "widget_session_id": sid,
+            "auto_capture": False, "financing_option": {"transaction_type": "regular_purchase"}}
     url = f"{sandbox.urls.api_base}/v2.5.1/client-id/{sandbox.client_id}/authorization"
     return httpx.post(url, headers=api.headers(token), json=body)
 
@@ -67,25 +72,25 @@ def test_empty_identifiers_do_not_hide_personal_information(sandbox: Sandbox) ->
     assert session.json()["stage"] == "mfa"
 
 
-def test_authorization_before_choosing_an_account_is_not_verified(sandbox: Sandbox) -> None:
+def test_authorization_before_choosing_an_account_is_customer_identity_not_found(sandbox: Sandbox) -> None:
     token = api.token(sandbox)
     sid = _three_accounts_verified(sandbox, token)
 
     response = _authorize(sandbox, token, sid, THREE.accounts[2].account_number)
 
-    assert response.status_code == 409
-    assert response.json()["error"] == "not_verified"
+    assert response.status_code == 404
+    assert response.json()["error"] == "customer_identity_not_found"
 
 
-def test_authorization_for_another_account_than_chosen_is_not_verified(sandbox: Sandbox) -> None:
+def test_authorization_for_another_account_than_chosen_is_customer_identity_not_found(sandbox: Sandbox) -> None:
     token = api.token(sandbox)
     sid = _three_accounts_verified(sandbox, token)
     api.widget(sandbox, token, sid, "account", {"account_number": THREE.accounts[0].account_number})
 
     response = _authorize(sandbox, token, sid, THREE.accounts[1].account_number)
 
-    assert response.status_code == 409
-    assert response.json()["error"] == "not_verified"
+    assert response.status_code == 404
+    assert response.json()["error"] == "customer_identity_not_found"
 
 
 def test_verify_after_verification_is_refused(sandbox: Sandbox) -> None:
@@ -106,6 +111,46 @@ def test_apply_with_the_initialized_information_gets_the_middle_name_decision(sa
         decisions[outcome] = _apply(sandbox, token, body, sid).json()["decision"]
 
     assert decisions == {"approved": "approved", "pending": "pending", "declined": "declined"}
+
+
+DOCUMENTED_KEYS = {
+    "A-RR_L": "approved", "A-RR_M": "approved", "A-RR_H": "approved", "A-RR_X": "approved",
+    "P-REVIEW_MISC": "pending", "P-EXIST_CUST": "pending", "P-CREDIT": "pending", "P-FRAUD": "pending",
+    "P-MISSING_INFO": "pending",
+    "D-DUPLICATE": "declined", "D-NO_HIT": "declined", "D-NO_SCORE": "declined", "D-FRAUD": "declined",
+}
+
+
+@pytest.mark.parametrize(("middle_name", "decision"), [
+    *DOCUMENTED_KEYS.items(),
+    # Not documented keys: the sandbox's declared choice is a review (pending), never a first-letter guess.
+    ("Paul", "pending"), ("Anne", "pending"), ("Dave", "pending"), (None, "pending"), ("a-rr_l", "pending"),
+])
+def test_apply_decision_follows_the_documented_middle_name_keys_exactly(
+    sandbox: Sandbox, middle_name: str | None, decision: str,
+) -> None:
+    token = api.token(sandbox)
+    body = _application("approved")
+    personal = body["customer_identification"]["personal_information"]
+    personal.pop("middle_name", None)
+    if middle_name is not None:
+        personal["middle_name"] = middle_name
+    sid = api.session_of(api.init(sandbox, token, body))
+    assert api.widget(sandbox, token, sid, "verify", {"answer": "2222"}).status_code == 200
+
+    response = _apply(sandbox, token, body, sid)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["decision"] == decision
+
+
+def test_apply_without_tos_agreement_is_tos_agreement_required(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    sid, body = _finished_application(sandbox, token, "approved")
+
+    response = _apply(sandbox, token, {**body, "tos_agreement": False}, sid)
+
+    assert response.status_code == 409 and response.json()["error"] == "tos_agreement_required"
 
 
 def test_apply_with_changed_personal_information_is_not_verified(sandbox: Sandbox) -> None:
@@ -187,3 +232,66 @@ def test_widget_page_is_refused_to_pages_outside_the_trust_url(sandbox: Sandbox)
     assert refused.status_code == 403
     assert "flx-failure" in refused.text
     assert served.status_code == 200
+
+
+def test_a_french_widget_session_speaks_french(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    sid = api.session_of(api.init(sandbox, token, {**api.purchase_body(), "lang": "fr"}))
+
+    session = httpx.get(f"{sandbox.urls.flexiti}/widget-api/sessions/{sid}", headers={"authorization": f"Bearer {token}"})
+    step = api.widget(sandbox, token, sid, "mfa", {"option": "email"})
+    wrong = api.widget(sandbox, token, sid, "verify", {"answer": "000000"})
+
+    assert session.json()["lang"] == "fr"
+    assert [o["label"] for o in session.json()["mfa_options"]] == [
+        "Message texte (SMS)", "Courriel", "Question de sécurité"]
+    assert step.json()["input_label"] == "Code de vérification" and step.json()["prompt"].startswith("Nous avons")
+    assert wrong.json()["message"] == "Cette réponse n'est pas la bonne. Essais restants : 2."
+
+
+@pytest.mark.parametrize(("accept_language", "lang"), [
+    ("fr-CA,fr;q=0.9,en;q=0.8", "fr"), ("en-CA,en;q=0.9,fr;q=0.8", "en"), ("de-DE,fr;q=0.5", "fr"),
+    ("fr;q=0.4,en;q=0.6", "en"), ("", "en"), ("es", "en"),
+])
+def test_the_store_takes_the_widget_language_from_accept_language(accept_language: str, lang: str) -> None:
+    scope = {"type": "http", "headers": [(b"accept-language", accept_language.encode())]}
+
+    assert shopper_language(Request(scope)) == lang
+
+
+def _personal(role: str) -> dict[str, str]:
+    customer = CUSTOMERS[role]
+    return {"first_name": customer.first_name, "last_name": customer.last_name, "dob": customer.dob,
+            "postal_code": customer.postal_code}
+
+
+@pytest.mark.parametrize(("personal", "stage", "action"), [
+    ({**SINGLE, "first_name": "Nobody"}, "not_found", "apply"),
+    (_personal("needs_activation"), "activation", "activation"),
+    (_personal("derogatory"), "derogatory", None),
+])
+def test_purchase_rows_of_the_documented_flx_success_table(
+    sandbox: Sandbox, personal: dict[str, str], stage: str, action: str | None,
+) -> None:
+    token = api.token(sandbox)
+    sid = api.session_of(api.init(sandbox, token, api.purchase_body(personal_information=personal)))
+    opened = httpx.get(f"{sandbox.urls.flexiti}/widget-api/sessions/{sid}", headers={"authorization": f"Bearer {token}"})
+
+    message = api.widget(sandbox, token, sid, "continue", {}).json()["message"]
+
+    assert opened.json()["stage"] == stage
+    data = message["eventData"]
+    assert (message["eventType"], data["accountNumber"], data["verified"], data["action"]) == (
+        "flx-success", None, False, action)
+    assert data["widget_session_id"] == sid
+
+
+def test_an_applicant_who_already_has_a_usable_account_ends_in_purchase_with_its_number(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    body = {**_application("approved"), "customer_identification": {"personal_information": SINGLE}}
+    sid = api.session_of(api.init(sandbox, token, body))
+
+    message = api.widget(sandbox, token, sid, "verify", {"answer": "2222"}).json()["message"]
+
+    data = message["eventData"]
+    assert (data["accountNumber"], data["verified"], data["action"]) == (api.SINGLE_ACCOUNT, False, "purchase")

@@ -38,6 +38,23 @@ NAMES: dict[str, str] = {
 }
 MFA_OPTION_LABELS: dict[str, str] = {"sms": "Text message (SMS)", "email": "Email",
                                      "security_question": "Security question"}
+# The same names per widget language (widget/init's `lang`); `use_language` switches to one, `reset` back to English.
+NAMES_BY_LANGUAGE: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "en": (dict(NAMES), dict(MFA_OPTION_LABELS)),
+    "fr": ({
+        "mfa_choice_heading": "Vérifiez votre identité",
+        "code_heading": "Entrez votre code de vérification",
+        "pin_heading": "Confirmez votre numéro de téléphone",
+        "account_heading": "Choisissez un compte",
+        "account_option": "Compte se terminant par {last4}",
+        "activation_button": "Activer mon compte",
+        "back_to_store_button": "Retour au magasin",
+        "apply_instead_button": "Faire une demande",
+        "continue_button": "Continuer",
+        "verify_button": "Vérifier",
+        "cancel_button": "Annuler",
+    }, {"sms": "Message texte (SMS)", "email": "Courriel", "security_question": "Question de sécurité"}),
+}
 # How each control is found. A role locator's name comes from NAMES (mfa_option: MFA_OPTION_LABELS); the three
 # without a name match any heading of level 1, any textbox, any alert on the current screen.
 LOCATORS: dict[str, dict[str, Any]] = {
@@ -126,6 +143,17 @@ def load_overrides(path: Path) -> None:
     NAMES.update(data.get("names", {}))
     MFA_OPTION_LABELS.update(data.get("mfa_option_labels", {}))
     LOCATORS.update(data.get("locators", {}))
+
+
+def use_language(lang: str) -> None:
+    """The widget's accessible names in `lang` ("en" or "fr"); the locator recipes stay as they are."""
+    if lang not in NAMES_BY_LANGUAGE:
+        raise ValueError(f"no widget locators for language {lang!r} (known: {', '.join(NAMES_BY_LANGUAGE)})")
+    names, labels = NAMES_BY_LANGUAGE[lang]
+    NAMES.clear()
+    NAMES.update(names)
+    MFA_OPTION_LABELS.clear()
+    MFA_OPTION_LABELS.update(labels)
 
 
 def reset() -> None:

@@ -24,15 +24,50 @@ from starlette.routing import Route
 
 from harness.customers import Customer
 from harness.recording import JOURNAL_PATH, call_entry
-from sandbox.flexiti.state import MAX_MFA_ATTEMPTS, Authorization, Fault, Grant, SimulatorState, WidgetSession
+from sandbox.flexiti.state import (
+    MAX_MFA_ATTEMPTS,
+    RETURN_WINDOW_DAYS,
+    Authorization,
+    Capture,
+    Fault,
+    Grant,
+    SimulatorState,
+    WidgetSession,
+)
 
 STATIC = Path(__file__).with_name("static")
 API = "/flexiti/pos-api"
 Handler = Callable[[Request], Awaitable[Response]]
 _PROVINCE = re.compile(r"^[A-Z]{2}$")
 _PHONE = re.compile(r"^\d{10}$")
+PROVINCES = (("AB", "Alberta"), ("BC", "British Columbia"), ("MB", "Manitoba"), ("NB", "New Brunswick"),
+             ("NL", "Newfoundland & Labrador"), ("NS", "Nova Scotia"), ("NT", "Northwest Territories"),
+             ("NU", "Nunavut"), ("ON", "Ontario"), ("PE", "Prince Edward Island"), ("QC", "Quebec"),
+             ("SK", "Saskatchewan"), ("YT", "Yukon Territory"))
+# Training and MI choose an application's decision by the applicant's middle name: these keys, exactly.
+DECISION_KEYS = {
+    **dict.fromkeys(("A-RR_L", "A-RR_M", "A-RR_H", "A-RR_X"), "approved"),
+    **dict.fromkeys(("P-REVIEW_MISC", "P-EXIST_CUST", "P-CREDIT", "P-FRAUD", "P-MISSING_INFO"), "pending"),
+    **dict.fromkeys(("D-DUPLICATE", "D-NO_HIT", "D-NO_SCORE", "D-FRAUD"), "declined"),
+}
+RETRY_KEY = "D-EMAIL_DBL_TIMEOUT"  # a third-party timeout: the widget ends in action=retry (once per applicant)
+_REFERENCE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 _DOB = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+CUSTOMER_OR_MERCHANT = ("customer", "merchant")  # documented: customer-scope endpoints take either
+MERCHANT_ONLY = ("merchant",)  # documented: back-office endpoints need a merchant-scope token
+TRANSACTION_TYPES = ("regular_purchase", "promotional_purchase")
 MFA_LABELS = {"sms": "Text message (SMS)", "email": "Email", "security_question": "Security question"}
+# What the widget's server side says, per widget/init `lang` (the sandbox's own wording; the screens are in widget.js).
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {"sms": "Text message (SMS)", "email": "Email", "security_question": "Security question",
+           "answer_label": "Your answer", "code_label": "Verification code",
+           "code_sent": "We sent a code (ending …{destination}).",
+           "wrong_answer": "That answer is not correct. {left} attempt(s) left."},
+    "fr": {"sms": "Message texte (SMS)", "email": "Courriel", "security_question": "Question de sécurité",
+           "answer_label": "Votre réponse", "code_label": "Code de vérification",
+           "code_sent": "Nous avons envoyé un code (se terminant par …{destination}).",
+           "wrong_answer": "Cette réponse n'est pas la bonne. Essais restants : {left}."},
+}
 # How long an injected timeout holds a call: longer than any sensible client timeout in the sandbox.
 FAULT_HOLD_SECONDS = 8.0
 CUSTOMER_PORTAL = "/customer-portal"
@@ -76,11 +111,21 @@ class Simulator:
         return [
             Route(f"{API}/v2.5/oauth/token", j(self.token), methods=["POST"]),
             Route(f"{API}/v2.5/client-id/{{client_id}}/widget/init", j(self.widget_init), methods=["POST"]),
+            Route(f"{API}/v2.5/client-id/{{client_id}}/merchants/login", j(self.merchants_login), methods=["POST"]),
             Route(f"{API}/v2.5/client-id/{{client_id}}/apply", j(self.apply), methods=["POST"]),
             Route(f"{API}/v2.5.1/client-id/{{client_id}}/authorization", j(self.authorize), methods=["POST"]),
             Route(f"{API}/v2.5.1/client-id/{{client_id}}/authorization/{{authorization_id}}",
                   j(self.get_authorization), methods=["GET"]),
             Route(f"{API}/v2.5.1/client-id/{{client_id}}/authorizations", j(self.list_authorizations), methods=["GET"]),
+            Route(f"{API}/v2.5.1/client-id/{{client_id}}/authorization/{{authorization_id}}/capture",
+                  j(self.capture), methods=["POST"]),
+            Route(f"{API}/v2.5.1/client-id/{{client_id}}/authorization/{{authorization_id}}/release",
+                  j(self.release), methods=["POST"]),
+            Route(f"{API}/v2.5.1/client-id/{{client_id}}/capture/{{capture_id}}/return", j(self.return_capture),
+                  methods=["POST"]),
+            Route(f"{API}/v2.5.1/client-id/{{client_id}}/captures", j(self.list_captures), methods=["GET"]),
+            Route(f"{API}/v2.5.1/client-id/{{client_id}}/accounts/{{account_number}}/refund", j(self.refund),
+                  methods=["POST"]),
             Route("/widget-api/sessions/{session_id}", j(self.widget_session), methods=["GET"]),
             Route("/widget-api/sessions/{session_id}/mfa", j(self.widget_choose_mfa), methods=["POST"]),
             Route("/widget-api/sessions/{session_id}/verify", j(self.widget_verify), methods=["POST"]),
@@ -109,6 +154,7 @@ class Simulator:
             epoch = self.state.epoch
             raw = await request.body()
             try:
+                self._check_reference_id(request)
                 response = await self._injected_fault(request) or await handler(request)
             except ApiError as error:
                 response = JSONResponse(_error_body(request, error), status_code=error.status)
@@ -124,6 +170,15 @@ class Simulator:
             return response
 
         return wrapper
+
+    @staticmethod
+    def _check_reference_id(request: Request) -> None:
+        """Documented: x-reference-id is a GUID of at most 32 characters, i.e. 32 hex digits without dashes. A
+        malformed one is refused; a missing one is journaled and let through (sandbox choice: Flexiti does not say
+        what it answers, and the harness's AUTH-03 fails the call from the journal)."""
+        reference = request.headers.get("x-reference-id")
+        if request.url.path.startswith(API) and reference is not None and not _REFERENCE_ID.match(reference):
+            raise _wrong_inputs(("x-reference-id", "must be a GUID of 32 hex digits without dashes", reference))
 
     async def _injected_fault(self, request: Request) -> Response | None:
         """A fault a test injected for this endpoint, or a browser call from an untrusted origin."""
@@ -149,12 +204,14 @@ class Simulator:
         if grant is None:
             raise ApiError(401, "invalid_token", "The access token is unknown or expired")
         if grant.scope not in scopes:
-            raise ApiError(403, "insufficient_scope", "Insufficient scope")
+            raise ApiError(403, "insufficient_scope", "Insufficient scope: authorized scope is insufficient")
         return grant
 
     def _client(self, request: Request, grant: Grant) -> None:
+        # invalid_role is documented for an account not provisioned for the API; a token used under another
+        # client id is a wrong token for that path: 401 (documented: "wrong or expired access token").
         if request.path_params.get("client_id") != grant.client_id:
-            raise ApiError(409, "invalid_role", "The client id in the path does not own this token")
+            raise ApiError(401, "invalid_token", "The access token was not issued to the client id in the path")
 
     @staticmethod
     async def _json(request: Request) -> dict[str, Any]:
@@ -181,14 +238,21 @@ class Simulator:
         form = {k: v[0] for k, v in parse_qs((await request.body()).decode(), keep_blank_values=True).items()}
         grant_type = form.get("grant_type", "client_credentials")
         scope = form.get("scope", "merchant")
-        if grant_type not in ("client_credentials", "refresh_token"):
-            raise ApiError(400, "invalid_request", f"Unsupported grant_type {grant_type!r} in the sandbox")
+        if grant_type not in ("client_credentials", "refresh_token", "password"):
+            raise ApiError(400, "invalid_request", f"Invalid grant_type {grant_type!r}")
         if scope not in ("merchant", "customer"):
             raise ApiError(400, "invalid_request", f"Unknown scope {scope!r}")
         same_id = form.get("client_id") == self.state.client_id
         same_secret = secrets.compare_digest(form.get("client_secret", ""), self.state.client_secret)
         if not (same_id and same_secret):
             raise ApiError(400, "invalid_client", "Bad client credentials")
+        if grant_type == "password":
+            # Documented as a grant type, its fields are not: the sandbox asks for a username and a password and
+            # then answers as for client_credentials (a sandbox choice, declared in the README).
+            missing = [(name, "required for grant_type=password", None) for name in ("username", "password")
+                       if not form.get(name)]
+            if missing:
+                raise _wrong_inputs(*missing)
         if grant_type == "refresh_token":
             grant = self.state.refresh(form.get("refresh_token", ""))
             if grant is None:
@@ -202,6 +266,22 @@ class Simulator:
             "refresh_token": grant.refresh_token,
             "scope": grant.scope,
         })
+
+    async def merchants_login(self, request: Request) -> Response:
+        """Deprecated since Flexiti release 20.3 ("not wrong, just outdated"): answered as documented, journaled, and
+        marked with a `deprecation` header so a report can advise dropping it."""
+        grant = self._grant(request)
+        self._client(request, grant)
+        body = await self._json(request)
+        missing = [(name, "required", body.get(name)) for name in ("merchant_username", "merchant_password")
+                   if not body.get(name)]
+        if missing:
+            raise _wrong_inputs(*missing)
+        return JSONResponse({
+            "merchant_name": "Sandbox Merchant",
+            "merchant_id": "000001",
+            "form_values": {"province": {"options": dict(PROVINCES)}},
+        }, headers={"deprecation": "true"})
 
     # -- widget/init ----------------------------------------------------------------------------
     async def widget_init(self, request: Request) -> Response:
@@ -223,8 +303,8 @@ class Simulator:
             self._check_application(body, identification)
         customer = self.state.find_customer(identification) if flow == "purchase" else None
         session = WidgetSession(
-            session_id=str(uuid.uuid4()), lineage=grant.lineage, client_id=grant.client_id, flow=flow, customer=customer,
-            application=body if flow == "apply" else None,
+            session_id=str(uuid.uuid4()), access_token=grant.access_token, client_id=grant.client_id, flow=flow, customer=customer,
+            application=body if flow == "apply" else None, lang=lang,
         )
         self.state.sessions[session.session_id] = session
         query = urlencode({
@@ -248,6 +328,12 @@ class Simulator:
             ))
         if given == ["personal_information"]:
             Simulator._check_personal(identification["personal_information"])
+        number = identification.get("account_number")
+        if given == ["account_number"] and not (_is_number(number) and isinstance(number, int) and 0 < number < 10 ** 14):
+            raise _wrong_inputs(("customer_identification.account_number", "a number of at most 14 digits", number))
+        vcc = identification.get("vcc_number")
+        if given == ["vcc_number"] and not (isinstance(vcc, str) and len(vcc) == 16):
+            raise _wrong_inputs(("customer_identification.vcc_number", "the 16 characters of a FlexitiCard", vcc))
 
     @staticmethod
     def _check_personal(personal: Any) -> None:
@@ -283,31 +369,24 @@ class Simulator:
         grant = self._grant(request)
         self._client(request, grant)
         body = await self._json(request)
-        errors = [(key, "required", body.get(key)) for key in ("account_number", "reference", "amount", "widget_session_id")
-                  if body.get(key) in (None, "")]
-        if "verification_code" in body:
-            errors.append(("verification_code", "not accepted for online purchases", "***"))
-        try:
-            amount = Decimal(str(body.get("amount")))
-            if amount <= 0:
-                errors.append(("amount", "must be positive", body.get("amount")))
-        except InvalidOperation:
-            errors.append(("amount", "must be a number", body.get("amount")))
-            amount = Decimal(0)
-        if errors:
-            raise _wrong_inputs(*errors)
+        self._check_authorization(body)
+        amount = Decimal(str(body["amount"]))
         session = self.state.sessions.get(str(body["widget_session_id"]))
-        if session is None or session.lineage != grant.lineage:
-            raise ApiError(409, "not_verified", "No verified widget session for this token and widget_session_id")
+        # Documented: the access token of widget/init is the flow's reference; any other token (a refresh of it
+        # included) does not carry the widget session.
+        if session is None or session.access_token != grant.access_token:
+            raise ApiError(409, "not_verified", "No widget session for this access token and widget_session_id")
         if session.customer is None:
             raise ApiError(404, "customer_identity_not_found", "The widget session has no identified customer")
-        if not session.verified:
-            raise ApiError(409, "not_verified", "The customer did not pass verification in this widget session")
+        if not session.verified:  # documented: "the customer didn't pass through the widget or was not authenticated"
+            raise ApiError(404, "customer_identity_not_found", "The customer did not pass verification in this widget")
         account = next((a for a in session.customer.accounts if str(a.account_number) == str(body["account_number"])), None)
+        if account is None and not self._account_exists(body["account_number"]):
+            raise ApiError(404, "not_found", "Customer Account not found")
         if account is None:
             raise ApiError(404, "customer_identity_not_found", "The account does not belong to the verified customer")
         if session.account_number != account.account_number:
-            raise ApiError(409, "not_verified", "The account is not the one the customer chose in the widget")
+            raise ApiError(404, "customer_identity_not_found", "The account is not the one the customer chose in the widget")
         if account.status != "N" or session.customer.purchase_blocked:
             raise ApiError(409, "user_not_able_to_purchase", "This customer cannot make purchases right now")
         with self.state.lock:
@@ -321,28 +400,170 @@ class Simulator:
                 reference=str(body["reference"]),
                 amount=amount,
                 widget_session_id=session.session_id,
+                auto_capture=body["auto_capture"],
+                transaction_type=body["financing_option"]["transaction_type"],
             )
             self.state.authorizations[authorization.authorization_id] = authorization
+            if authorization.auto_capture:  # captured in full at once, as a capture the back office can return
+                self._new_capture(authorization, amount, authorization.reference)
         return JSONResponse(_authorization_json(authorization))
 
-    async def get_authorization(self, request: Request) -> Response:
-        self._client(request, self._grant(request))
+    def _account_exists(self, number: Any) -> bool:
+        return any(str(a.account_number) == str(number) for c in self.state.customers.values() for a in c.accounts)
+
+    @staticmethod
+    def _check_authorization(body: dict[str, Any]) -> None:
+        """The documented required fields and their types (a number is a JSON number, never a string)."""
+        errors: list[tuple[str, str, Any]] = [
+            (key, "required", body.get(key))
+            for key in ("account_number", "reference", "amount", "auto_capture", "financing_option", "widget_session_id")
+            if body.get(key) in (None, "")
+        ]
+        if "verification_code" in body:
+            errors.append(("verification_code", "not accepted for online purchases", "***"))
+        number = body.get("account_number")
+        if number not in (None, "") and not (_is_number(number) and isinstance(number, int) and 0 < number < 10 ** 14):
+            errors.append(("account_number", "must be a whole number of at most 14 digits", number))
+        amount = body.get("amount")
+        if amount not in (None, "") and not (_is_number(amount) and amount > 0):
+            errors.append(("amount", "must be a positive number", amount))
+        if body.get("auto_capture") not in (None, "") and not isinstance(body["auto_capture"], bool):
+            errors.append(("auto_capture", "must be true or false", body["auto_capture"]))
+        option = body.get("financing_option")
+        if option not in (None, ""):
+            if not isinstance(option, dict):
+                errors.append(("financing_option", "must be an object", option))
+            elif option.get("transaction_type") not in TRANSACTION_TYPES:
+                errors.append(("financing_option.transaction_type", f"must be one of {list(TRANSACTION_TYPES)}",
+                               option.get("transaction_type")))
+            elif option["transaction_type"] == "promotional_purchase":
+                if option.get("plan_id") in (None, ""):
+                    errors.append(("financing_option.plan_id", "required for a promotional purchase",
+                                   option.get("plan_id")))
+                term = option.get("term")
+                if not (isinstance(term, int) and not isinstance(term, bool) and term > 0):
+                    errors.append(("financing_option.term", "a whole number of months, required for a promotional "
+                                   "purchase", term))
+        if errors:
+            raise _wrong_inputs(*errors)
+
+    # -- back office (documented: merchant scope only) -------------------------------------------
+    def _merchant(self, request: Request) -> Grant:
+        grant = self._grant(request, MERCHANT_ONLY)
+        self._client(request, grant)
+        return grant
+
+    def _authorization(self, request: Request) -> Authorization:
         authorization = self.state.authorizations.get(request.path_params["authorization_id"])
         if authorization is None:
             raise ApiError(404, "not_found", "No such authorization")
-        return JSONResponse(_authorization_json(authorization))
+        return authorization
+
+    async def get_authorization(self, request: Request) -> Response:
+        self._merchant(request)
+        return JSONResponse(_authorization_json(self._authorization(request)))
 
     async def list_authorizations(self, request: Request) -> Response:
-        self._client(request, self._grant(request))
+        """Sandbox choice: Flexiti publishes no filters; `reference` narrows the list to one order."""
+        self._merchant(request)
         found = [_authorization_json(a) for a in self.state.authorizations.values()]
         reference = request.query_params.get("reference")
         return JSONResponse([a for a in found if reference is None or a["reference"] == reference])
+
+    async def capture(self, request: Request) -> Response:
+        self._merchant(request)
+        body = await self._json(request)
+        authorization = self._authorization(request)
+        amount = _amount(body, "amount")
+        if body.get("reference") in (None, ""):
+            raise _wrong_inputs(("reference", "required", body.get("reference")))
+        with self.state.lock:
+            if authorization.open_amount <= 0:
+                raise ApiError(409, "auth_not_allowed", f"Authorization {authorization.authorization_id} is "
+                               f"{'released' if authorization.status == 'released' else 'fully captured'}")
+            if amount > authorization.open_amount:
+                raise _wrong_inputs(("amount", f"more than the {authorization.open_amount} left to capture",
+                                     body.get("amount")))
+            capture = self._new_capture(authorization, amount, str(body["reference"]))
+        return JSONResponse(_capture_json(capture, authorization))
+
+    def _new_capture(self, authorization: Authorization, amount: Decimal, reference: str) -> Capture:
+        capture = Capture("CAP-" + uuid.uuid4().hex[:12].upper(), authorization.authorization_id,
+                          authorization.account_number, reference, amount, self.state.now())
+        authorization.captured += amount
+        self.state.captures[capture.capture_id] = capture
+        return capture
+
+    async def release(self, request: Request) -> Response:
+        """Releases what is not captured yet and gives that credit back to the account."""
+        self._merchant(request)
+        authorization = self._authorization(request)
+        with self.state.lock:
+            if authorization.open_amount <= 0:
+                raise ApiError(409, "auth_not_allowed", f"Authorization {authorization.authorization_id} has nothing "
+                               "left to release")
+            released = authorization.open_amount
+            authorization.status = "released"
+            account = authorization.account_number
+            self.state.spent[account] = self.state.spent.get(account, Decimal(0)) - released
+        return JSONResponse({**_authorization_json(authorization), "released_amount": float(released)})
+
+    async def return_capture(self, request: Request) -> Response:
+        self._merchant(request)
+        body = await self._json(request)
+        capture = self.state.captures.get(request.path_params["capture_id"])
+        if capture is None:
+            raise ApiError(404, "not_found", "No such capture")
+        full = body.get("full_return")
+        if not isinstance(full, bool):
+            raise _wrong_inputs(("full_return", "must be true or false", full))
+        with self.state.lock:
+            remaining = capture.amount - capture.returned
+            amount = remaining if full else _amount(body, "amount")
+            if self.state.now() - capture.created > RETURN_WINDOW_DAYS * 86400:
+                raise ApiError(409, "return_not_allowed", f"Returns are allowed up to {RETURN_WINDOW_DAYS} days "
+                               "after the capture")
+            if remaining <= 0 or amount > remaining:
+                raise _wrong_inputs(("amount", f"more than the {remaining} left on the capture", body.get("amount")))
+            capture.returned += amount
+            account = capture.account_number
+            self.state.spent[account] = self.state.spent.get(account, Decimal(0)) - amount
+            result = {"return_id": "RET-" + uuid.uuid4().hex[:12].upper(), "capture_id": capture.capture_id,
+                      "authorization_id": capture.authorization_id, "amount": float(amount),
+                      "remaining_capture_amount": float(capture.amount - capture.returned)}
+            self.state.returns.append(result)
+        return JSONResponse(result)
+
+    async def list_captures(self, request: Request) -> Response:
+        """Sandbox choice: `authorization_id` narrows the list, as `reference` does for authorizations."""
+        self._merchant(request)
+        wanted = request.query_params.get("authorization_id")
+        return JSONResponse([
+            _capture_json(capture, self.state.authorizations[capture.authorization_id])
+            for capture in self.state.captures.values() if wanted is None or capture.authorization_id == wanted
+        ])
+
+    async def refund(self, request: Request) -> Response:
+        self._merchant(request)
+        body = await self._json(request)
+        number = request.path_params["account_number"]
+        if not self._account_exists(number):
+            raise ApiError(404, "not_found", "Customer Account not found")
+        amount = _amount(body, "amount")
+        if body.get("reference") in (None, ""):
+            raise _wrong_inputs(("reference", "required", body.get("reference")))
+        result = {"refund_id": "REF-" + uuid.uuid4().hex[:12].upper(), "account_number": int(number),
+                  "reference": str(body["reference"]), "amount": float(amount)}
+        with self.state.lock:
+            self.state.spent[int(number)] = self.state.spent.get(int(number), Decimal(0)) - amount
+            self.state.refunds.append(result)
+        return JSONResponse(result)
 
     # -- the widget's own API (sandbox choice: Flexiti does not publish it) -----------------------
     def _session(self, request: Request) -> WidgetSession:
         grant = self._grant(request)
         session = self.state.sessions.get(request.path_params["session_id"])
-        if session is None or session.lineage != grant.lineage:
+        if session is None or session.access_token != grant.access_token:
             raise ApiError(404, "not_found", "No widget session for this token")
         if session.finished:
             raise ApiError(409, "session_finished", "This widget session has already finished")
@@ -378,7 +599,8 @@ class Simulator:
             "stage": stage,
             "first_name": customer.first_name if customer else None,
             "phone_last4": phone[-4:] if phone else None,
-            "mfa_options": [{"option": option, "label": label} for option, label in MFA_LABELS.items()]
+            "lang": session.lang,
+            "mfa_options": [{"option": option, "label": TEXTS[session.lang][option]} for option in MFA_LABELS]
             if stage == "mfa" else [],
         })
 
@@ -391,9 +613,11 @@ class Simulator:
         if option == "security_question":
             question = session.customer.security_question
             prompt = question.question if question else "Security question"
-            return JSONResponse({"prompt": prompt, "input_label": "Your answer"})
+            return JSONResponse({"prompt": prompt, "input_label": TEXTS[session.lang]["answer_label"]})
         destination = session.customer.phone_number[-4:] if option == "sms" else session.customer.email.split("@")[-1]
-        return JSONResponse({"prompt": f"We sent a code (ending …{destination}).", "input_label": "Verification code"})
+        texts = TEXTS[session.lang]
+        return JSONResponse({"prompt": texts["code_sent"].format(destination=destination),
+                             "input_label": texts["code_label"]})
 
     def _expected_answer(self, session: WidgetSession) -> str:
         if session.flow == "apply":
@@ -423,7 +647,7 @@ class Simulator:
         session.attempts += 1
         left = MAX_MFA_ATTEMPTS - session.attempts
         if left > 0:
-            raise ApiError(409, "wrong_code", f"That answer is not correct. {left} attempt(s) left.")
+            raise ApiError(409, "wrong_code", TEXTS[session.lang]["wrong_answer"].format(left=left))
         if session.flow == "apply":
             return JSONResponse({"message": self._finish(session, None, "apply")})
         assert session.customer is not None
@@ -466,10 +690,8 @@ class Simulator:
                 return self._finish(session, None, None)
             usable = next(a for a in existing.accounts if a.status == "N" and a.activated)
             return self._finish(session, usable.account_number, "purchase")
-        applicants = self.state.applicants
-        retry_name = applicants.decisions.get("retry") if applicants else None
         key = f"{personal.get('first_name')}|{personal.get('last_name')}|{personal.get('dob')}"
-        if retry_name and personal.get("middle_name") == retry_name and key not in self.state.retried_applicants:
+        if str(personal.get("middle_name", "")).strip() == RETRY_KEY and key not in self.state.retried_applicants:
             self.state.retried_applicants.add(key)
             return self._finish(session, None, "retry")
         return self._finish(session, None, "apply")
@@ -503,7 +725,7 @@ class Simulator:
         self._client(request, grant)
         body = await self._json(request)
         session = self.state.sessions.get(str(body.get("widget_session_id", "")))
-        if session is None or session.lineage != grant.lineage or session.flow != "apply" or session.action != "apply":
+        if session is None or session.access_token != grant.access_token or session.flow != "apply" or session.action != "apply":
             raise ApiError(409, "not_verified", "No finished application widget session for this token and widget_session_id")
         if body.get("tos_agreement") is not True:
             raise ApiError(409, "tos_agreement_required", "tos_agreement must be true")
@@ -513,10 +735,10 @@ class Simulator:
         fields = ("email", "phone_number", "address_1", "city", "province", "account_type")
         if sent != expected or any(body.get(name) != application.get(name) for name in fields):
             raise ApiError(409, "not_verified", "The personal information differs from the widget/init call")
-        middle = str(expected.get("middle_name", ""))
-        decision = {"A": "approved", "P": "pending", "D": "declined"}.get(middle[:1], "approved")
-        if self.state.applicants and middle == self.state.applicants.decisions.get("retry"):
-            decision = "pending"  # sandbox choice: after the retry, the application goes to review
+        middle = str(expected.get("middle_name", "")).strip()
+        # Documented test keys, exactly; after its retry, D-EMAIL_DBL_TIMEOUT and any other middle name (none
+        # included) go to review (sandbox choices, declared in the README).
+        decision = DECISION_KEYS.get(middle, "pending")
         result = {
             "application_id": "APP-" + uuid.uuid4().hex[:10].upper(),
             "decision": decision,
@@ -588,6 +810,18 @@ class Simulator:
         raise ApiError(404, "not_found", f"The sandbox has no endpoint {request.method} {request.url.path}")
 
 
+def _is_number(value: Any) -> bool:
+    """A JSON number (bool is an int in Python, not in JSON)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value  # NaN is not a number
+
+
+def _amount(body: dict[str, Any], key: str) -> Decimal:
+    value = body.get(key)
+    if not (_is_number(value) and value > 0):
+        raise _wrong_inputs((key, "must be a positive number", value))
+    return Decimal(str(value))
+
+
 def _authorization_json(authorization: Authorization) -> dict[str, Any]:
     return {
         "authorization_id": authorization.authorization_id,
@@ -596,6 +830,19 @@ def _authorization_json(authorization: Authorization) -> dict[str, Any]:
         "amount": float(authorization.amount),
         "status": authorization.status,
         "widget_session_id": authorization.widget_session_id,
+        "auto_capture": authorization.auto_capture,
+        "captured_amount": float(authorization.captured),
+    }
+
+
+def _capture_json(capture: Capture, authorization: Authorization) -> dict[str, Any]:
+    return {
+        "capture_id": capture.capture_id,
+        "authorization_id": capture.authorization_id,
+        "reference": capture.reference,
+        "amount": float(capture.amount),
+        "returned_amount": float(capture.returned),
+        "remaining_authorization_amount": float(authorization.open_amount),
     }
 
 

@@ -40,8 +40,10 @@ class Grant:
 
 @dataclass
 class WidgetSession:
+    """One opening of the widget; `access_token` is the exact token of its widget/init, the flow's reference."""
+
     session_id: str
-    lineage: str
+    access_token: str
     client_id: str
     flow: str
     customer: Customer | None
@@ -52,6 +54,7 @@ class WidgetSession:
     account_number: int | None = None
     application: dict[str, Any] | None = None  # the widget/init body of an apply flow
     action: str | None = None  # the flx-success action the session ended with
+    lang: str = "en"  # widget/init's lang: the language the widget speaks
 
 
 @dataclass
@@ -72,7 +75,29 @@ class Authorization:
     reference: str
     amount: Decimal
     widget_session_id: str
-    status: str = "approved"
+    status: str = "approved"  # "released" once released; captures do not change it (sandbox choice)
+    auto_capture: bool = False
+    transaction_type: str = "regular_purchase"
+    captured: Decimal = Decimal(0)
+
+    @property
+    def open_amount(self) -> Decimal:
+        """What can still be captured."""
+        return Decimal(0) if self.status == "released" else self.amount - self.captured
+
+
+@dataclass
+class Capture:
+    capture_id: str
+    authorization_id: str
+    account_number: int
+    reference: str
+    amount: Decimal
+    created: float
+    returned: Decimal = Decimal(0)
+
+
+RETURN_WINDOW_DAYS = 100  # documented: returns are allowed up to 100 days after the capture
 
 
 @dataclass
@@ -91,6 +116,9 @@ class SimulatorState:
     sessions: dict[str, WidgetSession] = field(default_factory=dict)
     authorizations: dict[str, Authorization] = field(default_factory=dict)
     spent: dict[int, Decimal] = field(default_factory=dict)  # credit used per account
+    captures: dict[str, Capture] = field(default_factory=dict)
+    returns: list[dict[str, Any]] = field(default_factory=list)
+    refunds: list[dict[str, Any]] = field(default_factory=list)
     journal: CallRecorder = field(init=False)
     errors: list[str] = field(default_factory=list)  # exceptions raised while serving, for the test to see
     clock_offset: float = 0.0  # seconds added to the real clock; tests advance it instead of sleeping
@@ -129,6 +157,9 @@ class SimulatorState:
             self.sessions.clear()
             self.authorizations.clear()
             self.spent.clear()
+            self.captures.clear()
+            self.returns.clear()
+            self.refunds.clear()
             self.journal.clear()
             self.errors.clear()
             self.faults.clear()

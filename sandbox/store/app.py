@@ -82,6 +82,7 @@ class Application:
     flow: WidgetFlow = field(default_factory=WidgetFlow)
     decision: str | None = None
     account_number: int | None = None
+    lang: str = "en"  # the widget's language, from the shopper's browser
 
 
 @dataclass
@@ -122,7 +123,7 @@ class Store:
         self.state = state or StoreState()
         self.flexiti = FlexitiClient(config, clock=clock)
         self.flexiti.refresh_with_new_token = "no_refresh" in defects
-        self.flexiti.threshold = 0 if "stale_token" in defects else self.flexiti.threshold
+        self.flexiti.refresh_before_widget = "stale_token" not in defects
         self.flexiti.send_reference_id = "missing_reference_id" not in defects
         self.flexiti.renew_expired = "expired_token_refreshed" not in defects
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
@@ -250,7 +251,7 @@ class Store:
         try:
             await self._open_widget(session, order.flow, {
                 "flow": "purchase",
-                "lang": "en",
+                "lang": shopper_language(request),
                 "customer_identification": {"personal_information": {
                     name: shopper[name] for name in ("first_name", "last_name", "dob", "postal_code")
                 }},
@@ -350,9 +351,12 @@ class Store:
             },
         }
         try:
+            # The token of widget/init carries /authorization unchanged: Flexiti refuses any other (not_verified).
+            assert session.token is not None  # set by _open_widget for this order
             if "new_token_for_authorization" in self.defects:
                 session.token = await self.flexiti.new_token()
-            session.token = await self.flexiti.usable(session.token)
+            if "refresh_mid_flow" in self.defects:
+                session.token = await self.flexiti.refreshed(session.token)
             result = await self.flexiti.authorize(session.token, body)
         except FlexitiError as error:
             if error.error in DECLINES and "declines_marked_paid" in self.defects:
@@ -390,9 +394,10 @@ class Store:
             missing.append("terms of service")
         if missing:
             return await self.application_form(request, f"Please fill in: {', '.join(missing)}.", applicant, 422)
-        application = Application("APL-" + uuid.uuid4().hex[:8].upper(), session_id, applicant)
+        application = Application("APL-" + uuid.uuid4().hex[:8].upper(), session_id, applicant,
+                                  lang=shopper_language(request))
         try:
-            await self._open_widget(session, application.flow, _apply_body(applicant))
+            await self._open_widget(session, application.flow, _apply_body(applicant, application.lang))
         except FlexitiError as error:
             return await self.application_form(
                 request, f"Flexiti applications are unavailable right now ({error.error}).", applicant, 502)
@@ -426,7 +431,7 @@ class Store:
         if event_type == "flx-success" and action == "retry" and "retry_not_handled" not in self.defects:
             # A third-party timeout at Flexiti: start a new widget session and show the widget again.
             try:
-                await self._open_widget(session, flow, _apply_body(application.applicant))
+                await self._open_widget(session, flow, _apply_body(application.applicant, application.lang))
             except FlexitiError as error:
                 flow.settled = True
                 session.notice = f"Flexiti applications are unavailable right now ({error.error})."
@@ -441,10 +446,9 @@ class Store:
             if "apply_changed_info" in self.defects:
                 applicant["last_name"] = applicant["last_name"].upper()
             try:
-                assert session.token is not None  # set by _open_widget for this flow
-                session.token = await self.flexiti.usable(session.token)
+                assert session.token is not None  # set by _open_widget for this flow; kept unchanged (the reference)
                 result = await self.flexiti.apply(session.token, {
-                    **_apply_body(applicant), "widget_session_id": flow.widget_session_id,
+                    **_apply_body(applicant, application.lang), "widget_session_id": flow.widget_session_id,
                 })
             except FlexitiError as error:
                 session.notice = f"Flexiti could not take your application ({error.error})."
@@ -489,11 +493,29 @@ def _event(message: Any) -> tuple[str | None, dict[str, Any]]:
     return message.get("eventType"), data if isinstance(data, dict) else {}
 
 
-def _apply_body(applicant: dict[str, str]) -> dict[str, Any]:
+def shopper_language(request: Request) -> str:
+    """The widget's language: "fr" when the browser's Accept-Language prefers French to English, else "en" (the
+    store's choice of signal; Flexiti's widget knows en and fr)."""
+    ranked = []
+    for position, part in enumerate(request.headers.get("accept-language", "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in ("en", "fr") and quality > 0:
+            ranked.append((-quality, position, primary))
+    return min(ranked)[2] if ranked else "en"
+
+
+def _apply_body(applicant: dict[str, str], lang: str = "en") -> dict[str, Any]:
     """The widget/init body for an application; /apply repeats it with the widget_session_id."""
     body: dict[str, Any] = {
         "flow": "apply",
-        "lang": "en",
+        "lang": lang,
         "customer_identification": {"personal_information": {
             name: applicant[name] for name in PERSONAL_FIELDS if applicant.get(name)
         }},

@@ -22,9 +22,13 @@ def _defect(description: str, *expected: str) -> Defect:
 
 DEFECTS = {
     "secret_in_browser": _defect("puts the client id and secret in the page's JavaScript", "AUTH-01"),
-    "no_refresh": _defect("asks for a new client_credentials token wherever it should refresh",
-                          "AUTH-02", "AUTH-04", "RES-03"),
-    "stale_token": _defect("refreshes only once the token has expired, not within the threshold", "AUTH-04"),
+    "no_refresh": _defect("asks for a new client_credentials token wherever it should refresh (before the next "
+                          "widget)", "AUTH-02", "AUTH-04"),
+    "stale_token": _defect("opens the next widget on the session's token without refreshing it first", "AUTH-04"),
+    # Flexiti refuses any token but widget/init's on /authorization: the purchase fails (EVT-02), also when the
+    # token was near its expiry during the widget (RES-03).
+    "refresh_mid_flow": _defect("refreshes the token between widget/init and /authorization",
+                                "AUTH-04", "EVT-02", "RES-03"),
     "expired_token_refreshed": _defect("tries to refresh an expired token before the next widget, and gives up: a "
                                        "shopper who left the widget open too long can never pay", "RES-03"),
     "missing_reference_id": _defect("sends no x-reference-id header", "AUTH-03"),

@@ -60,7 +60,7 @@ class FlexitiClient:
         # retried. (Probably what failed one CI detection run; it never reproduced here.)
         self._http = httpx.AsyncClient(timeout=config.timeout, limits=httpx.Limits(keepalive_expiry=2.0))
         # Knobs for the sandbox's deliberate defects; a real integration keeps the defaults.
-        self.threshold = EXPIRATION_THRESHOLD
+        self.refresh_before_widget = True
         self.refresh_with_new_token = False
         self.send_reference_id = True
         self.renew_expired = True
@@ -104,29 +104,20 @@ class FlexitiClient:
         return await self._request_token({"grant_type": "refresh_token", "refresh_token": token.refresh_token})
 
     async def for_widget(self, token: Token | None) -> Token:
-        """The token to open a widget on: the session's, refreshed first as Flexiti advises; a new one when there
-        is none, or when it expired (the shopper left a widget open too long) and can no longer be refreshed."""
+        """The token to open a widget on, and so the token of the whole flow: Flexiti takes the exact access token
+        of widget/init as the flow's reference (widget, /authorization, /apply), so it is refreshed here, before
+        the widget opens, giving the shopper its whole lifetime; never between widget/init and the flow's end.
+        A new one when there is none, or when it expired (a widget left open too long) and cannot be refreshed."""
         if token is None or (self.renew_expired and token.near_expiry(self.clock(), threshold=0)):
             return await self.new_token()
+        if not self.refresh_before_widget and not token.near_expiry(self.clock(), threshold=0):
+            return token  # defect stale_token: the session's token, however little of its life is left
         try:
             return await self.refreshed(token)
         except FlexitiError as error:
             if error.status != 401 or not self.renew_expired:
                 raise
             return await self.new_token()  # it expired on the way
-
-    async def usable(self, token: Token | None) -> Token:
-        """The session's token, refreshed when near expiry; a new one only when there is none or it lapsed."""
-        if token is None:
-            return await self.new_token()
-        if not token.near_expiry(self.clock(), self.threshold):
-            return token
-        try:
-            return await self.refreshed(token)
-        except FlexitiError as error:
-            if error.status != 401:
-                raise
-            return await self.new_token()  # it expired before we could refresh it
 
     async def _call(self, token: Token, version: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
         response = await self._post(

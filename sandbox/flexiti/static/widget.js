@@ -8,13 +8,59 @@
 
   function post(message) { window.parent.postMessage(message, "*"); }
 
+  // The widget speaks the language widget/init asked for (lang=en|fr). The wording is the sandbox's own.
+  const TEXTS = {
+    en: {
+      wentWrong: "Something went wrong", incomplete: "The widget address is incomplete.", cancel: "Cancel",
+      cancelled: "Cancelled", verified: "You're verified", notVerified: "We could not verify you",
+      thanks: "Thank you", returning: "Returning to the store…",
+      mfaHeading: "Verify your identity", mfaGreeting: (name) => `Hi ${name}, how should we verify it's you?`,
+      mfaLegend: "Verification method", continue: "Continue", chooseMethod: "Choose a verification method.",
+      codeHeading: "Enter your verification code", verify: "Verify",
+      accountHeading: "Choose an account", accountLegend: "Your Flexiti accounts",
+      accountOption: (last4) => `Account ending in ${last4}`, chooseAccount: "Choose an account.",
+      pinHeading: "Confirm your phone number", pinLabel: "PIN",
+      pinPrompt: (last4) => `We sent a PIN to your phone ending in ${last4}.`,
+      activationTitle: "Activate your Flexiti account",
+      activationText: "Your account must be activated before you can use it.", activationButton: "Go to activation",
+      derogatoryTitle: "Your account can't be used right now",
+      derogatoryText: "This Flexiti account cannot be used for purchases.", derogatoryButton: "Back to the store",
+      notFoundTitle: "We could not find your Flexiti account",
+      notFoundText: "You can apply for a Flexiti account instead.", notFoundButton: "Apply instead",
+    },
+    fr: {
+      wentWrong: "Une erreur s'est produite", incomplete: "L'adresse du widget est incomplète.", cancel: "Annuler",
+      cancelled: "Annulé", verified: "Votre identité est vérifiée", notVerified: "Nous n'avons pas pu vous vérifier",
+      thanks: "Merci", returning: "Retour au magasin…",
+      mfaHeading: "Vérifiez votre identité",
+      mfaGreeting: (name) => `Bonjour ${name}, comment voulez-vous confirmer votre identité?`,
+      mfaLegend: "Méthode de vérification", continue: "Continuer", chooseMethod: "Choisissez une méthode de vérification.",
+      codeHeading: "Entrez votre code de vérification", verify: "Vérifier",
+      accountHeading: "Choisissez un compte", accountLegend: "Vos comptes Flexiti",
+      accountOption: (last4) => `Compte se terminant par ${last4}`, chooseAccount: "Choisissez un compte.",
+      pinHeading: "Confirmez votre numéro de téléphone", pinLabel: "NIP",
+      pinPrompt: (last4) => `Nous avons envoyé un NIP au téléphone se terminant par ${last4}.`,
+      activationTitle: "Activez votre compte Flexiti",
+      activationText: "Votre compte doit être activé avant que vous puissiez l'utiliser.",
+      activationButton: "Activer mon compte",
+      derogatoryTitle: "Votre compte ne peut pas être utilisé pour le moment",
+      derogatoryText: "Ce compte Flexiti ne peut pas servir aux achats.", derogatoryButton: "Retour au magasin",
+      notFoundTitle: "Nous n'avons pas trouvé votre compte Flexiti",
+      notFoundText: "Vous pouvez plutôt demander un compte Flexiti.", notFoundButton: "Faire une demande",
+    },
+  };
+  const langMatch = /[?&]lang=([a-z]{2})/.exec(location.hash);
+  const lang = langMatch && TEXTS[langMatch[1]] ? langMatch[1] : "en";
+  const T = TEXTS[lang];
+  document.documentElement.lang = lang;
+
   function fail(status, text) {
-    render(`<h1>Something went wrong</h1><p role="alert"></p>`);
+    render(`<h1>${T.wentWrong}</h1><p role="alert"></p>`);
     screen.querySelector("[role=alert]").textContent = text;
     post({ eventType: "flx-failure", eventData: { error: status, message: text } });
   }
 
-  if (!match) { fail(400, "The widget address is incomplete."); return; }
+  if (!match) { fail(400, T.incomplete); return; }
   const [, , token, query] = match;
   const params = new URLSearchParams(query);
   const sessionId = params.get("widget_session_id");
@@ -34,7 +80,7 @@
     screen.innerHTML = html;
     const cancel = document.createElement("button");
     cancel.type = "button";
-    cancel.textContent = "Cancel";
+    cancel.textContent = T.cancel;
     cancel.dataset.testid = "widget-cancel";
     cancel.addEventListener("click", onCancel);
     if (!screen.querySelector("[data-final]")) screen.appendChild(cancel);
@@ -49,11 +95,11 @@
   function finish(message) {
     const data = message.eventData || {};
     const verified = message.eventType === "flx-success" && data.verified;
-    const title = message.eventType === "flx-cancel" ? "Cancelled"
-      : verified ? "You're verified"
-      : data.action === "purchase" || data.action === "apply" ? "We could not verify you"
-      : "Thank you";
-    render(`<h1 data-final>${title}</h1><p>Returning to the store…</p>`);
+    const title = message.eventType === "flx-cancel" ? T.cancelled
+      : verified ? T.verified
+      : data.action === "purchase" || data.action === "apply" ? T.notVerified
+      : T.thanks;
+    render(`<h1 data-final>${title}</h1><p>${T.returning}</p>`);
     post(message);
   }
 
@@ -78,22 +124,22 @@
   function chooseMfa(options, firstName) {
     const radios = options.map((o) =>
       `<label><input type="radio" name="mfa" value="${o.option}"> ${o.label}</label>`).join("");
-    render(`<h1>Verify your identity</h1>
-      <p>Hi ${firstName}, how should we verify it's you?</p>
-      <form><fieldset><legend>Verification method</legend>${radios}</fieldset>
-      <button type="submit">Continue</button></form>`);
+    render(`<h1>${T.mfaHeading}</h1>
+      <p>${T.mfaGreeting(firstName)}</p>
+      <form><fieldset><legend>${T.mfaLegend}</legend>${radios}</fieldset>
+      <button type="submit">${T.continue}</button></form>`);
     onSubmit(screen.querySelector("form"), async () => {
       const picked = screen.querySelector("input[name=mfa]:checked");
-      if (!picked) { showError("Choose a verification method."); return; }
+      if (!picked) { showError(T.chooseMethod); return; }
       const { status, data } = await call("POST", "/mfa", { option: picked.value });
       if (status === 200) enterCode(data); else fail(status, data.message || "Could not start verification.");
     });
   }
 
   function enterCode(step) {
-    render(`<h1>${step.heading || "Enter your verification code"}</h1><p class="prompt"></p>
+    render(`<h1>${step.heading || T.codeHeading}</h1><p class="prompt"></p>
       <form><label>${step.input_label} <input type="text" name="answer" autocomplete="one-time-code"></label>
-      <button type="submit">Verify</button></form>`);
+      <button type="submit">${T.verify}</button></form>`);
     screen.querySelector(".prompt").textContent = step.prompt;
     onSubmit(screen.querySelector("form"), async () => {
       const answer = screen.querySelector("input[name=answer]").value;
@@ -107,13 +153,13 @@
 
   function chooseAccount(accounts) {
     const radios = accounts.map((a) =>
-      `<label><input type="radio" name="account" value="${a.account_number}"> Account ending in ${a.last4}</label>`).join("");
-    render(`<h1>Choose an account</h1>
-      <form><fieldset><legend>Your Flexiti accounts</legend>${radios}</fieldset>
-      <button type="submit">Continue</button></form>`);
+      `<label><input type="radio" name="account" value="${a.account_number}"> ${T.accountOption(a.last4)}</label>`).join("");
+    render(`<h1>${T.accountHeading}</h1>
+      <form><fieldset><legend>${T.accountLegend}</legend>${radios}</fieldset>
+      <button type="submit">${T.continue}</button></form>`);
     onSubmit(screen.querySelector("form"), async () => {
       const picked = screen.querySelector("input[name=account]:checked");
-      if (!picked) { showError("Choose an account."); return; }
+      if (!picked) { showError(T.chooseAccount); return; }
       const { status, data } = await call("POST", "/account", { account_number: Number(picked.value) });
       if (status === 200) finish(data.message); else fail(status, data.message || "Could not choose the account.");
     });
@@ -133,21 +179,18 @@
 
   function enterPin(phoneLast4) {
     enterCode({
-      prompt: `We sent a PIN to your phone ending in ${phoneLast4}.`,
-      input_label: "PIN",
-      heading: "Confirm your phone number",
+      prompt: T.pinPrompt(phoneLast4),
+      input_label: T.pinLabel,
+      heading: T.pinHeading,
     });
   }
 
   const SCREENS = {
     mfa: (data) => chooseMfa(data.mfa_options, data.first_name),
     pin: (data) => enterPin(data.phone_last4 || "----"),
-    activation: () => inform("Activate your Flexiti account",
-      "Your account must be activated before you can use it.", "Go to activation"),
-    derogatory: () => inform("Your account can't be used right now",
-      "This Flexiti account cannot be used for purchases.", "Back to the store"),
-    not_found: () => inform("We could not find your Flexiti account",
-      "You can apply for a Flexiti account instead.", "Apply instead"),
+    activation: () => inform(T.activationTitle, T.activationText, T.activationButton),
+    derogatory: () => inform(T.derogatoryTitle, T.derogatoryText, T.derogatoryButton),
+    not_found: () => inform(T.notFoundTitle, T.notFoundText, T.notFoundButton),
   };
 
   (async function start() {
