@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from harness.browser import BrowserNotFound, ChromiumChoice, chosen_chromium, playwright_chromium, resolve_chromium
+from harness.browser import BrowserNotFound, ChromiumChoice, chosen_chromium, resolve_local
 
 if TYPE_CHECKING:
     from multiprocessing.synchronize import Event as EventType
@@ -115,7 +115,7 @@ def require_pytest() -> None:
 def require_chromium() -> ChromiumChoice:
     """The Chromium the suite will launch, found the way the harness finds it."""
     try:
-        return resolve_chromium(chosen_chromium(), playwright_chromium())
+        return resolve_local(chosen_chromium())
     except BrowserNotFound as error:
         raise SetupError(str(error)) from None
     except ImportError:
