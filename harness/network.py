@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from playwright.sync_api import BrowserContext, Request, Response
 
+from harness.journal import Seen
 from harness.masking import Masker
 
 
@@ -100,6 +102,14 @@ class RequestLog:
         """Requests whose URL path contains `path_part`."""
         with self._lock:
             return [r for r in self.requests if path_part in r.path]
+
+    def seen(self, sessions: Iterable[str] = ()) -> Seen:
+        """The widget sessions and widget tokens named in what the browser loaded: the widget frame's URL, and
+        the store's pages and answers that carried the redirection_url; plus `sessions` (from widget events)."""
+        with self._lock:
+            texts = [*(r.url for r in self.requests), *(r.frame_url for r in self.requests),
+                     *(r.body for r in self.responses if r.body)]
+        return Seen.in_texts(texts, sessions)
 
     def contains_secret(self, secret: str) -> bool:
         """Whether `secret` appeared in any request URL, header (cookies included) or body, or in any response
