@@ -29,6 +29,9 @@ SANDBOX_CLIENT_ID = "sandbox-merchant"
 # likely cause (never reproduced here) is a busy two-worker box letting an ordinary loopback token + widget/init
 # take longer than that, so the store showed an error.
 STORE_TIMEOUT_SECONDS = 5.0
+# The store's timeout on a call a test made Flexiti hold (inject_fault(timeout=True)): the held call is the only one
+# it applies to, so ordinary calls keep STORE_TIMEOUT_SECONDS however busy the machine is.
+HELD_CALL_STORE_TIMEOUT_SECONDS = 0.5
 
 
 class ServerStartError(RuntimeError):
@@ -163,6 +166,7 @@ class Sandbox:
         """Forget every token, session, order and journal entry: each test starts clean."""
         self.state.reset()
         self.store.state.reset()
+        self.store.flexiti.short_timeouts.clear()
 
     def route_store_through(self, api_base: str) -> None:
         """Point the store's POS API calls at `api_base` (a recording proxy in front of the simulator), the way
@@ -179,10 +183,21 @@ class Sandbox:
         self._admin.post("/__sandbox/config", json={"token_lifetime": seconds}).raise_for_status()
 
     def inject_fault(self, endpoint: str, *, status: int = 500, error: str = "general_error",
-                     timeout: bool = False, times: int = 1) -> None:
-        """Make the next `times` calls whose path ends with `endpoint` fail (or hang past the caller's timeout)."""
+                     timeout: bool = False, times: int = 1,
+                     store_timeout: float | None = HELD_CALL_STORE_TIMEOUT_SECONDS) -> None:
+        """Make the next `times` calls whose path ends with `endpoint` fail (or hang past the caller's timeout).
+
+        A timeout also shortens the reference store's timeout on those calls to `store_timeout` (None keeps the
+        store's own), and the simulator lets a held call go once the store hangs up: the test waits that long."""
         fault = {"endpoint": endpoint, "status": status, "error": error, "timeout": timeout, "times": times}
+        if timeout and store_timeout is not None:
+            self.shorten_store_timeout(endpoint, store_timeout, times=times)
         self._admin.post("/__sandbox/faults", json=fault).raise_for_status()
+
+    def shorten_store_timeout(self, endpoint: str, seconds: float, *, times: int = 1) -> None:
+        """The reference store gives up on its next `times` calls to `endpoint` after `seconds`; until the next
+        reset (each test's start)."""
+        self.store.flexiti.short_timeouts[endpoint] = [seconds, times]
 
     def set_trust_url(self, url: str) -> None:
         self._admin.post("/__sandbox/config", json={"trust_url": url}).raise_for_status()
