@@ -144,9 +144,8 @@ class Sandbox:
         self._store = ThreadedServer("reference store", store_app, STORE_HOST)
         self.urls = SandboxUrls(store=self._store.url, flexiti=self._flexiti.url)
         self._admin = httpx.Client(base_url=self._flexiti.url, timeout=10)  # one client: no set-up per call
-        # The Trust URL the merchant registered in the Developer Portal (a defect adds the slash Flexiti warns about).
-        trailing = "/" if "trust_url_trailing_slash" in store_defects else ""
-        self.state.default_trust_url = self.state.trust_url = self._store.url + trailing
+        self.store_defects = store_defects  # the run's own; a test may switch others on until the next reset
+        self._set_trust_url(store_defects)
 
     def start(self) -> Sandbox:
         self._flexiti.start()
@@ -162,8 +161,21 @@ class Sandbox:
         self._store.stop()
         self._flexiti.stop()
 
+    def _set_trust_url(self, defects: frozenset[str]) -> None:
+        # The Trust URL the merchant registered in the Developer Portal (a defect adds the slash Flexiti warns about).
+        trailing = "/" if "trust_url_trailing_slash" in defects else ""
+        self.state.default_trust_url = self.state.trust_url = self._store.url + trailing
+
+    def set_store_defects(self, defects: frozenset[str]) -> None:
+        """Switch the reference store's defects for one test (detection runs); the next reset restores the run's."""
+        self.store.set_defects(defects)
+        self._set_trust_url(defects)
+
     def reset(self) -> None:
-        """Forget every token, session, order and journal entry: each test starts clean."""
+        """Forget every token, session, order and journal entry, and restore the run's store defects: each test
+        starts clean."""
+        if self.store.defects != self.store_defects:
+            self.set_store_defects(self.store_defects)
         self.state.reset()
         self.store.state.reset()
         self.store.flexiti.short_timeouts.clear()
