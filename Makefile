@@ -29,6 +29,7 @@ certify: setup
 ## detection runs each defect against the tests citing its items (the full matrix is `make detect`)
 test: setup
 	$(BIN)/python -m pytest tests e2e -n auto $(PYTEST_ARGS)
+	$(BIN)/python -m harness.detection --cited
 
 ## lint: ruff over the code, mypy (strict for harness/, pages/, fixtures/); not part of `make test` yet
 lint: $(VENV)/.installed

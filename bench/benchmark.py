@@ -24,7 +24,7 @@ import uuid  # noqa: E402
 import xml.etree.ElementTree as ElementTree  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
-from datetime import datetime, timezone  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
 from typing import Any  # noqa: E402
 from urllib.parse import parse_qs, urlsplit  # noqa: E402
 
@@ -35,7 +35,13 @@ try:
     from harness.browser import QUIET_FLAGS, ChromiumChoice
     from harness.customers import Customer, load_customers
     from harness.flake import (
-        SetupError, positive_int, read_junit, require_chromium, require_pytest, run_command, tail,
+        SetupError,
+        positive_int,
+        read_junit,
+        require_chromium,
+        require_pytest,
+        run_command,
+        tail,
     )
     from sandbox.servers import Sandbox
 except ImportError as missing:  # pragma: no cover - depends on the interpreter
@@ -556,7 +562,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"  {group} not measured: {error}", file=sys.stderr, flush=True)
                     failed[group] = str(error)
                     continue
-                results.measured[group] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+                results.measured[group] = datetime.now(UTC).isoformat(timespec="seconds")
     except KeyboardInterrupt:
         print(f"\nbenchmark: interrupted; nothing written to {args.json}", file=sys.stderr)
         return 130

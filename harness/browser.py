@@ -154,7 +154,8 @@ def resolve_chromium(explicit: str | None, bundled: str | None, *, headless: boo
         return ChromiumChoice(explicit, "E2E_CHROMIUM", "set explicitly")
     if headless:
         if bundled_shell:
-            return ChromiumChoice(bundled_shell, "playwright headless shell", "headless run, Playwright's shell installed")
+            return ChromiumChoice(bundled_shell, "playwright headless shell",
+                                  "headless run, Playwright's shell installed")
         shell = system_headless_shell()
         if shell:
             return ChromiumChoice(shell, "system headless shell", "headless run, no Playwright headless shell")

@@ -209,7 +209,8 @@ def as_json(detections: list[Detection]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness.detection", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("defects", nargs="*", help=f"defects to try (default: all {len(DEFECTS)}, plus the clean store)")
+    parser.add_argument("defects", nargs="*",
+                        help=f"defects to try (default: all {len(DEFECTS)}, plus the clean store)")
     parser.add_argument("--cited", action="store_true",
                         help="one run, each defect against the tests citing its items (make test); default: the "
                              "full matrix, each defect against the whole suite (make detect)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import multiprocessing
 import os
@@ -65,15 +66,11 @@ def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
 def _stop(process: subprocess.Popen[bytes], first_signal: int) -> None:
     """Ask the command to stop, give it a grace period to write its reports, then kill what is left."""
     _signal_group(process, first_signal)
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=STOP_GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        pass
     _signal_group(process, signal.SIGKILL if POSIX else signal.SIGTERM)
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=STOP_GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        pass
 
 
 def run_command(args: Sequence[str], *, cwd: Path, output: IO[bytes] | None, timeout: float,
@@ -218,10 +215,8 @@ def discard(run: RunResult) -> None:
 
 def spin(stop: EventType, parent_pid: int, max_seconds: float) -> None:
     """Keep one core busy with arithmetic until told to stop, the parent is gone, or `max_seconds` pass."""
-    try:
+    with contextlib.suppress(AttributeError, OSError):  # no nice on this platform: normal priority then
         os.nice(10)
-    except (AttributeError, OSError):
-        pass  # no nice on this platform: the load runs at normal priority
     deadline = time.monotonic() + max_seconds
     value = 1
     # A round takes well over 0.1 ms, so this count bound is never reached before the time bound.

@@ -169,7 +169,8 @@ def attribute(calls: list[Call], seen: Seen) -> list[Call]:
         while grant is not None and grant.seq not in ours:
             ours.add(grant.seq)
             body = grant.body if isinstance(grant.body, dict) else {}
-            grant = issued_refresh.get(str(body.get("refresh_token"))) if body.get("grant_type") == "refresh_token" else None
+            refreshed = body.get("grant_type") == "refresh_token"
+            grant = issued_refresh.get(str(body.get("refresh_token"))) if refreshed else None
     return [call for call in calls if call.seq in ours]
 
 

@@ -97,7 +97,8 @@ class RequestLog:
             except Exception:  # noqa: BLE001 - bodies of redirects and aborted loads are not readable
                 body = None
         with self._lock:
-            self.responses.append(BrowserResponse(self.masker.text(response.url), response.status, self.masker.text(body) if body else None))
+            self.responses.append(BrowserResponse(self.masker.text(response.url), response.status,
+                                                  self.masker.text(body) if body else None))
             self._raw.append(" ".join(f"{k}: {v}" for k, v in response.headers.items()))
             if body:
                 self._raw.append(body)

@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from harness.browser import (
-    QUIET_FLAGS, BrowserNotFound, ChromiumChoice, PlaywrightBuilds, chosen_chromium, playwright_builds, provision,
+    QUIET_FLAGS,
+    BrowserNotFound,
+    ChromiumChoice,
+    PlaywrightBuilds,
+    chosen_chromium,
+    playwright_builds,
+    provision,
     resolve_chromium,
 )
 
@@ -108,7 +114,8 @@ def test_resolution_order(monkeypatch: pytest.MonkeyPatch, headless: bool, bundl
     assert choice.reason, "the choice must say why, for the pytest header"
 
 
-def test_explicit_setting_overrides_a_headless_shell_and_headed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_explicit_setting_overrides_a_headless_shell_and_headed(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     _system(monkeypatch, SYSTEM)
     explicit = tmp_path / "my-chrome"
     explicit.write_text("#!/bin/sh\n")
