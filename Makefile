@@ -55,11 +55,11 @@ BENCH_ARGS ?=
 
 ## flake: run the certification suite RUNS times (default 20) and count how often each test failed
 flake: setup
-	$(BIN)/python -m harness.flake --runs $(RUNS) -- e2e $(PYTEST_ARGS)
+	$(BIN)/python -m harness.flake --runs $(RUNS) -- e2e -n $(WORKERS) $(PYTEST_ARGS)
 
 ## flake-load: the same, with one core kept busy by a niced process
 flake-load: setup
-	$(BIN)/python -m harness.flake --runs $(RUNS) --load -- e2e $(PYTEST_ARGS)
+	$(BIN)/python -m harness.flake --runs $(RUNS) --load -- e2e -n $(WORKERS) $(PYTEST_ARGS)
 
 ## detect: the full matrix: the whole suite against every store defect and the clean store, and the detection table
 ## (DETECT_ARGS="--adapter profile" drives the store through storefronts/reference-store.toml instead)
