@@ -122,7 +122,7 @@ def cited_plan(defects: list[str], scratch: Path, adapter: str = "pages") -> dic
     return plan
 
 
-def _verdicts(report: Path, plan: dict[str, list[str]], seconds: dict[str, float], failure: str | None
+def cited_verdicts(report: Path, plan: dict[str, list[str]], seconds: dict[str, float], failure: str | None
               ) -> list[Detection]:
     """Per defect, from the cited run's report: the items failed by the tests run against it."""
     tests = json.loads(report.read_text(encoding="utf-8"))["tests"] if report.is_file() else []
@@ -172,7 +172,7 @@ def run_cited(defects: list[str], workers: int, scratch: Path, adapter: str = "p
         run.wait(timeout=RUN_DEADLINE_S)
     report = folder / "certification-sandbox.json"
     failure = None if report.is_file() else " | ".join(tail) or f"exit {run.returncode}"
-    return _verdicts(report, plan, seconds, failure)
+    return cited_verdicts(report, plan, seconds, failure)
 
 
 def _items(items: frozenset[str]) -> str:

@@ -6,9 +6,10 @@ Here (`make test`) the plan and the table are checked and one defect goes throug
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from harness.detection import CLEAN, Detection, cited_plan, run_cited, run_one, table_lines
+from harness.detection import CLEAN, Detection, cited_verdicts, cited_plan, run_cited, run_one, table_lines
 from sandbox.store.defects import DEFECTS
 
 
@@ -46,3 +47,25 @@ def test_table_gives_the_reports_reason_for_an_over_reported_item() -> None:
     assert detection.verdict == "over-reported"
     assert [line.strip() for line in lines if "also failed" in line] == [
         "also failed: INIT-01: the store did not open Flexiti"]
+
+
+def test_cited_verdicts_come_from_the_tests_run_against_each_defect(tmp_path: Path) -> None:
+    def test(nodeid: str, outcome: str, failed: dict[str, str]) -> dict[str, object]:
+        return {"nodeid": nodeid, "outcome": outcome, "failed_items": failed}
+
+    report = tmp_path / "certification-sandbox.json"
+    report.write_text(json.dumps({"tests": [
+        test("e2e/a.py::t[chromium-defect=sku_mismatch]", "failed", {"TXN-01": "sku_data differs"}),
+        test("e2e/a.py::t[chromium-defect=tax_left_out]", "failed", {"TXN-01": "amount", "EVT-02": "amount"}),
+        test("e2e/b.py::u[chromium-defect=tax_left_out]", "failed", {"AUTH-04": "not the flow's token"}),
+        test("e2e/c.py::v[chromium-defect=no_origin_check]", "error", {}),
+    ]}), encoding="utf-8")
+    plan = {"sku_mismatch": ["a"], "tax_left_out": ["a", "b"], "no_origin_check": ["c"], "no_idempotency": []}
+
+    verdicts = {d.defect: d for d in cited_verdicts(report, plan, {}, None)}
+
+    assert verdicts["sku_mismatch"].verdict == "caught"
+    assert verdicts["tax_left_out"].verdict == "over-reported"
+    assert verdicts["tax_left_out"].over_reported == {"AUTH-04"}
+    assert verdicts["no_origin_check"].verdict == "run failed"  # a harness error is neither caught nor missed
+    assert verdicts["no_idempotency"].error == "no e2e test cites its expected items"
