@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness.detection import CLEAN, Detection, cited_verdicts, cited_plan, run_cited, run_one, table_lines
+from harness.detection import CLEAN, Detection, cited_plan, cited_verdicts, run_cited, run_one, table_lines
 from sandbox.store.defects import DEFECTS
 
 
