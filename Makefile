@@ -33,8 +33,7 @@ test: setup
 
 ## lint: ruff over the code, mypy (strict for harness/, pages/, fixtures/); not part of `make test` yet
 lint: $(VENV)/.installed
-	$(BIN)/python -m ruff check .
-	$(BIN)/python -m mypy
+	@status=0; $(BIN)/python -m ruff check . || status=1; $(BIN)/python -m mypy || status=1; exit $$status
 
 ## proxy: the recording proxy in front of ENV's POS API, masking ENV's client secret; run it on the staging backend's
 ## host and point the backend's Flexiti base URL at it (PROXY_ARGS="--port 8766" for another port). No browser needed.
