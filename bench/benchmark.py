@@ -24,7 +24,7 @@ import uuid  # noqa: E402
 import xml.etree.ElementTree as ElementTree  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
-from datetime import datetime, timezone  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
 from typing import Any  # noqa: E402
 from urllib.parse import parse_qs, urlsplit  # noqa: E402
 
@@ -32,10 +32,23 @@ try:
     import httpx
     from playwright.sync_api import Browser, expect, sync_playwright
 
-    from harness.browser import QUIET_FLAGS, ChromiumChoice
+    from harness.browser import (
+        QUIET_FLAGS,
+        ChromiumChoice,
+        chosen_chromium,
+        playwright_builds,
+        system_chromium,
+        system_headless_shell,
+    )
     from harness.customers import Customer, load_customers
     from harness.flake import (
-        SetupError, positive_int, read_junit, require_chromium, require_pytest, run_command, tail,
+        SetupError,
+        positive_int,
+        read_junit,
+        require_chromium,
+        require_pytest,
+        run_command,
+        tail,
     )
     from sandbox.servers import Sandbox
 except ImportError as missing:  # pragma: no cover - depends on the interpreter
@@ -43,7 +56,8 @@ except ImportError as missing:  # pragma: no cover - depends on the interpreter
     raise SystemExit(2) from None
 
 GROUPS = ("suite", "harness_vs_bare", "sandbox_rps", "fresh_clone")
-DEFAULT_GROUPS = ("suite", "harness_vs_bare", "sandbox_rps")  # fresh_clone only when asked for by name
+# The issue's figures from one run: the suite, the overhead per browser, and fresh clone -> first report.
+DEFAULT_GROUPS = ("suite", "harness_vs_bare", "fresh_clone")
 CUSTOMERS_FILE = REPO_ROOT / "sandbox" / "flexiti" / "customers.json"
 HARNESS_TEST = "e2e/test_purchase.py::test_single_account_customer_completes_purchase"
 SUITE_TIMEOUT = 3600.0
@@ -122,6 +136,7 @@ def measure_suite(results: Results, work: Path) -> None:
     results.figure("suite_serial_s", serial, " s")
     parallel, parallel_details = time_suite("n2", ("-n", "2"), work)
     results.figure("suite_n2_s", parallel, " s")
+    # `make certify` itself: -n auto, every core.
     results.figure("suite_speedup", serial / parallel, "x (serial / -n 2)")
     results.details["suite"] = {"serial": serial_details, "n2": parallel_details}
 
@@ -163,8 +178,8 @@ def bare_purchase(browser: Browser, sandbox: Sandbox, shopper: Customer) -> floa
 HARNESS_REPEATS = 3
 
 
-def harness_purchases(work: Path, index: int) -> list[float]:
-    """JUnit times (setup + call + teardown) of the harness test's repeats after the first."""
+def harness_purchases(work: Path, index: int, chromium: ChromiumChoice) -> list[float]:
+    """JUnit times (setup + call + teardown) of the harness test's repeats after the first, on `chromium`."""
     out = work / f"harness-{index}"
     out.mkdir(parents=True)
     log = work / f"harness-{index}.log"
@@ -172,7 +187,8 @@ def harness_purchases(work: Path, index: int) -> list[float]:
     test_file, _, test_name = HARNESS_TEST.partition("::")
     command = pytest_args(*([test_file] * HARNESS_REPEATS), out=out, extra=("--keep-duplicates", "-k", test_name))
     with log.open("wb") as output:
-        finished = run_command(command, cwd=REPO_ROOT, output=output, timeout=HARNESS_TEST_TIMEOUT)
+        env = {**os.environ, **({"E2E_CHROMIUM": chromium.executable_path} if chromium.executable_path else {})}
+        finished = run_command(command, cwd=REPO_ROOT, output=output, timeout=HARNESS_TEST_TIMEOUT, env=env)
     if finished.returncode != 0:
         why = "timed out" if finished.timed_out else f"exit {finished.returncode}"
         raise BenchmarkError(f"the harness test did not pass ({why}):\n{tail(log)}")
@@ -187,12 +203,38 @@ def junit_times(path: Path) -> list[float]:
     return [float(case.get("time", "nan")) for case in ElementTree.parse(path).getroot().iter("testcase")]
 
 
+def browsers_to_compare() -> dict[str, ChromiumChoice]:
+    """Each kind of Chromium this machine has (Playwright's build first, else the system's), or only the one
+    E2E_CHROMIUM names."""
+    explicit = chosen_chromium()
+    if explicit:
+        return {"e2e_chromium": ChromiumChoice(explicit, "E2E_CHROMIUM")}
+    builds = playwright_builds()
+    found = {
+        "headless_shell": builds.headless_shell or system_headless_shell(),
+        "chromium": builds.chromium or system_chromium(),
+    }
+    return {kind: ChromiumChoice(path, kind) for kind, path in found.items() if path}
+
+
 def measure_harness_vs_bare(results: Results, work: Path, chromium: ChromiumChoice, alternations: int) -> None:
+    """harness_vs_bare for each browser found (`harness_vs_bare_<kind>`); `harness_vs_bare` is the one a run
+    chooses by default (`chromium`)."""
+    compared = browsers_to_compare()
+    for kind, choice in compared.items():
+        print(f"harness_vs_bare [{kind}]: {choice.executable_path}", flush=True)
+        ratio = harness_vs_bare_on(results, work / kind, choice, alternations, suffix=f"_{kind}")
+        if choice.executable_path == chromium.executable_path:
+            results.figure("harness_vs_bare", ratio, f"x (the default browser: {kind})")
+
+
+def harness_vs_bare_on(results: Results, work: Path, chromium: ChromiumChoice, alternations: int,
+                       suffix: str = "") -> float:
+    work.mkdir(parents=True, exist_ok=True)
     shopper = load_customers(CUSTOMERS_FILE)["single_account"]
     bare: list[float] = []
     harness: list[float] = []
-    print(f"harness_vs_bare: {alternations} alternation(s) of bare Playwright and `pytest {HARNESS_TEST}`",
-          flush=True)
+    print(f"  {alternations} alternation(s) of bare Playwright and `pytest {HARNESS_TEST}`", flush=True)
     with Sandbox() as sandbox, sync_playwright() as playwright:
         require_loopback(sandbox.urls.store)
         require_loopback(sandbox.urls.flexiti)
@@ -201,21 +243,24 @@ def measure_harness_vs_bare(results: Results, work: Path, chromium: ChromiumChoi
             for index in range(1, alternations + 1):
                 runs = [bare_purchase(browser, sandbox, shopper) for _ in range(HARNESS_REPEATS - 1)]
                 bare.extend(runs)
-                harness.extend(repeats := harness_purchases(work, index))
+                harness.extend(repeats := harness_purchases(work, index, chromium))
                 print(f"  {index}/{alternations}: bare {series(runs)}, harness {series(repeats)}", flush=True)
         finally:
             browser.close()
     print(f"  bare series:    {series(bare)}")
     print(f"  harness series: {series(harness)}")
-    results.figure("bare_median_s", median(bare), " s")
-    results.figure("harness_median_s", median(harness), " s")
-    results.figure("harness_vs_bare", median(harness) / median(bare), "x (harness / bare, median / median)")
-    results.details["harness_vs_bare"] = {
+    ratio = median(harness) / median(bare)
+    results.figure(f"bare_median_s{suffix}", median(bare), " s")
+    results.figure(f"harness_median_s{suffix}", median(harness), " s")
+    results.figure(f"harness_vs_bare{suffix}", ratio, "x (harness / bare, median / median)")
+    results.details[f"harness_vs_bare{suffix}"] = {
+        "browser": chromium.executable_path,
         "bare_s": bare,
         "harness_s": harness,
         "note": "harness_s: JUnit time (setup+call+teardown) of the purchase test repeated in one pytest session, "
                 "first repeat dropped (it starts the sandbox and browser); bare_s reuses one sandbox and one browser",
     }
+    return ratio
 
 
 # -- c. sandbox API throughput ---------------------------------------------------------------------------
@@ -507,8 +552,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                     "See bench/README.md for what each figure means.",
     )
     parser.add_argument("--only", nargs="+", choices=GROUPS, metavar="NAME",
-                        help=f"measure only these: {', '.join(GROUPS)} (default: all but fresh_clone, which "
-                             "runs only when named)")
+                        help=f"measure only these: {', '.join(GROUPS)} (default: {', '.join(DEFAULT_GROUPS)}; "
+                             "sandbox_rps only when named)")
     parser.add_argument("--alternations", type=positive_int, default=10,
                         help="harness_vs_bare: bare/harness pairs (default: 10)")
     parser.add_argument("--throughput-seconds", type=positive_float, default=5.0, metavar="S",
@@ -557,7 +602,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"  {group} not measured: {error}", file=sys.stderr, flush=True)
                     failed[group] = str(error)
                     continue
-                results.measured[group] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+                results.measured[group] = datetime.now(UTC).isoformat(timespec="seconds")
     except KeyboardInterrupt:
         print(f"\nbenchmark: interrupted; nothing written to {args.json}", file=sys.stderr)
         return 130

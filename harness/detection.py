@@ -1,7 +1,15 @@
 """`python -m harness.detection`: run the certification suite against every store defect and print what it caught.
 
-For each defect (and the clean store) the e2e suite runs against the sandbox with that defect switched on;
-the checklist items that failed are compared with the items the defect breaks: caught, missed, over-reported.
+The full matrix (the default; `make detect`): for each defect, and the clean store, the whole e2e suite runs against
+the sandbox with that defect switched on; the checklist items that failed are compared with the items the defect
+breaks: caught, missed, over-reported. Only the whole suite shows that nothing outside a defect's items is reported.
+
+Cited (`--cited`; `make test`): one pytest run in which each e2e test runs once per defect whose expected items it
+cites, the defect switched on in the sandbox for that test only (fixtures/detection.py). Per defect, its items must
+fail in those tests and no other item those tests cite may fail.
+
+`--adapter profile` drives the store through its selector profile (storefronts/reference-store.toml) instead of the
+reference store's page objects.
 """
 
 from __future__ import annotations
@@ -9,10 +17,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +31,11 @@ from sandbox.store.defects import DEFECTS
 
 ROOT = Path(__file__).resolve().parent.parent
 CLEAN = "(clean store)"
+ADAPTERS = {"pages": None, "profile": ROOT / "storefronts" / "reference-store.toml"}
+# Must match fixtures/detection.py (not imported: that module needs pytest's plugin machinery loaded).
+_DEFECT_IN_ID = re.compile(r"defect=([a-z_]+)")
+_START, _DONE = "detection: start ", "detection: done "
+RUN_DEADLINE_S = 1800
 
 
 @dataclass(frozen=True)
@@ -54,20 +70,32 @@ class Detection:
         return "over-reported" if self.over_reported else "caught"
 
 
-def run_one(defect: str, workers: int, selection: list[str], scratch: Path) -> Detection:
+def _environment(adapter: str = "pages") -> dict[str, str]:
+    """This process's environment without any setting that would point the run elsewhere than the sandbox."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("SANDBOX_", "FLEXITI_", "STORE_URL", "STOREFRONT_PROFILE", "PLAYWRIGHT_WS"))}
+    profile = ADAPTERS[adapter]
+    if profile is not None:
+        env["STOREFRONT_PROFILE"] = str(profile)
+    return env
+
+
+def _pytest(folder: Path, workers: int, *args: str) -> list[str]:
+    command = [sys.executable, "-m", "pytest", *args, "-q", "-p", "no:cacheprovider", "--evidence=off",
+               "--failure-trace=off", "--tracing=off", "--screenshot=off", f"--reports-dir={folder}",
+               f"--junitxml={folder / 'junit.xml'}", f"--output={folder / 'playwright'}"]
+    return command + (["-n", str(workers)] if workers > 0 else [])
+
+
+def run_one(defect: str, workers: int, selection: list[str], scratch: Path, adapter: str = "pages") -> Detection:
     """The e2e suite against the store with `defect` on (none for the clean store)."""
     folder = scratch / defect.strip("()").replace(" ", "-")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SANDBOX_", "FLEXITI_", "STORE_URL"))}
+    env = _environment(adapter)
     if defect != CLEAN:
         env["SANDBOX_STORE_DEFECTS"] = defect
-    command = [sys.executable, "-m", "pytest", *selection, "-q", "-p", "no:cacheprovider", "--evidence=off",
-               "--failure-trace=off",
-               "--tracing=off", "--screenshot=off", f"--reports-dir={folder}", f"--junitxml={folder / 'junit.xml'}",
-               f"--output={folder / 'playwright'}"]
-    if workers > 0:
-        command += ["-n", str(workers)]
+    command = _pytest(folder, workers, *selection)
     started = time.perf_counter()
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=RUN_DEADLINE_S)
     seconds = time.perf_counter() - started
     expected = DEFECTS[defect].expected if defect != CLEAN else frozenset()
     report = folder / "certification-sandbox.json"
@@ -78,6 +106,73 @@ def run_one(defect: str, workers: int, selection: list[str], scratch: Path) -> D
     failed = [item for item in checklist if item["status"] == "failed"]
     reasons = tuple((item["id"], item.get("reason") or "") for item in failed)
     return Detection(defect, expected, frozenset(item["id"] for item in failed), seconds, reasons=reasons)
+
+
+def cited_plan(defects: list[str], scratch: Path, adapter: str = "pages") -> dict[str, list[str]]:
+    """Defect -> the e2e tests that cite its expected items (node ids), as the cited run will collect them."""
+    command = [sys.executable, "-m", "pytest", "e2e", "-p", "fixtures.detection", "--collect-only", "-q",
+               "-p", "no:cacheprovider", f"--reports-dir={scratch / 'plan'}", f"--detect-defects={','.join(defects)}"]
+    result = subprocess.run(command, cwd=ROOT, env=_environment(adapter), capture_output=True, text=True,
+                            timeout=300)
+    plan: dict[str, list[str]] = {defect: [] for defect in defects}
+    for line in result.stdout.splitlines():
+        found = _DEFECT_IN_ID.search(line)
+        if "::" in line and found and found.group(1) in plan:
+            plan[found.group(1)].append(line.strip())
+    return plan
+
+
+def cited_verdicts(report: Path, plan: dict[str, list[str]], seconds: dict[str, float], failure: str | None
+              ) -> list[Detection]:
+    """Per defect, from the cited run's report: the items failed by the tests run against it."""
+    tests = json.loads(report.read_text(encoding="utf-8"))["tests"] if report.is_file() else []
+    detections = []
+    for defect, planned in plan.items():
+        ran = [test for test in tests if (_DEFECT_IN_ID.search(test["nodeid"]) or [None, None])[1] == defect]
+        failed: dict[str, str] = {}
+        for test in ran:
+            failed.update(test.get("failed_items") or {})
+        broken = [test["nodeid"] for test in ran if test["outcome"] == "error"]
+        error = failure if not ran else (f"harness error in {', '.join(broken)}" if broken else None)
+        if not planned:
+            error = "no e2e test cites its expected items"
+        detections.append(Detection(defect, DEFECTS[defect].expected, frozenset(failed), seconds.get(defect, 0.0),
+                                    error=error, reasons=tuple(sorted(failed.items()))))
+    return detections
+
+
+def run_cited(defects: list[str], workers: int, scratch: Path, adapter: str = "pages",
+              say: Callable[[str], None] = print) -> list[Detection]:
+    """One pytest run: each test once per defect whose items it cites, naming each defect as it starts and ends."""
+    plan = cited_plan(defects, scratch, adapter)
+    folder = scratch / "cited"
+    command = _pytest(folder, workers, "e2e", "-p", "fixtures.detection", f"--detect-defects={','.join(defects)}")
+    left = {defect: set(nodes) for defect, nodes in plan.items()}
+    started: dict[str, float] = {}
+    seconds: dict[str, float] = {}
+    tail: deque[str] = deque(maxlen=8)
+    with subprocess.Popen(command, cwd=ROOT, env=_environment(adapter), stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True) as run:
+        assert run.stdout is not None
+        for line in run.stdout:
+            tail.append(line.rstrip())
+            found = _DEFECT_IN_ID.search(line)
+            defect = found.group(1) if found else None
+            if defect not in plan:
+                continue
+            # A progress mark (. F E s) may come first on the line.
+            if _START in line and defect not in started:
+                started[defect] = time.perf_counter()
+                say(f"[{len(started)}/{len(plan)}] {defect}: started ({len(plan[defect])} tests)")
+            elif _DONE in line:
+                left[defect].discard(line.split(_DONE, 1)[1].strip())
+                if not left[defect] and defect in started:
+                    seconds[defect] = time.perf_counter() - started[defect]
+                    say(f"      {defect}: ended in {seconds[defect]:.1f}s")
+        run.wait(timeout=RUN_DEADLINE_S)
+    report = folder / "certification-sandbox.json"
+    failure = None if report.is_file() else " | ".join(tail) or f"exit {run.returncode}"
+    return cited_verdicts(report, plan, seconds, failure)
 
 
 def _items(items: frozenset[str]) -> str:
@@ -112,8 +207,16 @@ def as_json(detections: list[Detection]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.detection", description=__doc__)
-    parser.add_argument("defects", nargs="*", help=f"defects to try (default: all {len(DEFECTS)}, plus the clean store)")
+    parser = argparse.ArgumentParser(prog="python -m harness.detection", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("defects", nargs="*",
+                        help=f"defects to try (default: all {len(DEFECTS)}, plus the clean store)")
+    parser.add_argument("--cited", action="store_true",
+                        help="one run, each defect against the tests citing its items (make test); default: the "
+                             "full matrix, each defect against the whole suite (make detect)")
+    parser.add_argument("--adapter", choices=sorted(ADAPTERS), default="pages",
+                        help="drive the store through the reference page objects (pages, default) or its selector "
+                             "profile storefronts/reference-store.toml (profile)")
     parser.add_argument("--workers", type=int, default=2 if (os.cpu_count() or 1) >= 2 else 0,
                         help="pytest-xdist workers per suite run (default: 2 on two cores or more, else serial)")
     parser.add_argument("--json", type=Path, help="also write the table as JSON here")
@@ -121,15 +224,22 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [name for name in args.defects if name not in DEFECTS]
     if unknown:
         parser.error(f"unknown defects {unknown}; known: {', '.join(sorted(DEFECTS))}")
-    names = args.defects or [CLEAN, *DEFECTS]
     detections = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="flexiti-detection-") as scratch:
-        for index, name in enumerate(names, 1):
-            detection = run_one(name, args.workers, ["e2e"], Path(scratch))
-            detections.append(detection)
-            print(f"[{index}/{len(names)}] {name}: {detection.verdict} "
-                  f"(failed: {_items(detection.failed)}) in {detection.seconds:.1f}s", flush=True)
+        if args.cited:
+            print(f"defect detection (cited, adapter: {args.adapter}): each defect against the tests that cite its "
+                  "items; the full matrix is `make detect`", flush=True)
+            detections = run_cited(args.defects or list(DEFECTS), args.workers, Path(scratch), args.adapter,
+                                   say=lambda line: print(line, flush=True))
+        else:
+            names = args.defects or [CLEAN, *DEFECTS]
+            for index, name in enumerate(names, 1):
+                print(f"[{index}/{len(names)}] {name}: started", flush=True)
+                detection = run_one(name, args.workers, ["e2e"], Path(scratch), args.adapter)
+                detections.append(detection)
+                print(f"[{index}/{len(names)}] {name}: {detection.verdict} "
+                      f"(failed: {_items(detection.failed)}) in {detection.seconds:.1f}s", flush=True)
     print("\n" + "\n".join(table_lines(detections)))
     print(f"total: {time.perf_counter() - started:.0f}s")
     if args.json:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import multiprocessing
 import os
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from harness.browser import BrowserNotFound, ChromiumChoice, chosen_chromium, playwright_chromium, resolve_chromium
+from harness.browser import BrowserNotFound, ChromiumChoice, chosen_chromium, resolve_local
 
 if TYPE_CHECKING:
     from multiprocessing.synchronize import Event as EventType
@@ -65,15 +66,11 @@ def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
 def _stop(process: subprocess.Popen[bytes], first_signal: int) -> None:
     """Ask the command to stop, give it a grace period to write its reports, then kill what is left."""
     _signal_group(process, first_signal)
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=STOP_GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        pass
     _signal_group(process, signal.SIGKILL if POSIX else signal.SIGTERM)
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=STOP_GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        pass
 
 
 def run_command(args: Sequence[str], *, cwd: Path, output: IO[bytes] | None, timeout: float,
@@ -115,7 +112,7 @@ def require_pytest() -> None:
 def require_chromium() -> ChromiumChoice:
     """The Chromium the suite will launch, found the way the harness finds it."""
     try:
-        return resolve_chromium(chosen_chromium(), playwright_chromium())
+        return resolve_local(chosen_chromium())
     except BrowserNotFound as error:
         raise SetupError(str(error)) from None
     except ImportError:
@@ -218,10 +215,8 @@ def discard(run: RunResult) -> None:
 
 def spin(stop: EventType, parent_pid: int, max_seconds: float) -> None:
     """Keep one core busy with arithmetic until told to stop, the parent is gone, or `max_seconds` pass."""
-    try:
+    with contextlib.suppress(AttributeError, OSError):  # no nice on this platform: normal priority then
         os.nice(10)
-    except (AttributeError, OSError):
-        pass  # no nice on this platform: the load runs at normal priority
     deadline = time.monotonic() + max_seconds
     value = 1
     # A round takes well over 0.1 ms, so this count bound is never reached before the time bound.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -97,6 +99,99 @@ class Journal:
 
     def describe(self) -> str:
         return "\n".join(f"  {c.describe()}" for c in self.calls()) or "  (no calls journaled)"
+
+
+# What a browser sees of a widget session: the redirection_url (in the store's page or a JSON answer, and as the
+# widget frame's URL) carries the session id in its hash route's query and the access token in its path; the
+# request log and the journal both hold that token as its fingerprint.
+_SESSION_IN_TEXT = re.compile(r"[?&]widget_session_id=([A-Za-z0-9_.~-]+)")
+_TOKEN_IN_TEXT = re.compile(r"/#/widget/[^/\s\"'<>]+/(masked:[0-9a-f]+)")
+
+
+@dataclass(frozen=True)
+class Seen:
+    """The widget sessions and (fingerprinted) widget tokens one test's browser saw."""
+
+    sessions: frozenset[str] = frozenset()
+    tokens: frozenset[str] = frozenset()
+
+    @staticmethod
+    def in_texts(texts: Iterable[str], sessions: Iterable[str] = ()) -> Seen:
+        """Every session id and widget token named in `texts` (masked URLs and bodies), plus `sessions`."""
+        found_sessions, found_tokens = set(sessions), set()
+        for text in texts:
+            if "widget" in text:
+                found_sessions.update(_SESSION_IN_TEXT.findall(text))
+                found_tokens.update(_TOKEN_IN_TEXT.findall(text))
+        return Seen(frozenset(found_sessions), frozenset(found_tokens))
+
+
+def _sessions_named(call: Call) -> set[str]:
+    """The widget sessions a call is about: the one in its body (/authorization, /apply) or the one its
+    answer opened (widget/init's redirection_url)."""
+    named: set[str] = set()
+    if isinstance(call.body, dict) and call.body.get("widget_session_id"):
+        named.add(str(call.body["widget_session_id"]))
+    if isinstance(call.response, dict) and isinstance(call.response.get("redirection_url"), str):
+        opened = widget_session_of(call.response["redirection_url"])
+        if opened:
+            named.add(opened)
+    return named
+
+
+def attribute(calls: list[Call], seen: Seen) -> list[Call]:
+    """The calls that belong to one test, out of a journal that several tests (workers) write at once.
+
+    A call belongs when it names one of the test's widget sessions; when it went out on a token only the test's
+    sessions used (a token that also served another session is a shared server-wide token, and proves nothing);
+    when it shares an x-reference-id with a call that belongs; and when it issued one of those calls' tokens, or
+    the refresh token such a grant was made with (the lineage, back to its client_credentials grant)."""
+    ours = {call.seq for call in calls if _sessions_named(call) & seen.sessions}
+    sessions_on_token: dict[str, set[str]] = {}
+    for call in calls:
+        for token in filter(None, (call.token, _issued_widget_token(call))):
+            sessions_on_token.setdefault(token, set()).update(_sessions_named(call))
+    candidate_tokens = set(seen.tokens) | {call.token for call in calls if call.seq in ours and call.token}
+    exclusive = {token for token in candidate_tokens if sessions_on_token.get(token, set()) <= seen.sessions}
+    ours |= {call.seq for call in calls if call.token in exclusive}
+    references = {call.reference_id for call in calls if call.seq in ours and call.reference_id}
+    ours |= {call.seq for call in calls
+             if call.reference_id in references and _sessions_named(call) <= seen.sessions}
+    issued_access: dict[str, Call] = {}
+    issued_refresh: dict[str, Call] = {}
+    for call in calls:
+        if call.path.rstrip("/").endswith("oauth/token") and call.status == 200 and isinstance(call.response, dict):
+            issued_access.setdefault(str(call.response.get("access_token")), call)
+            issued_refresh.setdefault(str(call.response.get("refresh_token")), call)
+    used = {call.token for call in calls if call.seq in ours and call.token} | set(seen.tokens)
+    for token in used:
+        grant = issued_access.get(token)
+        while grant is not None and grant.seq not in ours:
+            ours.add(grant.seq)
+            body = grant.body if isinstance(grant.body, dict) else {}
+            refreshed = body.get("grant_type") == "refresh_token"
+            grant = issued_refresh.get(str(body.get("refresh_token"))) if refreshed else None
+    return [call for call in calls if call.seq in ours]
+
+
+def _issued_widget_token(call: Call) -> str | None:
+    """The token in a widget/init answer's redirection_url (the token the widget was opened on)."""
+    if isinstance(call.response, dict) and isinstance(call.response.get("redirection_url"), str):
+        found = _TOKEN_IN_TEXT.search(call.response["redirection_url"])
+        return found.group(1) if found else None
+    return None
+
+
+class AttributedJournal(Journal):
+    """A shared journal (a recording proxy's, with several workers behind it) narrowed to one test's calls: those
+    of the widget sessions and tokens its browser saw (see `attribute`), whenever they were made."""
+
+    def __init__(self, url: str, seen: Callable[[], Seen]) -> None:
+        super().__init__(url)
+        self.seen = seen
+
+    def calls(self) -> list[Call]:
+        return attribute(super().calls(), self.seen())
 
 
 def widget_session_of(redirection_url: str) -> str | None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from playwright.sync_api import BrowserContext, Request, Response
 
+from harness.journal import Seen
 from harness.masking import Masker
 
 
@@ -47,13 +49,16 @@ class RequestLog:
     """Requests and text responses seen by the browser context, recorded with secrets masked.
 
     Unmasked raw text is kept only in memory and only for `contains_secret`, so a test can prove a secret
-    never reached the browser without the log itself ever holding it in a report.
+    never reached the browser without the log itself ever holding it in a report. Reading every header (cookies
+    included) costs the browser a round trip per request and per response, so those are read only when
+    `contains_secret` is asked, while the context is still open; what the event carries is recorded at once.
     """
 
     masker: Masker = field(default_factory=Masker)
     requests: list[BrowserRequest] = field(default_factory=list)
     responses: list[BrowserResponse] = field(default_factory=list)
     _raw: list[str] = field(default_factory=list, repr=False)
+    _unread_headers: list[Request | Response] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def install(self, context: BrowserContext) -> RequestLog:
@@ -66,7 +71,7 @@ class RequestLog:
             frame_url = request.frame.url
         except Exception:  # noqa: BLE001 - service-worker requests have no frame
             frame_url = ""
-        headers = _all_headers(request)
+        headers = request.headers  # what the event carried: no round trip
         post_data = request.post_data
         entry = BrowserRequest(
             time=time.time(),
@@ -80,29 +85,49 @@ class RequestLog:
         with self._lock:
             self.requests.append(entry)
             self._raw.extend([request.url, " ".join(f"{k}: {v}" for k, v in headers.items()), post_data or ""])
+            self._unread_headers.append(request)
 
     def record_response(self, response: Response) -> None:
         body: str | None = None
         content_type = response.headers.get("content-type", "")
         if any(kind in content_type for kind in ("json", "text", "javascript")):
             try:
+                # Read now: once the page has moved on, the browser may have dropped the body.
                 body = response.text()
             except Exception:  # noqa: BLE001 - bodies of redirects and aborted loads are not readable
                 body = None
-        headers = _all_headers(response)  # set-cookie included: a token in a cookie reached the browser too
         with self._lock:
-            self.responses.append(BrowserResponse(self.masker.text(response.url), response.status, self.masker.text(body) if body else None))
-            self._raw.append(" ".join(f"{k}: {v}" for k, v in headers.items()))
+            self.responses.append(BrowserResponse(self.masker.text(response.url), response.status,
+                                                  self.masker.text(body) if body else None))
+            self._raw.append(" ".join(f"{k}: {v}" for k, v in response.headers.items()))
             if body:
                 self._raw.append(body)
+            self._unread_headers.append(response)  # set-cookie: a token in a cookie reached the browser too
+
+    def _read_headers(self) -> None:
+        """Every header of the requests and responses so far, cookies included, into the raw text."""
+        with self._lock:
+            unread, self._unread_headers = self._unread_headers, []
+        read = [" ".join(f"{k}: {v}" for k, v in _all_headers(message).items()) for message in unread]
+        with self._lock:
+            self._raw.extend(read)
 
     def to(self, path_part: str) -> list[BrowserRequest]:
         """Requests whose URL path contains `path_part`."""
         with self._lock:
             return [r for r in self.requests if path_part in r.path]
 
+    def seen(self, sessions: Iterable[str] = ()) -> Seen:
+        """The widget sessions and widget tokens named in what the browser loaded: the widget frame's URL, and
+        the store's pages and answers that carried the redirection_url; plus `sessions` (from widget events)."""
+        with self._lock:
+            texts = [*(r.url for r in self.requests), *(r.frame_url for r in self.requests),
+                     *(r.body for r in self.responses if r.body)]
+        return Seen.in_texts(texts, sessions)
+
     def contains_secret(self, secret: str) -> bool:
         """Whether `secret` appeared in any request URL, header (cookies included) or body, or in any response
         header or text body the browser saw. Binary bodies (images, fonts) are not searched."""
+        self._read_headers()
         with self._lock:
             return any(secret in text for text in self._raw)

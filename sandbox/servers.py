@@ -29,6 +29,9 @@ SANDBOX_CLIENT_ID = "sandbox-merchant"
 # likely cause (never reproduced here) is a busy two-worker box letting an ordinary loopback token + widget/init
 # take longer than that, so the store showed an error.
 STORE_TIMEOUT_SECONDS = 5.0
+# The store's timeout on a call a test made Flexiti hold (inject_fault(timeout=True)): the held call is the only one
+# it applies to, so ordinary calls keep STORE_TIMEOUT_SECONDS however busy the machine is.
+HELD_CALL_STORE_TIMEOUT_SECONDS = 0.5
 
 
 class ServerStartError(RuntimeError):
@@ -141,9 +144,8 @@ class Sandbox:
         self._store = ThreadedServer("reference store", store_app, STORE_HOST)
         self.urls = SandboxUrls(store=self._store.url, flexiti=self._flexiti.url)
         self._admin = httpx.Client(base_url=self._flexiti.url, timeout=10)  # one client: no set-up per call
-        # The Trust URL the merchant registered in the Developer Portal (a defect adds the slash Flexiti warns about).
-        trailing = "/" if "trust_url_trailing_slash" in store_defects else ""
-        self.state.default_trust_url = self.state.trust_url = self._store.url + trailing
+        self.store_defects = store_defects  # the run's own; a test may switch others on until the next reset
+        self._set_trust_url(store_defects)
 
     def start(self) -> Sandbox:
         self._flexiti.start()
@@ -159,10 +161,24 @@ class Sandbox:
         self._store.stop()
         self._flexiti.stop()
 
+    def _set_trust_url(self, defects: frozenset[str]) -> None:
+        # The Trust URL the merchant registered in the Developer Portal (a defect adds the slash Flexiti warns about).
+        trailing = "/" if "trust_url_trailing_slash" in defects else ""
+        self.state.default_trust_url = self.state.trust_url = self._store.url + trailing
+
+    def set_store_defects(self, defects: frozenset[str]) -> None:
+        """Switch the reference store's defects for one test (detection runs); the next reset restores the run's."""
+        self.store.set_defects(defects)
+        self._set_trust_url(defects)
+
     def reset(self) -> None:
-        """Forget every token, session, order and journal entry: each test starts clean."""
+        """Forget every token, session, order and journal entry, and restore the run's store defects: each test
+        starts clean."""
+        if self.store.defects != self.store_defects:
+            self.set_store_defects(self.store_defects)
         self.state.reset()
         self.store.state.reset()
+        self.store.flexiti.short_timeouts.clear()
 
     def route_store_through(self, api_base: str) -> None:
         """Point the store's POS API calls at `api_base` (a recording proxy in front of the simulator), the way
@@ -179,10 +195,21 @@ class Sandbox:
         self._admin.post("/__sandbox/config", json={"token_lifetime": seconds}).raise_for_status()
 
     def inject_fault(self, endpoint: str, *, status: int = 500, error: str = "general_error",
-                     timeout: bool = False, times: int = 1) -> None:
-        """Make the next `times` calls whose path ends with `endpoint` fail (or hang past the caller's timeout)."""
+                     timeout: bool = False, times: int = 1,
+                     store_timeout: float | None = HELD_CALL_STORE_TIMEOUT_SECONDS) -> None:
+        """Make the next `times` calls whose path ends with `endpoint` fail (or hang past the caller's timeout).
+
+        A timeout also shortens the reference store's timeout on those calls to `store_timeout` (None keeps the
+        store's own), and the simulator lets a held call go once the store hangs up: the test waits that long."""
         fault = {"endpoint": endpoint, "status": status, "error": error, "timeout": timeout, "times": times}
+        if timeout and store_timeout is not None:
+            self.shorten_store_timeout(endpoint, store_timeout, times=times)
         self._admin.post("/__sandbox/faults", json=fault).raise_for_status()
+
+    def shorten_store_timeout(self, endpoint: str, seconds: float, *, times: int = 1) -> None:
+        """The reference store gives up on its next `times` calls to `endpoint` after `seconds`; until the next
+        reset (each test's start)."""
+        self.store.flexiti.short_timeouts[endpoint] = [seconds, times]
 
     def set_trust_url(self, url: str) -> None:
         self._admin.post("/__sandbox/config", json={"trust_url": url}).raise_for_status()

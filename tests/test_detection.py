@@ -1,46 +1,41 @@
-"""The certification suite catches every store defect, exactly: the defect's items fail, and nothing else."""
+"""Defect detection: every store defect is caught with exactly its expected items.
+
+Here (`make test`) the plan and the table are checked and one defect goes through the cited run end to end;
+`make test` then runs `python -m harness.detection --cited` over every defect, and `make detect` the full matrix
+(every defect against the whole suite: the only proof that nothing outside a defect's items is reported)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
+import json
 from pathlib import Path
 
-import pytest
-
-from fixtures.stash import DETECTION
-from harness.detection import CLEAN, Detection, as_json, run_one, table_lines
+from harness.detection import CLEAN, Detection, cited_plan, cited_verdicts, run_cited, run_one, table_lines
 from sandbox.store.defects import DEFECTS
 
-WORKERS = 2 if (os.cpu_count() or 1) >= 2 else 0
+
+def test_every_defect_is_cited_by_some_e2e_test(tmp_path: Path) -> None:
+    plan = cited_plan(list(DEFECTS), tmp_path)
+
+    uncited = [defect for defect, tests in plan.items() if not tests]
+    assert not uncited, f"no e2e test cites the expected items of {uncited}: the cited run could not catch them"
+    assert all("defect=" + defect in test for defect, tests in plan.items() for test in tests)
 
 
-@pytest.fixture(scope="module")
-def detections(pytestconfig: pytest.Config) -> Iterator[list[Detection]]:
-    """Every run's result; once the module is done the table goes to reports/detection.json and the terminal
-    summary (fixture output itself would be captured)."""
-    found: list[Detection] = []
-    yield found
-    if not found:
-        return
-    pytestconfig.stash[DETECTION] = table_lines(found)
-    reports = Path(pytestconfig.getoption("--reports-dir"))
-    reports.mkdir(parents=True, exist_ok=True)
-    (reports / "detection.json").write_text(as_json(found), encoding="utf-8")
+def test_cited_run_switches_the_defect_on_for_its_tests_only(tmp_path: Path) -> None:
+    said: list[str] = []
+
+    [detection] = run_cited(["sku_mismatch"], 0, tmp_path, say=said.append)
+
+    assert detection.error is None, detection.error
+    assert detection.verdict == "caught", (detection.failed, detection.why(detection.failed))
+    assert said[0].startswith("[1/1] sku_mismatch: started") and "sku_mismatch: ended" in said[-1], said
 
 
-@pytest.mark.parametrize("defect", [CLEAN, *DEFECTS])
-def test_suite_fails_exactly_the_items_the_defect_breaks(
-    defect: str, detections: list[Detection], tmp_path: Path,
-) -> None:
-    detection = run_one(defect, WORKERS, ["e2e"], tmp_path)
-    detections.append(detection)
+def test_the_matrix_runner_reads_a_clean_run_as_clean(tmp_path: Path) -> None:
+    """The full matrix's runner (`make detect`), on a small selection: it finds the report and reads it."""
+    detection = run_one(CLEAN, 0, ["e2e/test_purchase.py"], tmp_path)
 
-    assert detection.error is None, f"the suite did not run against {defect}: {detection.error}"
-    assert not detection.missed, f"{defect}: the suite missed {sorted(detection.missed)}"
-    assert not detection.over_reported, (
-        f"{defect}: the suite also failed {sorted(detection.over_reported)} "
-        f"({detection.why(detection.over_reported)})")
+    assert detection.error is None and detection.verdict == "clean", (detection.error, detection.failed)
 
 
 def test_table_gives_the_reports_reason_for_an_over_reported_item() -> None:
@@ -52,3 +47,25 @@ def test_table_gives_the_reports_reason_for_an_over_reported_item() -> None:
     assert detection.verdict == "over-reported"
     assert [line.strip() for line in lines if "also failed" in line] == [
         "also failed: INIT-01: the store did not open Flexiti"]
+
+
+def test_cited_verdicts_come_from_the_tests_run_against_each_defect(tmp_path: Path) -> None:
+    def test(nodeid: str, outcome: str, failed: dict[str, str]) -> dict[str, object]:
+        return {"nodeid": nodeid, "outcome": outcome, "failed_items": failed}
+
+    report = tmp_path / "certification-sandbox.json"
+    report.write_text(json.dumps({"tests": [
+        test("e2e/a.py::t[chromium-defect=sku_mismatch]", "failed", {"TXN-01": "sku_data differs"}),
+        test("e2e/a.py::t[chromium-defect=tax_left_out]", "failed", {"TXN-01": "amount", "EVT-02": "amount"}),
+        test("e2e/b.py::u[chromium-defect=tax_left_out]", "failed", {"AUTH-04": "not the flow's token"}),
+        test("e2e/c.py::v[chromium-defect=no_origin_check]", "error", {}),
+    ]}), encoding="utf-8")
+    plan = {"sku_mismatch": ["a"], "tax_left_out": ["a", "b"], "no_origin_check": ["c"], "no_idempotency": []}
+
+    verdicts = {d.defect: d for d in cited_verdicts(report, plan, {}, None)}
+
+    assert verdicts["sku_mismatch"].verdict == "caught"
+    assert verdicts["tax_left_out"].verdict == "over-reported"
+    assert verdicts["tax_left_out"].over_reported == {"AUTH-04"}
+    assert verdicts["no_origin_check"].verdict == "run failed"  # a harness error is neither caught nor missed
+    assert verdicts["no_idempotency"].error == "no e2e test cites its expected items"

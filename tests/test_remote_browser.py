@@ -23,7 +23,7 @@ import pytest
 from playwright.sync_api import BrowserType
 
 from fixtures.browser import LAUNCH_OPTIONS_HEADER, WS_ENDPOINT_SETTING, remote_connect_options, server_launch_options
-from harness.browser import QUIET_FLAGS, resolve_chromium
+from harness.browser import QUIET_FLAGS, resolve_local
 from harness.settings import SettingsError, load_settings, printable_endpoint
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -179,8 +179,7 @@ def _run_suite(reports: Path, *args: str, **settings: str) -> subprocess.Complet
 def _resolved_chromium_version(browser_type: BrowserType) -> str | None:
     """The version of the Chromium a local run would choose; None when that is Playwright's build (no path to send).
     Playwright's own path comes from the session's browser_type: a second sync Playwright cannot start beside it."""
-    bundled = browser_type.executable_path if Path(browser_type.executable_path).is_file() else None
-    executable = resolve_chromium(os.environ.get("E2E_CHROMIUM"), bundled).executable_path
+    executable = resolve_local(os.environ.get("E2E_CHROMIUM")).executable_path
     if executable is None:
         return None
     banner = subprocess.run([executable, "--version"], capture_output=True, text=True, timeout=60).stdout

@@ -7,6 +7,7 @@ chooses and says so in the README ("Sandbox choices").
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import secrets
 import traceback
@@ -68,9 +69,21 @@ TEXTS: dict[str, dict[str, str]] = {
            "code_sent": "Nous avons envoyé un code (se terminant par …{destination}).",
            "wrong_answer": "Cette réponse n'est pas la bonne. Essais restants : {left}."},
 }
-# How long an injected timeout holds a call: longer than any sensible client timeout in the sandbox.
+# How long an injected timeout holds a call at most: longer than any sensible client timeout in the sandbox. The
+# call is let go as soon as its caller hangs up (gives up on it), so a test waits only for the caller's timeout.
 FAULT_HOLD_SECONDS = 8.0
 CUSTOMER_PORTAL = "/customer-portal"
+
+
+async def _until_caller_hangs_up(request: Request, at_most: float) -> None:
+    """Hold a call until its client disconnects (ASGI `http.disconnect`, once the body has been read) or
+    `at_most` seconds have passed, whichever comes first."""
+    async def disconnected() -> None:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(disconnected(), timeout=at_most)
 
 
 class ApiError(Exception):
@@ -190,7 +203,7 @@ class Simulator:
         if fault is None:
             return None
         if fault.timeout:
-            await asyncio.sleep(FAULT_HOLD_SECONDS)  # the caller is expected to have given up by now
+            await _until_caller_hangs_up(request, FAULT_HOLD_SECONDS)
             return JSONResponse({"url": request.url.path, "message": "injected timeout", "error": "timeout"},
                                 status_code=504)
         raise ApiError(fault.status, fault.error, f"injected fault: {fault.status} {fault.error}")

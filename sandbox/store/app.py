@@ -115,6 +115,14 @@ DECISION_TEXT = {
 class Store:
     """The store app around one Flexiti configuration and one in-memory state."""
 
+    def set_defects(self, defects: frozenset[str]) -> None:
+        """Switch the store's deliberate defects (sandbox/store/defects.py); detection runs switch them per test."""
+        self.defects = defects
+        self.flexiti.refresh_with_new_token = "no_refresh" in defects
+        self.flexiti.refresh_before_widget = "stale_token" not in defects
+        self.flexiti.send_reference_id = "missing_reference_id" not in defects
+        self.flexiti.renew_expired = "expired_token_refreshed" not in defects
+
     def __init__(self, config: FlexitiConfig, sdk_url: str, state: StoreState | None = None,
                  clock: Callable[[], float] = time.time, defects: frozenset[str] = frozenset()) -> None:
         self.config = config
@@ -122,10 +130,7 @@ class Store:
         self.sdk_url = sdk_url
         self.state = state or StoreState()
         self.flexiti = FlexitiClient(config, clock=clock)
-        self.flexiti.refresh_with_new_token = "no_refresh" in defects
-        self.flexiti.refresh_before_widget = "stale_token" not in defects
-        self.flexiti.send_reference_id = "missing_reference_id" not in defects
-        self.flexiti.renew_expired = "expired_token_refreshed" not in defects
+        self.set_defects(defects)
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
         self.templates.filters["money"] = money
         self.app = Starlette(

@@ -64,6 +64,9 @@ class FlexitiClient:
         self.refresh_with_new_token = False
         self.send_reference_id = True
         self.renew_expired = True
+        # Sandbox control (Sandbox.shorten_store_timeout): endpoint suffix -> [seconds, calls left], so a test that
+        # injects a timeout waits a fraction of a second for the store to give up, and only on that call.
+        self.short_timeouts: dict[str, list[float]] = {}
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -75,12 +78,20 @@ class FlexitiClient:
         # A GUID of 32 characters per call, as Flexiti asks for x-reference-id.
         return {"x-reference-id": uuid.uuid4().hex} if self.send_reference_id else {}
 
+    def _timeout_for(self, url: str) -> float:
+        for suffix, shortened in self.short_timeouts.items():
+            if shortened[1] > 0 and url.rstrip("/").endswith(suffix.rstrip("/")):
+                shortened[1] -= 1
+                return shortened[0]
+        return self.config.timeout
+
     async def _post(self, url: str, **kwargs: Any) -> httpx.Response:
         """POST, with transport trouble turned into the same error type as Flexiti's own errors."""
+        timeout = self._timeout_for(url)
         try:
-            return await self._http.post(url, **kwargs)
+            return await self._http.post(url, timeout=timeout, **kwargs)
         except httpx.TimeoutException:
-            raise FlexitiError(504, "timeout", f"no answer from Flexiti within {self.config.timeout}s") from None
+            raise FlexitiError(504, "timeout", f"no answer from Flexiti within {timeout}s") from None
         except httpx.TransportError as error:
             # The transport error's kind stays in the code the shopper's notice shows: "refused" and "server
             # disconnected" point at different causes, and nothing else of this error reaches a report.
