@@ -453,7 +453,7 @@ def _steps(steps: list[Step]) -> str:
 def _step(step: Step) -> str:
     if step.image and not step.image.startswith("data:"):
         picture = (f'<a class="shot i-{_e(step.image)}" href="#z-{_e(step.image)}" role="img" '
-                   f'aria-label="{_e(step.title)}: enlarge"></a>')
+                   f'aria-label="{_e(step.title)}" title="click to see it at full size"></a>')
     else:
         picture = '<div class="no-image">no screenshot</div>'
     return f"<figure>{picture}<figcaption>{_e(step.title)}</figcaption></figure>"
