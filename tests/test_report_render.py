@@ -20,6 +20,7 @@ from harness.report import model
 from harness.errors import HarnessError, ProfileError
 from harness.report.broken import diagnose, is_harness_error
 from harness.report.collect import RunRecorder, decide, explain, reproducing_command
+from harness.report.detection_picture import detection_html, detection_svg
 from harness.report.html import anchor, render_html
 from harness.report.markdown import render_markdown
 from harness.report.model import (
@@ -675,7 +676,7 @@ def test_html_and_markdown_open_with_the_verdict() -> None:
     html = render_html(report)
     markdown = render_markdown(report)
 
-    assert html.index('class="verdict not-ready"') < html.index('class="bar"') < html.index("<table")
+    assert html.index('class="verdict not-ready has-failures"') < html.index('class="bar"') < html.index("<table")
     assert '<a href="#finding-AUTH-01">AUTH-01</a>' in html
     assert markdown.splitlines()[0] == "# ❌ Not ready"
     assert "Failed items: [AUTH-01](#auth-01)" in markdown
@@ -820,3 +821,27 @@ def test_a_filter_shows_failed_items_only_without_script(page: Page, tmp_path: P
     expect(table.locator("tbody tr:visible")).to_have_count(1)
     expect(page.locator(f"#{anchor(PASSED_ID)}")).to_be_hidden()
     expect(page.locator(f"#{anchor(FAILED_ID)}")).to_be_visible()
+
+
+# The detection table as a picture
+
+
+def test_detection_picture_marks_caught_missed_and_over_reported_cells() -> None:
+    rows = [
+        {"defect": "(clean store)", "expected": [], "failed": [], "verdict": "clean", "seconds": 60.0},
+        {"defect": "tax_left_out", "expected": ["TXN-01"], "failed": ["EVT-02", "TXN-01"],
+         "verdict": "over-reported", "seconds": 61.2},
+        {"defect": "no_origin_check", "expected": ["EVT-01"], "failed": [], "verdict": "missed", "seconds": 59.0},
+    ]
+
+    svg = detection_svg(rows)
+    root = ElementTree.fromstring(svg)
+    cells = {rect.findtext(f"{SVG}title"): rect.get("class") for rect in root.iter(f"{SVG}rect")
+             if "cell" in (rect.get("class") or "")}
+
+    assert cells["tax_left_out × TXN-01: caught"] == "cell caught"
+    assert cells["tax_left_out × EVT-02: over-reported"] == "cell over-reported"
+    assert cells["no_origin_check × EVT-01: missed"] == "cell missed"
+    assert len(cells) == 3 * 3  # every defect × every item any run touched
+    page = detection_html(rows)
+    assert "<svg" in page and "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")

@@ -67,6 +67,7 @@ summary { cursor: pointer; font-weight: 600; }
 .verdict.not-ready { background: var(--failed); }
 .verdict.incomplete { background: #8d6e00; }
 .verdict.sandbox-self-test { background: #37474f; }
+.verdict.has-failures { border-left: 12px solid var(--failed); }
 .verdict .kind { font-size: 12px; text-transform: uppercase; letter-spacing: .08em; opacity: .85; }
 .bar { display: flex; height: 22px; border-radius: 6px; overflow: hidden; margin: 6px 0 4px; background: var(--light); }
 .bar a { display: block; color: #fff; font-size: 12px; font-weight: 600; text-align: center; line-height: 22px;
@@ -235,7 +236,8 @@ def _verdict(report: Report) -> str:
     reasons = "".join(f"<li>{_e(reason)}</li>" for reason in verdict.reasons)
     kind = {"sandbox self-test": "Embedded sandbox — not a certification"}.get(verdict.status, "Verdict")
     return (
-        f'<header class="verdict {_e(verdict.status.replace(" ", "-"))}" role="banner" id="verdict">'
+        f'<header class="verdict {_e(verdict.status.replace(" ", "-"))}{" has-failures" if failed else ""}" '
+        'role="banner" id="verdict">'
         f'<div class="kind">{_e(kind)}</div><h1>{_e(verdict.title)}</h1><p>{_e(verdict.summary)}</p>'
         + (f"<p>Failed items:</p><ul>{failed}</ul>" if failed else "")
         + (f"<p>Why this run certifies nothing:</p><ul>{reasons}</ul>" if reasons and verdict.status != "ready" else "")
