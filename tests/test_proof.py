@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from fixtures.observers import judge_contract
 from harness.checklist import load_catalog
 from harness.proof import ChecklistFailure, NotObservable, Proof
-from harness.report.collect import RunRecorder
+from harness.errors import HarnessError
+from harness.report.collect import RunRecorder, _is_broken
 from harness.report.model import TestResult
 from harness.widget_events import EventLog
 
@@ -152,3 +154,16 @@ def test_events_that_keep_the_contract_leave_the_verdicts_alone() -> None:
 
     assert judge_contract(log, proof, ["EVT-04"]) == []
     assert proof.proved == {"EVT-04"} and not proof.failed
+
+
+@pytest.mark.parametrize(("when", "error", "broken"), [
+    ("setup", RuntimeError("the sandbox did not start"), True),
+    ("call", LookupError("not on an order page"), False),
+    ("call", PlaywrightError("BrowserType.launch: Executable doesn't exist at /x/firefox-1/firefox"), True),
+    ("call", HarnessError("STOREFRONT_PROFILE: selector matches nothing"), True),
+    ("call", AssertionError("amount"), False),
+    ("call", PlaywrightError("Timeout 5000ms exceeded waiting for the order page"), False),
+    ("teardown", ChecklistFailure("[EVT-01] widget events break the contract"), False),
+], ids=["setup", "lookup-error", "launch", "harness", "assertion", "timeout", "teardown-contract"])
+def test_harness_errors_are_broken_and_findings_are_failed(when: str, error: BaseException, broken: bool) -> None:
+    assert _is_broken(when, error) is broken

@@ -845,3 +845,18 @@ def test_detection_picture_marks_caught_missed_and_over_reported_cells() -> None
     assert len(cells) == 3 * 3  # every defect × every item any run touched
     page = detection_html(rows)
     assert "<svg" in page and "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+def test_an_event_a_failure_names_is_highlighted_and_red() -> None:
+    test = _passed_test()
+    test.outcome = "failed"
+    test.failed_items = {"EVT-05": "flx-failure was shown as a success"}
+    report = make_report()
+    report.tests[0] = test
+
+    html = render_html(report)
+
+    assert '<tr class="cited" title="cited by the failure"><td>+' in html
+    groups = _arrow_groups(sequence_svg(test, WIDGET_ORIGIN, set(), {"flx-failure"}))
+    [label] = [label for label in groups if label.startswith("flx-failure")]
+    assert "alarm" in groups[label].get("class", "")

@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 
 from harness import __version__
 from harness.checklist import ChecklistItem
@@ -384,15 +383,14 @@ def _count(number: int, noun: str) -> str:
 
 
 def _is_broken(when: str, error: BaseException | None) -> bool:
-    """A failure the store did not cause: a harness, browser, machine or profile error, or any error outside an
-    assertion (the body broke rather than found something). Checklist failures are never broken, wherever raised."""
+    """A failure the store did not cause: a harness, browser, machine or profile error (by its class, or a
+    Playwright launch error), or a fixture that could not set up. Anything else a test body or its teardown
+    raised stays a failure: a store that never reaches its order page raises LookupError, not an assertion."""
     if isinstance(error, ChecklistFailure):
         return False
     if is_harness_error(error):
         return True
-    if when != "call":
-        return True
-    return not isinstance(error, (AssertionError, PlaywrightError, pytest.fail.Exception))
+    return when == "setup" and not isinstance(error, (AssertionError, pytest.fail.Exception))
 
 
 def _full_text(report: pytest.TestReport) -> str:

@@ -138,6 +138,7 @@ body:has(#show-notrun:checked) table.checklist tr[data-status]:not([data-status=
 """
 FAILED_OUTCOMES_HTML = ("failed", "broken", "error")
 _CITED_CALL = re.compile(r"#(\d+)\b")
+_CITED_EVENT = re.compile(r"\bflx-[a-z]+\b")
 
 
 def anchor(nodeid: str) -> str:
@@ -150,6 +151,12 @@ def cited_calls(test: TestResult) -> set[int]:
     """The journal numbers ("#6") the test's failure reasons cite: those calls are the evidence of the finding."""
     texts = [*test.failed_items.values(), test.reason or ""] if test.outcome in FAILED_OUTCOMES_HTML else []
     return {int(number) for text in texts for number in _CITED_CALL.findall(text)}
+
+
+def cited_events(test: TestResult) -> set[str]:
+    """The widget event types ("flx-success") the test's failure reasons name."""
+    texts = [*test.failed_items.values(), test.reason or ""] if test.outcome in FAILED_OUTCOMES_HTML else []
+    return {name for text in texts for name in _CITED_EVENT.findall(text)}
 
 
 def render_html(report: Report) -> str:
@@ -355,10 +362,13 @@ def _checklist_table(report: Report) -> str:
 def _checklist_row(item: ChecklistResult, tests: list[TestResult]) -> str:
     proved_by = item.tests if item.status in ("passed", "failed") else []
     links = ", ".join(f'<a href="#{anchor(n)}">{_e(short_test_name(n, tests))}</a>' for n in proved_by)
+    if item.failed_by:  # the column names who proved it; the tests that failed it are said apart, in red
+        failed = ", ".join(f'<a href="#{anchor(n)}">{_e(short_test_name(n, tests))}</a>' for n in item.failed_by)
+        links = f'<span class="alarm">failed by {failed}</span>' + (f"<br>proved by {links}" if links else "")
     reason_class = ' class="reason"' if item.status == "failed" else ""
     reason = _e(item.reason or "")
     if item.status == "failed":
-        reason = f'<a href="#finding-{_e(item.id)}">{reason}</a>'
+        reason = f'<a href="#finding-{_e(item.id)}" class="alarm">{reason}</a>'
     rule = (f' <a href="{_e(item.docs)}" rel="noreferrer" title="Flexiti documentation">rule</a>'
             if item.docs and item.docs.startswith("https://") else "")
     return (
@@ -427,16 +437,16 @@ def _evidence(test: TestResult, widget_origin: str | None) -> str:
     if not times:
         return ""
     start = min(times)
-    cited = cited_calls(test)
+    cited, events = cited_calls(test), cited_events(test)
     counts = ", ".join([_count(len(test.steps), "screenshot"), _count(len(test.events), "widget event"),
                         _count(len(test.calls), "POS API call"), _count(len(test.requests), "browser request")])
     opened = " open" if test.outcome in FAILED_OUTCOMES_HTML else ""
     return (
         f'<details class="evidence"{opened}><summary>Evidence: {counts}</summary>'
         f"{_steps(test.steps)}"
-        f'<figure class="sequence" aria-label="Observed sequence diagram">{sequence_svg(test, widget_origin, cited)}'
+        f'<figure class="sequence" aria-label="Observed sequence diagram">{sequence_svg(test, widget_origin, cited, events)}'
         "</figure>"
-        f"{_events_table(test.events, start)}{_calls_table(test.calls, start, cited)}{_requests(test.requests, start)}"
+        f"{_events_table(test.events, start, events)}{_calls_table(test.calls, start, cited)}{_requests(test.requests, start)}"
         "</details>"
     )
 
@@ -461,10 +471,11 @@ def _step(step: Step) -> str:
     return f"<figure>{picture}<figcaption>{_e(step.title)}</figcaption></figure>"
 
 
-def _events_table(events: list[EventEvidence], start: float) -> str:
+def _events_table(events: list[EventEvidence], start: float, cited: set[str]) -> str:
     rows = [
         (
-            ' class="forged"' if not event.from_widget else "",
+            ' class="forged"' if not event.from_widget else
+            ' class="cited" title="cited by the failure"' if event.event_type in cited else "",
             [_offset(event.time, start), _e(event.origin) + ("" if event.from_widget else " (not the widget origin)"),
              _e(event.event_type or "—"), f"<pre>{_e(_readable_json(event.data))}</pre>"],
         )
