@@ -5,6 +5,7 @@ Tests call these; page objects never do. pytest rewrites the asserts here (see f
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from harness.journal import Call, Journal, widget_session_of
@@ -12,8 +13,17 @@ from harness.network import RequestLog
 from harness.widget_events import WidgetEvent
 
 
+_API_PREFIX = re.compile(r"^/flexiti/pos-api/v[\d.]+/(?:client-id/[^/]+/)?")
+
+
+def _describe(call: Call) -> str:
+    """`#6 POST /authorization -> 200`: the journal's number (the report highlights the call it cites) and the
+    endpoint, without the API prefix, version and client id that make every reason hard to read."""
+    return f"#{call.seq} {call.method} {_API_PREFIX.sub('/', call.path)} -> {call.status}"
+
+
 def _calls(calls: list[Call]) -> str:
-    return ", ".join(c.describe() for c in calls) or "none"
+    return ", ".join(_describe(c) for c in calls) or "none"
 
 
 def _gap(sent: Decimal, required: Decimal) -> str:
@@ -57,13 +67,13 @@ def widget_init_for(journal: Journal, session: str, flow: str = "purchase") -> C
     """INIT-01/02: the widget/init that opened `session` was server side, for `flow`; for a purchase, with
     exactly one customer identifier."""
     init = widget_init_call(journal, session)
-    assert not init.from_browser, f"{init.describe()} came from the browser; widget/init must be called server side"
+    assert not init.from_browser, f"{_describe(init)} came from the browser; widget/init must be called server side"
     assert init.body.get("flow") == flow, (
-        f"{init.describe()} sent flow={init.body.get('flow')!r}; this journey requires flow={flow!r}")
+        f"{_describe(init)} sent flow={init.body.get('flow')!r}; this journey requires flow={flow!r}")
     if flow == "purchase":
         identifiers = [k for k in ("account_number", "vcc_number", "personal_information")
                        if (init.body.get("customer_identification") or {}).get(k)]
-        assert len(identifiers) == 1, (f"{init.describe()} identified the customer by {identifiers or 'nothing'}; "
+        assert len(identifiers) == 1, (f"{_describe(init)} identified the customer by {identifiers or 'nothing'}; "
                                        "a purchase requires exactly one of account_number, vcc_number, "
                                        "personal_information")
     return init
@@ -73,7 +83,7 @@ def same_token_lineage(journal: Journal, first: Call, then: Call) -> None:
     """AUTH-04: `then` went out on `first`'s token or a refresh of it: one token carries the flow."""
     lineages = journal.token_lineages()
     assert lineages.get(then.token or "") == lineages.get(first.token or "") is not None, (
-        f"{then.describe()} used a token that is not the one {first.describe()} used, nor a refresh of it"
+        f"{_describe(then)} used a token that is not the one {_describe(first)} used, nor a refresh of it"
     )
 
 
@@ -103,21 +113,21 @@ def authorized_as_reported(journal: Journal, success: WidgetEvent, amount: Decim
     [authorization] = sent
     body = authorization.body or {}
     assert not authorization.from_browser, (
-        f"{authorization.describe()} came from the browser; /authorization must be called server side")
+        f"{_describe(authorization)} came from the browser; /authorization must be called server side")
     assert authorization.status == 200, (
-        f"{authorization.describe()} was refused ({authorization.response}); a verified purchase must be authorized")
+        f"{_describe(authorization)} was refused ({authorization.response}); a verified purchase must be authorized")
     assert body.get("account_number") == success.event_data["accountNumber"], (
-        f"{authorization.describe()} is for account {body.get('account_number')}; the widget reported account "
+        f"{_describe(authorization)} is for account {body.get('account_number')}; the widget reported account "
         f"{success.event_data['accountNumber']}, which is the one to authorize"
     )
     sent_amount = Decimal(str(body.get("amount")))
     assert sent_amount == amount, (
-        f"{authorization.describe()} asked for amount {body.get('amount')}, the cart total is {amount} "
+        f"{_describe(authorization)} asked for amount {body.get('amount')}, the cart total is {amount} "
         f"({_gap(sent_amount, amount)}); the amount must be the cart total, taxes and shipping included")
     assert body.get("reference") == order_id, (
-        f"{authorization.describe()} sent reference {body.get('reference')!r}; it must be the order id {order_id!r}")
+        f"{_describe(authorization)} sent reference {body.get('reference')!r}; it must be the order id {order_id!r}")
     assert "verification_code" not in body, (
-        f"{authorization.describe()} sent a verification_code; an online purchase must not (the widget verified)")
+        f"{_describe(authorization)} sent a verification_code; an online purchase must not (the widget verified)")
     return authorization
 
 
@@ -150,9 +160,9 @@ def application_initialized(journal: Journal, session: str) -> Call:
                if not personal.get(name)]
     missing += [name for name in ("email", "phone_number", "address_1", "city", "province", "account_type")
                 if not init.body.get(name)]
-    assert not missing, f"{init.describe()} for an application lacks {missing}, which flow=apply requires"
+    assert not missing, f"{_describe(init)} for an application lacks {missing}, which flow=apply requires"
     assert init.body.get("tos_agreement") is True, (
-        f"{init.describe()} sent tos_agreement={init.body.get('tos_agreement')!r}; an application requires true")
+        f"{_describe(init)} sent tos_agreement={init.body.get('tos_agreement')!r}; an application requires true")
     return init
 
 
@@ -169,11 +179,11 @@ def applied_as_initialized(journal: Journal, init: Call, success: WidgetEvent) -
     assert applies, f"the store never called /apply for the widget session {session}: {_calls(journal.to('/apply'))}"
     assert len(applies) == 1, f"{len(applies)} /apply calls for one application: {_calls(applies)}"
     [apply] = applies
-    assert not apply.from_browser, f"{apply.describe()} came from the browser; /apply must be called server side"
+    assert not apply.from_browser, f"{_describe(apply)} came from the browser; /apply must be called server side"
     personal = lambda call: (call.body.get("customer_identification") or {}).get("personal_information")  # noqa: E731
     assert personal(apply) == personal(init), (
-        f"{apply.describe()} changed the personal information {init.describe()} sent; /apply must repeat it")
+        f"{_describe(apply)} changed the personal information {_describe(init)} sent; /apply must repeat it")
     changed = [name for name in REPEATED_ON_APPLY if apply.body.get(name) != init.body.get(name)]
-    assert not changed, f"{apply.describe()} sent other {changed} than {init.describe()}; /apply must repeat them"
-    assert apply.status == 200, f"{apply.describe()} was refused ({apply.response}); the application must go through"
+    assert not changed, f"{_describe(apply)} sent other {changed} than {_describe(init)}; /apply must repeat them"
+    assert apply.status == 200, f"{_describe(apply)} was refused ({apply.response}); the application must go through"
     return apply

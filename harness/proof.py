@@ -105,11 +105,12 @@ class Proof:
     def summary(self) -> str:
         return "; ".join(f"[{item}] {reason}" for item, reason in self.failed.items())
 
-    def failure_text(self, explain: Callable[[str], str] = str) -> str:
-        """What the terminal shows for a checklist failure: each item, its reason and the test's line."""
+    def failure_text(self, explain: Callable[[str, str | None], str] = lambda reason, _where: reason) -> str:
+        """What the terminal shows for a checklist failure: each item, its reason (put in words by `explain`, given
+        the test's line) and the test's line."""
         lines = []
         for item, reason in self.failed.items():
-            lines.append(f"[{item}] {explain(reason)}")
+            lines.append(f"[{item}] {explain(reason, self.where.get(item))}")
             if item in self.where:
                 lines.append(f"    at {self.where[item]}")
         return "\n".join(lines)

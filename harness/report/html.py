@@ -120,6 +120,7 @@ figure.sequence { margin: 12px 0; overflow-x: auto; }
 figure.sequence svg { max-width: 100%; height: auto; }
 tr.forged td, td.alarm, span.alarm { color: var(--failed); }
 tr.cited td { background: var(--cite); }
+table[aria-label="POS API calls"] td:nth-child(2), table[aria-label="Widget events"] td:first-child { white-space: nowrap; }
 tr.cited td:first-child { border-left: 4px solid var(--failed); font-weight: 700; }
 table.matrix { width: auto; font-size: 12px; }
 table.matrix th, table.matrix td { padding: 2px 4px; text-align: center; min-width: 22px; }
@@ -489,11 +490,11 @@ def _calls_table(calls: list[CallEvidence], start: float, cited: set[int]) -> st
         "POS API calls",
         ["#", "Time", "Caller", "Method", "Path", "Status", "Token", "Headers", "Body", "Response"],
         [(f' class="cited" id="call-{call.seq}" title="cited by the failure"' if call.seq in cited else "",
-          _call_cells(call, start)) for call in calls],
+          _call_cells(call, start, opened=call.seq in cited)) for call in calls],
     )
 
 
-def _call_cells(call: CallEvidence, start: float) -> list[str]:
+def _call_cells(call: CallEvidence, start: float, opened: bool = False) -> list[str]:
     caller_class = ' class="alarm"' if call.caller == "browser" else ""
     status_class = ' class="alarm"' if call.status >= 400 else ""
     return [
@@ -505,7 +506,7 @@ def _call_cells(call: CallEvidence, start: float) -> list[str]:
         f"<span{status_class}>{call.status}</span>",
         f"<code>{_e(call.token or '—')}</code>",
         _json_details("headers", call.headers or None),
-        _json_details("body", call.body),
+        _json_details("body", call.body, opened),
         _json_details("response", call.response),
     ]
 
@@ -545,11 +546,11 @@ def _table(label: str, headers: list[str], rows: Iterable[tuple[str, list[str]]]
     return f'{title}<table aria-label="{label}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def _json_details(name: str, value: Any) -> str:
+def _json_details(name: str, value: Any, opened: bool = False) -> str:
     if value is None:
         return "—"
     text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
-    return f"<details><summary>{name}</summary><pre>{_e(text)}</pre></details>"
+    return f"<details{' open' if opened else ''}><summary>{name}</summary><pre>{_e(text)}</pre></details>"
 
 
 def _readable_json(value: Any) -> str:
