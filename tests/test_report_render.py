@@ -17,10 +17,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from harness.report import model
+from fixtures.reporting import settings_environ
 from harness.errors import HarnessError, ProfileError
 from harness.report.broken import diagnose, is_harness_error
 from harness.report.collect import RunRecorder, decide, explain, reproducing_command
 from harness.report.detection_picture import detection_html, detection_svg
+from harness.settings import SettingsError
 from harness.report.html import anchor, render_html
 from harness.report.markdown import render_markdown
 from harness.report.model import (
@@ -860,3 +862,37 @@ def test_an_event_a_failure_names_is_highlighted_and_red() -> None:
     groups = _arrow_groups(sequence_svg(test, WIDGET_ORIGIN, set(), {"flx-failure"}))
     [label] = [label for label in groups if label.startswith("flx-failure")]
     assert "alarm" in groups[label].get("class", "")
+
+
+# --base-url is the storefront
+
+
+class _Options:
+    """A pytest config's getoption, for the options these functions read."""
+
+    def __init__(self, **options: object) -> None:
+        self.options = options
+
+    def getoption(self, name: str, default: object = None) -> object:
+        return self.options.get(name.lstrip("-").replace("-", "_"), default)
+
+
+def test_base_url_sets_store_url_outside_the_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("STORE_URL", raising=False)
+
+    environ = settings_environ(_Options(env="training", base_url="https://staging.shop.example"))  # type: ignore[arg-type]
+
+    assert environ["STORE_URL"] == "https://staging.shop.example"
+
+
+@pytest.mark.parametrize(("env", "store_url", "says"), [
+    ("sandbox", None, "--env sandbox tests the embedded reference store"),
+    ("training", "https://other.example", "name different storefronts"),
+])
+def test_base_url_is_refused_where_it_would_be_ignored_or_contradicted(
+        monkeypatch: pytest.MonkeyPatch, env: str, store_url: str | None, says: str) -> None:
+    if store_url:
+        monkeypatch.setenv("STORE_URL", store_url)
+
+    with pytest.raises(SettingsError, match=says):
+        settings_environ(_Options(env=env, base_url="https://staging.shop.example"))  # type: ignore[arg-type]

@@ -325,6 +325,39 @@ def test_an_interrupted_test_is_never_passed_nor_proves_its_items(tmp_path: Path
     assert report["run"]["stopped_early"], output[-2000:]
 
 
+# Loaded with -p into a run: the selector profile breaks as each test sets up, as a stale profile would.
+PROFILE_THAT_BREAKS = """
+from harness.errors import ProfileError
+
+
+def pytest_runtest_setup(item):
+    raise ProfileError("STOREFRONT_PROFILE shop.toml: [checkout] selector 'text=Pay with Flexiti' matches nothing")
+"""
+
+
+def test_a_profile_error_is_a_harness_error_apart_from_failures_with_its_fix(tmp_path: Path) -> None:
+    plugins, reports = tmp_path / "plugins", tmp_path / "reports"
+    plugins.mkdir()
+    (plugins / "profile_that_breaks.py").write_text(PROFILE_THAT_BREAKS, encoding="utf-8")
+    path = os.pathsep.join(filter(None, [str(plugins), os.environ.get("PYTHONPATH")]))
+
+    result = _run(reports, "-p", "profile_that_breaks",
+                  "e2e/test_outcomes.py::test_cancel_returns_to_checkout_with_the_cart_intact", PYTHONPATH=path)
+
+    report = _report(reports)
+    assert result.returncode == 1, result.stdout[-2000:]
+    [test] = report["tests"]
+    assert test["outcome"] == "broken", test
+    assert "matches nothing" in test["reason"] and test["fix"], test
+    assert _item(report, "EVT-04")["status"] == "not run"  # a broken harness neither fails nor proves
+    assert not [item for item in report["checklist"] if item["status"] == "failed"]
+    assert report["verdict"]["broken_tests"] == [test["nodeid"]]
+    assert any("broken by a harness error" in reason for reason in report["verdict"]["reasons"])
+    assert "harness errors (not checklist failures" in result.stdout
+    html = (reports / "certification-sandbox.html").read_text(encoding="utf-8")
+    assert "Harness errors: the harness, browser or machine broke (not the store)" in html
+
+
 def test_base_url_names_the_storefront_and_is_refused_against_the_embedded_store(tmp_path: Path) -> None:
     result = _run(tmp_path, "e2e/test_outcomes.py", "--base-url", "http://127.0.0.1:9")
 
