@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from harness.report.markdown import (
-    FAILED_OUTCOMES, ITEM_STATUSES, outcome_counts_line, short_test_name, store_defects_line, utc_timestamp,
+    ITEM_STATUSES, observed_text, outcome_counts_line, short_test_name, store_defects_line, utc_timestamp,
 )
 from harness.report.model import (
     CallEvidence,
@@ -277,7 +277,7 @@ def _finding(item: ChecklistResult, report: Report) -> str:
     evidence = ", ".join(f'<a href="#{anchor(t.nodeid)}">{_e(t.name)}</a>' for t in failing) or "—"
     docs = (f'<a href="{_e(item.docs)}" rel="noreferrer">{_e(item.rule)}</a>' if item.docs and
             item.docs.startswith("https://") else _e(item.rule))
-    observed = (item.reason or "").split(": ", 1)[-1] if failing else (item.reason or "")
+    observed = observed_text(item)
     return (
         f'<div class="finding" id="finding-{_e(item.id)}"><h3>{_badge("failed")} {_e(item.id)} — {_e(item.title)}</h3>'
         "<dl>"
@@ -394,7 +394,7 @@ def _matrix(report: Report, tests: list[TestResult], numbers: dict[str, int]) ->
             state, mark = _matrix_cell(item, test)
             cells.append(f'<td class="{state}" title="{_e(item.id)} × {_e(test.name)}: {state}">{mark}</td>')
         rows.append(f'<tr><th scope="row"><a href="#item-{_e(item.id)}">{_e(item.id)}</a></th>{"".join(cells)}</tr>')
-    return ('<details class="matrix-box"><summary>Items × tests matrix (✓ proved, ✗ failed, ! harness error, · cited '
+    return ('<details class="matrix-box" open><summary>Items × tests matrix (✓ proved, ✗ failed, ! harness error, · cited '
             'but not proved; column numbers are the tests below)</summary>'
             f'<table class="matrix" aria-label="Items by tests"><thead><tr><th>Item</th>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table></details>")

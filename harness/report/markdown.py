@@ -71,13 +71,19 @@ def _findings(report: Report) -> list[str]:
         rule = f"[{item.rule}]({item.docs})" if item.docs else item.rule
         blocks.append("\n".join([
             f"### {item.id}", "",
-            f"- **Observed:** {_one_line(item.reason or '—')}",
+            f"- **Observed:** {_one_line(observed_text(item))}",
             f"- **Required:** {_one_line(item.title)}",
             f"- **Change:** {_one_line(item.fix or 'see the rule')}",
             f"- **Rule:** {rule}",
             f"- **Evidence:** {', '.join(_code(short_test_name(n, report.tests)) for n in item.failed_by) or '—'}",
         ]))
     return ["## Failed items: what to change\n\n" + "\n\n".join(blocks)]
+
+
+def observed_text(item: ChecklistResult) -> str:
+    """The failing test's reason without its name in front (the Evidence line names the test)."""
+    reason = item.reason or "—"
+    return reason.split(": ", 1)[-1] if item.failed_by and ": " in reason else reason
 
 
 def _harness_errors(report: Report) -> list[str]:
