@@ -760,13 +760,16 @@ def _test_citing_call_2() -> model.TestResult:
 def test_calls_are_numbered_with_headers_and_the_cited_one_highlighted() -> None:
     report = make_report()
     report.tests[0] = _test_citing_call_2()
+    report.checklist[1] = ChecklistResult("EVT-02", "Verified purchase authorizes server side", "Widget events",
+                                          "failed", [], reason="amount", failed_by=[PASSED_ID])
 
     html = render_html(report)
 
     [table] = [t for t in re.findall(r'<table aria-label="POS API calls">.*?</table>', html, re.S) if "ref-5" in t]
     assert [int(n) for n in re.findall(r"<tr[^>]*><td>#(\d+)</td>", table)] == [1, 2, 3, 4, 5]
-    [cited] = re.findall(r'<tr class="cited" id="call-(\d+)"', table)
+    [cited] = re.findall(rf'<tr class="cited" id="{anchor(PASSED_ID)}-call-(\d+)"', table)
     assert cited == "5"
+    assert f'<a href="#{anchor(PASSED_ID)}-call-5">call #5</a>' in html  # the failed item's card links to it
     assert "x-reference-id" in table and "Bearer masked:3fa2c1d0e9" in table
 
 

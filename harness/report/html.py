@@ -274,7 +274,7 @@ def _findings(report: Report) -> str:
 
 def _finding(item: ChecklistResult, report: Report) -> str:
     failing = [t for t in report.tests if t.nodeid in item.failed_by]
-    evidence = ", ".join(f'<a href="#{anchor(t.nodeid)}">{_e(t.name)}</a>' for t in failing) or "—"
+    evidence = ", ".join(_evidence_link(t, item.id) for t in failing) or "—"
     docs = (f'<a href="{_e(item.docs)}" rel="noreferrer">{_e(item.rule)}</a>' if item.docs and
             item.docs.startswith("https://") else _e(item.rule))
     observed = observed_text(item)
@@ -288,6 +288,14 @@ def _finding(item: ChecklistResult, report: Report) -> str:
         f"<dt>Evidence</dt><dd>{evidence}</dd>"
         "</dl></div>"
     )
+
+
+def _evidence_link(test: TestResult, item_id: str) -> str:
+    """The test, and the calls its reason for this item cites, each linked to its highlighted row."""
+    calls = sorted({int(n) for n in _CITED_CALL.findall(test.failed_items.get(item_id, ""))})
+    cited = "".join(f' · <a href="#{anchor(test.nodeid)}-call-{n}">call #{n}</a>' for n in calls
+                    if any(call.seq == n for call in test.calls))
+    return f'<a href="#{anchor(test.nodeid)}">{_e(test.name)}</a>{cited}'
 
 
 def _harness_errors(report: Report) -> str:
@@ -447,7 +455,7 @@ def _evidence(test: TestResult, widget_origin: str | None) -> str:
         f"{_steps(test.steps)}"
         f'<figure class="sequence" aria-label="Observed sequence diagram">{sequence_svg(test, widget_origin, cited, events)}'
         "</figure>"
-        f"{_events_table(test.events, start, events)}{_calls_table(test.calls, start, cited)}{_requests(test.requests, start)}"
+        f"{_events_table(test.events, start, events)}{_calls_table(test.calls, start, cited, anchor(test.nodeid))}{_requests(test.requests, start)}"
         "</details>"
     )
 
@@ -485,11 +493,11 @@ def _events_table(events: list[EventEvidence], start: float, cited: set[str]) ->
     return _table("Widget events", ["Time", "Origin", "Type", "Data"], rows)
 
 
-def _calls_table(calls: list[CallEvidence], start: float, cited: set[int]) -> str:
+def _calls_table(calls: list[CallEvidence], start: float, cited: set[int], test_anchor: str) -> str:
     return _table(
         "POS API calls",
         ["#", "Time", "Caller", "Method", "Path", "Status", "Token", "Headers", "Body", "Response"],
-        [(f' class="cited" id="call-{call.seq}" title="cited by the failure"' if call.seq in cited else "",
+        [(f' class="cited" id="{test_anchor}-call-{call.seq}" title="cited by the failure"' if call.seq in cited else "",
           _call_cells(call, start, opened=call.seq in cited)) for call in calls],
     )
 
