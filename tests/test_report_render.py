@@ -236,6 +236,7 @@ def test_write_reports_replaces_earlier_reports(tmp_path: Path) -> None:
     paths = write_reports(make_report(), tmp_path)
 
     assert STOPPED not in paths["html"].read_text(encoding="utf-8")
+    assert len(list((tmp_path / "images").iterdir())) == 2  # the same pictures, not a second copy
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == sorted(p.name for p in paths.values())
 
 
@@ -899,3 +900,14 @@ def test_base_url_is_refused_where_it_would_be_ignored_or_contradicted(
 
     with pytest.raises(SettingsError, match=says):
         settings_environ(_Options(env=env, base_url="https://staging.shop.example"))  # type: ignore[arg-type]
+
+
+def test_pictures_of_an_earlier_run_are_removed_from_the_images_folder(tmp_path: Path) -> None:
+    write_reports(make_report(), tmp_path)
+    later = make_report()
+    for test in later.tests:
+        test.steps = []
+
+    write_reports(later, tmp_path)
+
+    assert list((tmp_path / "images").iterdir()) == []

@@ -32,7 +32,12 @@ def write_reports(report: Report, directory: Path) -> dict[str, Path]:
 
 
 def _write_images(report: Report, directory: Path) -> list[Path]:
-    """The JSON's pictures, each once under its content hash (the HTML embeds the same ones)."""
+    """The JSON's pictures, each once under its content hash (the HTML embeds the same ones); pictures an earlier
+    run left there and this report does not show are removed, so the folder and the zip hold this run only."""
+    wanted = {directory / image_file(key, uri) for key, uri in report.images.items()}
+    for stale in (directory / "images").glob("*"):
+        if stale.is_file() and stale not in wanted and stale.suffix in (".jpg", ".png"):
+            stale.unlink()
     written = []
     for key, uri in report.images.items():
         path = directory / image_file(key, uri)
