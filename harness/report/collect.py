@@ -274,8 +274,8 @@ class RunRecorder:
         if proving:
             return ChecklistResult(item.id, item.title, item.rule, "passed", [r.nodeid for r in proving], None,
                                    docs=item.docs)
-        elif citing and all(item.id in r.unobservable_items or (r.reason or "").startswith(NOT_OBSERVABLE)
-                            for r in citing):
+        if citing and all(item.id in r.unobservable_items or (r.reason or "").startswith(NOT_OBSERVABLE)
+                          for r in citing):
             status = "not observable"
             reason = next((r.unobservable_items.get(item.id) or r.reason for r in citing), None)
         else:

@@ -120,7 +120,8 @@ figure.sequence { margin: 12px 0; overflow-x: auto; }
 figure.sequence svg { max-width: 100%; height: auto; }
 tr.forged td, td.alarm, span.alarm { color: var(--failed); }
 tr.cited td { background: var(--cite); }
-table[aria-label="POS API calls"] td:nth-child(2), table[aria-label="Widget events"] td:first-child { white-space: nowrap; }
+table[aria-label="POS API calls"] td:nth-child(2),
+table[aria-label="Widget events"] td:first-child { white-space: nowrap; }
 tr.cited td:first-child { border-left: 4px solid var(--failed); font-weight: 700; }
 table.matrix { width: auto; font-size: 12px; }
 table.matrix th, table.matrix td { padding: 2px 4px; text-align: center; min-width: 22px; }
@@ -402,8 +403,8 @@ def _matrix(report: Report, tests: list[TestResult], numbers: dict[str, int]) ->
             state, mark = _matrix_cell(item, test)
             cells.append(f'<td class="{state}" title="{_e(item.id)} × {_e(test.name)}: {state}">{mark}</td>')
         rows.append(f'<tr><th scope="row"><a href="#item-{_e(item.id)}">{_e(item.id)}</a></th>{"".join(cells)}</tr>')
-    return ('<details class="matrix-box" open><summary>Items × tests matrix (✓ proved, ✗ failed, ! harness error, · cited '
-            'but not proved; column numbers are the tests below)</summary>'
+    return ('<details class="matrix-box" open><summary>Items × tests matrix (✓ proved, ✗ failed, ! harness error, '
+            '· cited but not proved; column numbers are the tests below)</summary>'
             f'<table class="matrix" aria-label="Items by tests"><thead><tr><th>Item</th>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table></details>")
 
@@ -453,9 +454,10 @@ def _evidence(test: TestResult, widget_origin: str | None) -> str:
     return (
         f'<details class="evidence"{opened}><summary>Evidence: {counts}</summary>'
         f"{_steps(test.steps)}"
-        f'<figure class="sequence" aria-label="Observed sequence diagram">{sequence_svg(test, widget_origin, cited, events)}'
-        "</figure>"
-        f"{_events_table(test.events, start, events)}{_calls_table(test.calls, start, cited, anchor(test.nodeid))}{_requests(test.requests, start)}"
+        '<figure class="sequence" aria-label="Observed sequence diagram">'
+        f"{sequence_svg(test, widget_origin, cited, events)}</figure>"
+        f"{_events_table(test.events, start, events)}{_calls_table(test.calls, start, cited, anchor(test.nodeid))}"
+        f"{_requests(test.requests, start)}"
         "</details>"
     )
 
