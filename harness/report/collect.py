@@ -372,8 +372,7 @@ def decide(run: RunInfo, checklist: list[ChecklistResult], tests: list[TestResul
                        f"{'it' if len(failed) == 1 else 'them'} and run the whole suite again.", reasons, failed, broken)
     if reasons or not applicable:
         return Verdict("incomplete", "Nothing failed, but this run certifies nothing" + (
-            f" ({len(reasons)} reason{'s' if len(reasons) > 1 else ''} below)." if reasons else ": no item applies."),
-            reasons, failed, broken)
+            "." if reasons else ": no item applies."), reasons, failed, broken)
     return Verdict("ready", f"Every applicable item ({len(applicable)}) passed in a whole run against "
                    f"{run.environment}.", reasons, failed, broken)
 
