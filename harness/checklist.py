@@ -15,11 +15,14 @@ class ChecklistItem:
     title: str
     rule: str
     environments: tuple[str, ...]
+    docs: str | None = None  # the Flexiti documentation page the rule comes from
+    fix: str | None = None  # what a merchant changes when the item fails
 
 
 def load_catalog(path: Path = CATALOG) -> dict[str, ChecklistItem]:
     raw = json.loads(path.read_text(encoding="utf-8"))
     return {
-        item["id"]: ChecklistItem(item["id"], item["title"], item["rule"], tuple(item["environments"]))
+        item["id"]: ChecklistItem(item["id"], item["title"], item["rule"], tuple(item["environments"]),
+                                  item.get("docs"), item.get("fix"))
         for item in raw["items"]
     }

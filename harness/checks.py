@@ -15,10 +15,22 @@ from harness.widget_events import WidgetEvent
 
 # Documented: a GUID of at most 32 characters, so the 32 hex digits without the dashes of the 36-character form.
 _REFERENCE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
+_API_PREFIX = re.compile(r"^/flexiti/pos-api/v[\d.]+/(?:client-id/[^/]+/)?")
+
+
+def _describe(call: Call) -> str:
+    """`#6 POST /authorization -> 200`: the journal's number (the report highlights the call it cites) and the
+    endpoint, without the API prefix, version and client id that make every reason hard to read."""
+    return f"#{call.seq} {call.method} {_API_PREFIX.sub('/', call.path)} -> {call.status}"
 
 
 def _calls(calls: list[Call]) -> str:
-    return ", ".join(c.describe() for c in calls) or "none"
+    return ", ".join(_describe(c) for c in calls) or "none"
+
+
+def _gap(sent: Decimal, required: Decimal) -> str:
+    difference = required - sent
+    return f"{abs(difference)} {'short' if difference > 0 else 'over'}: look for a tax, shipping or discount line left out"
 
 
 def tokens_only_server_side(journal: Journal, browser: RequestLog, client_secret: str) -> None:
@@ -27,19 +39,22 @@ def tokens_only_server_side(journal: Journal, browser: RequestLog, client_secret
     assert token_calls, "no /oauth/token call reached Flexiti: the store never authenticated"
     from_browser = [c for c in token_calls if c.from_browser]
     assert not from_browser, f"/oauth/token was called from a browser: {_calls(from_browser)}"
-    assert not browser.to("/oauth/token"), "the browser requested /oauth/token"
-    assert not browser.contains_secret(client_secret), "the client secret reached the browser"
+    assert not browser.to("/oauth/token"), (
+        "the browser requested /oauth/token; the token must be requested by the merchant server only")
+    assert not browser.contains_secret(client_secret), (
+        "the client secret reached the browser (in a page, script or request); it must stay on the merchant server")
 
 
 def bearer_and_reference_on_every_call(journal: Journal) -> None:
     """AUTH-03: every POS API call but the token request carries a bearer token; all carry x-reference-id."""
     calls = journal.pos_api_calls()
-    assert calls, "no POS API calls were journaled"
+    assert calls, "no POS API calls were journaled, so no call could be checked for its headers"
     no_bearer = [c for c in calls if not c.path.endswith("oauth/token") and not c.token]
-    assert not no_bearer, f"calls without 'authorization: Bearer': {_calls(no_bearer)}"
+    assert not no_bearer, (f"{_calls(no_bearer)} sent no 'authorization: Bearer' header; every POS API call but "
+                           "/oauth/token must carry the access token")
     no_reference = [c for c in calls if not c.reference_id or not _REFERENCE_ID.match(c.reference_id)]
-    assert not no_reference, (
-        f"calls without an x-reference-id GUID of 32 hex digits (no dashes, as documented): {_calls(no_reference)}")
+    assert not no_reference, (f"{_calls(no_reference)} sent no x-reference-id GUID of 32 hex digits (no dashes, as "
+                              "documented); every POS API call must carry one")
 
 
 def widget_init_call(journal: Journal, session: str) -> Call:
@@ -54,12 +69,15 @@ def widget_init_for(journal: Journal, session: str, flow: str = "purchase") -> C
     """INIT-01/02: the widget/init that opened `session` was server side, for `flow`; for a purchase, with
     exactly one customer identifier."""
     init = widget_init_call(journal, session)
-    assert not init.from_browser, f"widget/init was called from the browser: {init.describe()}"
-    assert init.body.get("flow") == flow, f"widget/init flow is {init.body.get('flow')!r}, not {flow!r}"
+    assert not init.from_browser, f"{_describe(init)} came from the browser; widget/init must be called server side"
+    assert init.body.get("flow") == flow, (
+        f"{_describe(init)} sent flow={init.body.get('flow')!r}; this journey requires flow={flow!r}")
     if flow == "purchase":
         identifiers = [k for k in ("account_number", "vcc_number", "personal_information")
                        if (init.body.get("customer_identification") or {}).get(k)]
-        assert len(identifiers) == 1, f"widget/init must identify the customer one way, got {identifiers}"
+        assert len(identifiers) == 1, (f"{_describe(init)} identified the customer by {identifiers or 'nothing'}; "
+                                       "a purchase requires exactly one of account_number, vcc_number, "
+                                       "personal_information")
     return init
 
 
@@ -68,7 +86,7 @@ def same_token(journal: Journal, first: Call, then: Call) -> None:
     widget/init as the flow's reference: a refresh of it between widget/init and /authorization or /apply is
     another token, which Flexiti answers with not_verified."""
     assert then.token is not None and then.token == first.token, (
-        f"{then.describe()} used another access token than {first.describe()}: the token of widget/init must carry "
+        f"{_describe(then)} used another access token than {_describe(first)}: the token of widget/init must carry "
         "the whole flow (refresh before widget/init, never in between)"
     )
 
@@ -102,14 +120,22 @@ def authorized_as_reported(journal: Journal, success: WidgetEvent, amount: Decim
     assert len(sent) == 1, f"{len(sent)} /authorization calls for one verified purchase: {_calls(sent)}"
     [authorization] = sent
     body = authorization.body or {}
-    assert not authorization.from_browser, "/authorization was called from the browser"
-    assert authorization.status == 200, f"/authorization failed: {authorization.describe()} {authorization.response}"
+    assert not authorization.from_browser, (
+        f"{_describe(authorization)} came from the browser; /authorization must be called server side")
+    assert authorization.status == 200, (
+        f"{_describe(authorization)} was refused ({authorization.response}); a verified purchase must be authorized")
     assert body.get("account_number") == success.event_data["accountNumber"], (
-        f"/authorization is for account {body.get('account_number')}, the widget chose {success.event_data['accountNumber']}"
+        f"{_describe(authorization)} is for account {body.get('account_number')}; the widget reported account "
+        f"{success.event_data['accountNumber']}, which is the one to authorize"
     )
-    assert Decimal(str(body.get("amount"))) == amount, f"/authorization amount {body.get('amount')} is not the cart total {amount}"
-    assert body.get("reference") == order_id, f"/authorization reference {body.get('reference')!r} is not the order id {order_id!r}"
-    assert "verification_code" not in body, "/authorization sent a verification_code on an online purchase"
+    sent_amount = Decimal(str(body.get("amount")))
+    assert sent_amount == amount, (
+        f"{_describe(authorization)} asked for amount {body.get('amount')}, the cart total is {amount} "
+        f"({_gap(sent_amount, amount)}); the amount must be the cart total, taxes and shipping included")
+    assert body.get("reference") == order_id, (
+        f"{_describe(authorization)} sent reference {body.get('reference')!r}; it must be the order id {order_id!r}")
+    assert "verification_code" not in body, (
+        f"{_describe(authorization)} sent a verification_code; an online purchase must not (the widget verified)")
     return authorization
 
 
@@ -132,26 +158,27 @@ def authorization_fields_complete(authorization: Call) -> None:
     elif isinstance(option, dict) and kind == "promotional_purchase" and not (option.get("plan_id")
                                                                               and option.get("term")):
         problems.append("a promotional purchase without financing_option.plan_id and term")
-    assert not problems, f"{authorization.describe()} lacks documented required fields: {'; '.join(problems)}"
+    assert not problems, f"{_describe(authorization)} lacks documented required fields: {'; '.join(problems)}"
 
 
 def no_authorization(journal: Journal) -> None:
     """EVT-03/04/05, INIT-04: nothing was authorized."""
     authorizations = journal.to("/authorization")
-    assert not authorizations, f"expected no /authorization, got {_calls(authorizations)}"
+    assert not authorizations, f"{_calls(authorizations)} sent; on this outcome the store must not authorize"
 
 
 def nothing_charged(journal: Journal) -> None:
     """RES-01: no /authorization succeeded."""
     approved = [c for c in journal.to("/authorization") if c.status == 200]
-    assert not approved, f"an authorization went through: {_calls(approved)}"
+    assert not approved, f"{_calls(approved)} went through; after this failure nothing may be charged"
 
 
 def token_grants(journal: Journal) -> list[str]:
     """The grant_type of each token request, in order; each must be form-encoded (AUTH-02)."""
     calls = journal.to("oauth/token")
     not_form = [c for c in calls if not c.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")]
-    assert not not_form, f"token requests not form-encoded: {_calls(not_form)}"
+    assert not not_form, (f"{_calls(not_form)} not sent as application/x-www-form-urlencoded, as /oauth/token "
+                          "requires")
     return [str((c.body or {}).get("grant_type", "client_credentials")) for c in calls]
 
 
@@ -163,8 +190,9 @@ def application_initialized(journal: Journal, session: str) -> Call:
                if not personal.get(name)]
     missing += [name for name in ("email", "phone_number", "address_1", "city", "province", "account_type")
                 if not init.body.get(name)]
-    assert not missing, f"widget/init for an application lacks {missing}"
-    assert init.body.get("tos_agreement") is True, "widget/init for an application must send tos_agreement=true"
+    assert not missing, f"{_describe(init)} for an application lacks {missing}, which flow=apply requires"
+    assert init.body.get("tos_agreement") is True, (
+        f"{_describe(init)} sent tos_agreement={init.body.get('tos_agreement')!r}; an application requires true")
     return init
 
 
@@ -181,10 +209,11 @@ def applied_as_initialized(journal: Journal, init: Call, success: WidgetEvent) -
     assert applies, f"the store never called /apply for the widget session {session}: {_calls(journal.to('/apply'))}"
     assert len(applies) == 1, f"{len(applies)} /apply calls for one application: {_calls(applies)}"
     [apply] = applies
-    assert not apply.from_browser, "/apply was called from the browser"
+    assert not apply.from_browser, f"{_describe(apply)} came from the browser; /apply must be called server side"
     personal = lambda call: (call.body.get("customer_identification") or {}).get("personal_information")  # noqa: E731
-    assert personal(apply) == personal(init), "/apply changed the personal information sent to widget/init"
+    assert personal(apply) == personal(init), (
+        f"{_describe(apply)} changed the personal information {_describe(init)} sent; /apply must repeat it")
     changed = [name for name in REPEATED_ON_APPLY if apply.body.get(name) != init.body.get(name)]
-    assert not changed, f"/apply sent other {changed} than widget/init did"
-    assert apply.status == 200, f"/apply failed: {apply.describe()} {apply.response}"
+    assert not changed, f"{_describe(apply)} sent other {changed} than {_describe(init)}; /apply must repeat them"
+    assert apply.status == 200, f"{_describe(apply)} was refused ({apply.response}); the application must go through"
     return apply

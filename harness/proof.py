@@ -7,7 +7,10 @@ the test happened to pass through.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import linecache
+import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from dataclasses import dataclass, field
 
 import pytest
@@ -30,9 +33,28 @@ class NotObservable(pytest.skip.Exception):  # type: ignore[misc,name-defined]
         super().__init__(f"{NOT_OBSERVABLE}: {why}", allow_module_level=False)
 
 
+_OWN_FILES = {Path(__file__).resolve(), Path(contextlib.__file__).resolve()}
+
+
 def _one_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return text[0][:300] if text else type(error).__name__
+
+
+def where_it_failed(error: BaseException) -> str | None:
+    """The test's own line that failed ("e2e/test_x.py:42: assert ..."): the first frame outside this module and
+    contextlib, so a person sees their line rather than the proof's machinery."""
+    for frame in traceback.extract_tb(error.__traceback__):
+        path = Path(frame.filename).resolve()
+        if path in _OWN_FILES:
+            continue
+        try:
+            shown = path.relative_to(Path.cwd())
+        except ValueError:
+            shown = path
+        line = (frame.line or linecache.getline(frame.filename, frame.lineno or 0)).strip()
+        return f"{shown}:{frame.lineno}: {line}"
+    return None
 
 
 @dataclass
@@ -45,11 +67,16 @@ class Proof:
     failed: dict[str, str] = field(default_factory=dict)  # item -> why
     proved: set[str] = field(default_factory=set)
     unobservable: dict[str, str] = field(default_factory=dict)  # item -> which source is missing
+    where: dict[str, str] = field(default_factory=dict)  # failed item -> the test's line that failed it
+
+    def __repr__(self) -> str:  # shown in tracebacks: the items, not the dictionaries
+        return f"Proof(failed {sorted(self.failed)}, proved {sorted(self.proved - set(self.failed))})"
 
     @contextlib.contextmanager
     def of(self, *items: str, stop: bool = False) -> Iterator[None]:
         """Assertions for `items`. A failure is recorded against them; with stop=True the test ends there
         (later steps depend on this one), otherwise the test goes on to check the other items."""
+        __tracebackhide__ = True
         try:
             yield
         except NotObservable as missing:
@@ -58,8 +85,12 @@ class Proof:
                 self.proved.discard(item)
         except (AssertionError, PlaywrightError) as error:
             reason = _one_line(error)
+            location = where_it_failed(error)
             for item in items:
                 self.failed.setdefault(item, reason)
+                self.proved.discard(item)
+                if location:
+                    self.where.setdefault(item, location)
             if stop:
                 raise ChecklistFailure(self.summary()) from error
         else:
@@ -74,6 +105,17 @@ class Proof:
     def summary(self) -> str:
         return "; ".join(f"[{item}] {reason}" for item, reason in self.failed.items())
 
+    def failure_text(self, explain: Callable[[str, str | None], str] = lambda reason, _where: reason) -> str:
+        """What the terminal shows for a checklist failure: each item, its reason (put in words by `explain`, given
+        the test's line) and the test's line."""
+        lines = []
+        for item, reason in self.failed.items():
+            lines.append(f"[{item}] {explain(reason, self.where.get(item))}")
+            if item in self.where:
+                lines.append(f"    at {self.where[item]}")
+        return "\n".join(lines)
+
     def verdict(self) -> None:
+        __tracebackhide__ = True
         if self.failed:
             raise ChecklistFailure(self.summary())

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from fixtures.observers import judge_contract
 from harness.checklist import load_catalog
 from harness.proof import ChecklistFailure, NotObservable, Proof
-from harness.report.collect import RunRecorder
+from harness.errors import HarnessError
+from harness.report.collect import RunRecorder, _is_broken
 from harness.report.model import TestResult
 from harness.widget_events import EventLog
 
@@ -55,9 +57,40 @@ def test_an_attributed_failure_fails_only_its_item() -> None:
 
 
 def test_an_unattributed_failure_fails_every_cited_item_not_yet_proved() -> None:
-    result = TestResult("e2e/t.py::test_x", "test_x", "error", 1.0, ["VER-01", "EVT-03"], proved_items=["VER-01"])
+    result = TestResult("e2e/t.py::test_x", "test_x", "failed", 1.0, ["VER-01", "EVT-03"], proved_items=["VER-01"])
 
     assert (_status([result], "EVT-03"), _status([result], "VER-01")) == ("failed", "passed")
+
+
+@pytest.mark.parametrize("outcome", ["broken", "not run"])
+def test_a_broken_or_interrupted_test_neither_fails_nor_proves_its_items(outcome: str) -> None:
+    # Blocks it got through before the harness broke (or Ctrl-C) do not count: only a finished body proves.
+    result = TestResult("e2e/t.py::test_x", "test_x", outcome, 1.0, ["VER-01", "EVT-03"], proved_items=["VER-01"],
+                        reason="setup error: BrowserType.launch: Executable doesn't exist")
+
+    assert (_status([result], "EVT-03"), _status([result], "VER-01")) == ("not run", "not run")
+
+
+def test_an_item_a_test_failed_is_not_also_listed_as_proved_by_it() -> None:
+    failing = TestResult("e2e/t.py::test_x", "test_x", "failed", 1.0, ["EVT-02"],
+                         failed_items={"EVT-02": "amount"}, proved_items=["EVT-02"])
+    passing = TestResult("e2e/t.py::test_y", "test_y", "passed", 1.0, ["EVT-02"])
+    recorder = RunRecorder("sandbox", [], load_catalog())
+    recorder.results = {failing.nodeid: failing, passing.nodeid: passing}
+
+    [item] = [item for item in recorder.checklist() if item.id == "EVT-02"]
+
+    assert (item.status, item.tests, item.failed_by) == ("failed", [passing.nodeid], [failing.nodeid])
+
+
+def test_a_failed_block_records_the_tests_own_line() -> None:
+    proof = Proof()
+    with proof.of("TXN-01"):
+        assert 1 + 1 == 3, "sums differ"
+
+    assert proof.where["TXN-01"].startswith("tests/test_proof.py:")
+    assert proof.where["TXN-01"].endswith('assert 1 + 1 == 3, "sums differ"')
+    assert "Proof(failed ['TXN-01']" in repr(proof)
 
 
 def test_an_item_no_block_reached_is_not_run_rather_than_passed() -> None:
@@ -121,3 +154,16 @@ def test_events_that_keep_the_contract_leave_the_verdicts_alone() -> None:
 
     assert judge_contract(log, proof, ["EVT-04"]) == []
     assert proof.proved == {"EVT-04"} and not proof.failed
+
+
+@pytest.mark.parametrize(("when", "error", "broken"), [
+    ("setup", RuntimeError("the sandbox did not start"), True),
+    ("call", LookupError("not on an order page"), False),
+    ("call", PlaywrightError("BrowserType.launch: Executable doesn't exist at /x/firefox-1/firefox"), True),
+    ("call", HarnessError("STOREFRONT_PROFILE: selector matches nothing"), True),
+    ("call", AssertionError("amount"), False),
+    ("call", PlaywrightError("Timeout 5000ms exceeded waiting for the order page"), False),
+    ("teardown", ChecklistFailure("[EVT-01] widget events break the contract"), False),
+], ids=["setup", "lookup-error", "launch", "harness", "assertion", "timeout", "teardown-contract"])
+def test_harness_errors_are_broken_and_findings_are_failed(when: str, error: BaseException, broken: bool) -> None:
+    assert _is_broken(when, error) is broken

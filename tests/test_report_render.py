@@ -8,6 +8,7 @@ import json
 import re
 import struct
 import xml.etree.ElementTree as ElementTree
+import zipfile
 import zlib
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,7 +17,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from harness.report import model
-from harness.report.collect import reproducing_command
+from fixtures.reporting import settings_environ
+from harness.errors import HarnessError, ProfileError
+from harness.report.broken import diagnose, is_harness_error
+from harness.report.collect import RunRecorder, decide, explain, reproducing_command
+from harness.report.detection_picture import detection_html, detection_svg
+from harness.settings import SettingsError
 from harness.report.html import anchor, render_html
 from harness.report.markdown import render_markdown
 from harness.report.model import (
@@ -57,6 +63,8 @@ FAILED_REASON = "the browser called POST /flexiti/pos-api/v2.5/oauth/token | ori
 TRACE = "playwright/e2e-test-auth-py-test-browser-never-calls-oauth-token-chromium/trace.zip"
 API = "/flexiti/pos-api"
 STOPPED = "interrupted (Ctrl-C) after 2 of 40 tests"
+DOCS = "https://flexiti.atlassian.net/wiki/spaces/FDP/pages/118063585/Flexiti+Widget+-+Online+Channel+-+POS+API+2.5"
+FIX = "Request tokens from the merchant server only."
 
 
 def _png_data_uri(width: int, height: int, rgb: tuple[int, int, int]) -> str:
@@ -158,7 +166,7 @@ def make_report(stopped_early: str | None = None, store_defects: tuple[str, ...]
                         "passed", [PASSED_ID]),
         ChecklistResult("EVT-02", "Verified purchase authorizes server side", "Widget events", "passed", [PASSED_ID]),
         ChecklistResult("AUTH-01", "Tokens are requested server side", "POS API calls server side", "failed",
-                        [FAILED_ID], reason=FAILED_REASON),
+                        [], reason=FAILED_REASON, docs=DOCS, fix=FIX, failed_by=[FAILED_ID]),
         ChecklistResult("RES-03", "Recover from a token that expires mid-flow", "Refresh token", "not run", [],
                         reason="its only test was skipped"),
         ChecklistResult("CFG-01", "Storefront served over HTTPS outside the sandbox", "Widget overview",
@@ -166,7 +174,8 @@ def make_report(stopped_early: str | None = None, store_defects: tuple[str, ...]
         ChecklistResult("AUTH-02", "Token requests are form-encoded", "Authentication endpoints", "not observable",
                         [], reason="no call journal in this environment"),
     ]
-    return Report(run, checklist, [_passed_test(), _failed_test(), _skipped_test()])
+    tests = [_passed_test(), _failed_test(), _skipped_test()]
+    return Report(run, checklist, tests, decide(run, checklist, tests))
 
 
 def _arrow_groups(svg: str) -> dict[str, ElementTree.Element]:
@@ -197,15 +206,28 @@ def _tags(html: str) -> list[tuple[str, dict[str, str | None]]]:
 # JSON and write_reports
 
 
-def test_write_reports_writes_three_files_and_returns_their_paths(tmp_path: Path) -> None:
-    paths = write_reports(make_report(), tmp_path / "reports" / "nested")
+def test_write_reports_writes_the_reports_a_zip_and_each_image_once(tmp_path: Path) -> None:
+    directory = tmp_path / "reports" / "nested"
+    (directory / "playwright" / "t").mkdir(parents=True)
+    (directory / "playwright" / "t" / "trace.zip").write_bytes(b"PK trace")
+    report = make_report()
+    report.tests[1].artifacts = ["playwright/t/trace.zip"]
+
+    paths = write_reports(report, directory)
 
     assert paths == {
-        "html": tmp_path / "reports" / "nested" / "certification-training.html",
-        "json": tmp_path / "reports" / "nested" / "certification-training.json",
-        "markdown": tmp_path / "reports" / "nested" / "certification-training.md",
+        "html": directory / "certification-training.html",
+        "json": directory / "certification-training.json",
+        "markdown": directory / "certification-training.md",
+        "zip": directory / "certification-training.zip",
     }
-    assert sorted(p.name for p in (tmp_path / "reports" / "nested").iterdir()) == sorted(p.name for p in paths.values())
+    # Two distinct pictures (the passed test's three steps share one): each written once, by content hash.
+    images = sorted(p.name for p in (directory / "images").iterdir())
+    assert len(images) == 2 and all(name.endswith(".png") for name in images)
+    with zipfile.ZipFile(paths["zip"]) as archive:
+        names = set(archive.namelist())
+    assert {"certification-training.html", "certification-training.json", "certification-training.md",
+            "playwright/t/trace.zip", *(f"images/{name}" for name in images)} == names
 
 
 def test_write_reports_replaces_earlier_reports(tmp_path: Path) -> None:
@@ -214,7 +236,8 @@ def test_write_reports_replaces_earlier_reports(tmp_path: Path) -> None:
     paths = write_reports(make_report(), tmp_path)
 
     assert STOPPED not in paths["html"].read_text(encoding="utf-8")
-    assert len(list(tmp_path.iterdir())) == 3
+    assert len(list((tmp_path / "images").iterdir())) == 2  # the same pictures, not a second copy
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == sorted(p.name for p in paths.values())
 
 
 def test_json_report_round_trips_with_schema_version_and_summary(tmp_path: Path) -> None:
@@ -223,7 +246,14 @@ def test_json_report_round_trips_with_schema_version_and_summary(tmp_path: Path)
     loaded = json.loads(write_reports(report, tmp_path)["json"].read_text(encoding="utf-8"))
 
     assert loaded == json.loads(json.dumps(report.to_json()))
-    assert loaded["schema_version"] == 1
+    assert loaded["schema_version"] == 2
+    assert loaded["verdict"]["status"] == "not ready" and loaded["verdict"]["failed_items"] == ["AUTH-01"]
+    [auth] = [item for item in loaded["checklist"] if item["id"] == "AUTH-01"]
+    assert (auth["docs"], auth["fix"], auth["failed_by"]) == (DOCS, FIX, [FAILED_ID])
+    # Pictures are stored once and referenced by key; the steps carry keys, never the pixels.
+    steps = [step["image"] for test in loaded["tests"] for step in test["steps"] if step["image"]]
+    assert set(steps) == set(loaded["images"]) and len(loaded["images"]) == 2
+    assert not any(str(image).startswith("data:") for image in steps)
     assert loaded["summary"] == {
         "tests": {"passed": 1, "failed": 1, "skipped": 1},
         "checklist": {"passed": 2, "failed": 1, "not run": 1, "not applicable": 1, "not observable": 1},
@@ -271,9 +301,10 @@ def test_reproducing_command_leaves_out_secrets_and_credentials() -> None:
 def test_markdown_has_title_run_table_and_command() -> None:
     markdown = render_markdown(make_report())
 
-    assert markdown.startswith("# Flexiti certification — training\n")
+    assert markdown.startswith("# ❌ Not ready\n")
+    assert "\n# Flexiti certification — training\n" in markdown
     for line in ("| Started (UTC) | 2025-06-15T15:06:30Z |", "| Finished (UTC) | 2025-06-15T15:07:52Z |",
-                 "| Duration | 82.3 s |", "| Tests | 1 passed, 1 failed, 0 errored, 1 skipped |",
+                 "| Duration | 82.3 s |", "| Tests | 1 passed, 1 failed, 1 skipped |",
                  "| Flexiti API base | https://posapi-training.flexiti.fi/flexiti/pos-api |"):
         assert line in markdown
     assert "```sh\npython -m pytest e2e --env training\n```" in markdown
@@ -287,12 +318,12 @@ def test_markdown_lists_every_checklist_item_with_its_status() -> None:
 
     for item in report.checklist:
         [row] = [line for line in lines if line.startswith(f"| {item.id} |")]
-        assert f" {status_label(item.status)} |" in row
+        assert f" {status_label(item.status)} |" in row or (item.status == "failed" and "| **failed** |" in row)
     [unobservable_row] = [line for line in lines if line.startswith("| AUTH-02 |")]
     assert "| not observable in this environment |" in unobservable_row
     assert "1 not observable in this environment" in render_markdown(report)
     [failed_row] = [line for line in lines if line.startswith("| AUTH-01 |")]
-    assert "**FAILED** failed" in failed_row
+    assert "| **failed** |" in failed_row and "FAILED" not in failed_row
 
 
 def test_markdown_escapes_pipes_in_table_cells() -> None:
@@ -303,6 +334,16 @@ def test_markdown_escapes_pipes_in_table_cells() -> None:
     assert len(cells) == 5
     assert cells[3].strip() == "test_browser_never_calls_oauth_token[chromium]"
     assert cells[4].strip() == FAILED_REASON.replace("|", "\\|")
+
+
+def test_markdown_failed_items_say_what_was_observed_required_and_what_to_change() -> None:
+    findings = render_markdown(make_report()).split("## Failed items: what to change", 1)[1].split("\n# ", 1)[0]
+
+    assert "### AUTH-01" in findings
+    assert f"- **Observed:** {FAILED_REASON}" in findings
+    assert "- **Required:** Tokens are requested server side" in findings
+    assert f"- **Change:** {FIX}" in findings
+    assert f"- **Rule:** [POS API calls server side]({DOCS})" in findings
 
 
 def test_markdown_failures_list_reason_checklist_and_artifacts() -> None:
@@ -474,10 +515,14 @@ def test_html_escapes_attacker_controlled_event_data() -> None:
 def test_html_is_self_contained() -> None:
     tags = _tags(render_html(make_report()))
 
+    html = render_html(make_report())
     sources = [attrs["src"] for _, attrs in tags if "src" in attrs]
-    links = [attrs["href"] for _, attrs in tags if "href" in attrs]
-    assert sources and all(str(src).startswith("data:image/") for src in sources)
-    assert all(not re.match(r"^[a-z][a-z0-9+.-]*:", str(href)) for href in links)
+    links = [str(attrs["href"]) for _, attrs in tags if "href" in attrs]
+    urls = re.findall(r"url\(\"?([^\")]*)", html)
+    assert not sources
+    assert urls and all(url.startswith("data:image/") for url in urls)
+    # Links stay in the page or beside it; the only absolute ones are the rules' Flexiti documentation pages.
+    assert all(not re.match(r"^[a-z][a-z0-9+.-]*:", href) or href == DOCS for href in links)
     assert not [tag for tag, _ in tags if tag in ("link", "script", "iframe")]
 
 
@@ -486,7 +531,10 @@ def test_html_checklist_rows_carry_status_and_item() -> None:
 
     rows = [attrs for tag, attrs in _tags(render_html(report)) if tag == "tr" and "data-item" in attrs]
 
-    assert [(r["data-item"], r["data-status"]) for r in rows] == [(i.id, i.status) for i in report.checklist]
+    # Failed first, then what is not proved, then passed: what needs reading comes first.
+    assert [(r["data-item"], r["data-status"]) for r in rows] == [
+        ("AUTH-01", "failed"), ("AUTH-02", "not observable"), ("RES-03", "not run"), ("EVT-01", "passed"),
+        ("EVT-02", "passed"), ("CFG-01", "not applicable")]
 
 
 def test_html_puts_failed_tests_first_with_their_evidence_open() -> None:
@@ -553,7 +601,7 @@ def test_html_report_renders_checklist_and_failed_evidence_in_browser(page: Page
     assert box is not None and box["width"] > 0 and box["height"] > 0
     screenshot = failed.get_by_role("img", name="cart", exact=True)
     expect(screenshot).to_be_visible()
-    assert screenshot.evaluate("image => image.naturalWidth") > 0
+    assert screenshot.evaluate("shot => getComputedStyle(shot).backgroundImage").startswith('url("data:image/png')
 
 
 def test_html_report_opens_passed_evidence_on_demand_in_browser(page: Page, tmp_path: Path) -> None:
@@ -574,3 +622,292 @@ def test_html_report_shows_stopped_early_alert_in_browser(page: Page, tmp_path: 
     _open_report(page, tmp_path, make_report(stopped_early=STOPPED))
 
     expect(page.get_by_role("alert")).to_contain_text(f"Stopped early: {STOPPED}")
+
+
+# The verdict
+
+
+def _verdict_of(environment: str = "training", stopped_early: str | None = None,
+                statuses: tuple[str, ...] = ("passed", "passed"), outcome: str = "passed") -> model.Verdict:
+    run = make_report(stopped_early=stopped_early).run
+    run.environment = environment
+    checklist = [ChecklistResult(f"EVT-0{n}", "title", "rule", status, []) for n, status in enumerate(statuses, 1)]
+    tests = [model.TestResult("e2e/t.py::test_x", "test_x", outcome, 1.0, ["EVT-01"])]  # type: ignore[arg-type]
+    return decide(run, checklist, tests)
+
+
+def test_verdict_is_ready_only_when_every_applicable_item_passed_in_a_whole_run() -> None:
+    ready = _verdict_of(statuses=("passed", "passed", "not applicable"))
+
+    assert (ready.status, ready.title) == ("ready", "Ready for Flexiti UAT")
+    assert ready.reasons == []
+
+
+def test_verdict_is_not_ready_with_the_failed_items() -> None:
+    verdict = _verdict_of(statuses=("passed", "failed", "not run"))
+
+    assert (verdict.status, verdict.failed_items) == ("not ready", ["EVT-02"])
+
+
+@pytest.mark.parametrize(("stopped", "statuses", "outcome", "says"), [
+    (None, ("passed", "not run"), "passed", "1 item not run (EVT-02): a partial run certifies nothing"),
+    ("interrupted (Ctrl-C)", ("passed", "passed"), "passed", "interrupted"),
+    (None, ("passed", "not observable"), "passed", "not observable in this environment (EVT-02)"),
+    (None, ("passed", "passed"), "broken", "1 test broken by a harness error"),
+], ids=["partial", "stopped", "unobservable", "broken"])
+def test_verdict_is_incomplete_and_says_why(stopped: str | None, statuses: tuple[str, ...], outcome: str,
+                                            says: str) -> None:
+    verdict = _verdict_of(stopped_early=stopped, statuses=statuses, outcome=outcome)
+
+    assert verdict.status == "incomplete"
+    assert "certifies nothing" in verdict.summary
+    assert any(says in reason for reason in verdict.reasons), verdict.reasons
+
+
+@pytest.mark.parametrize("statuses", [("passed", "passed"), ("passed", "failed")])
+def test_a_sandbox_run_is_a_self_test_that_certifies_no_merchant(statuses: tuple[str, ...]) -> None:
+    verdict = _verdict_of(environment="sandbox", statuses=statuses)
+
+    assert verdict.title == "Sandbox self-test"
+    assert "certifies no merchant" in verdict.summary
+    assert verdict.failed_items == (["EVT-02"] if "failed" in statuses else [])
+
+
+def test_html_and_markdown_open_with_the_verdict() -> None:
+    report = make_report()
+
+    html = render_html(report)
+    markdown = render_markdown(report)
+
+    assert html.index('class="verdict not-ready has-failures"') < html.index('class="bar"') < html.index("<table")
+    assert '<a href="#finding-AUTH-01">AUTH-01</a>' in html
+    assert markdown.splitlines()[0] == "# ❌ Not ready"
+    assert "Failed items: [AUTH-01](#auth-01)" in markdown
+
+
+# Reasons a merchant can act on
+
+
+@pytest.mark.parametrize(("raw", "where", "explained"), [
+    ("harness.proof.ChecklistFailure: [EVT-02] amount", None, "[EVT-02] amount"),
+    ("AssertionError: the browser requested /oauth/token", None, "the browser requested /oauth/token"),
+    ("assert (Decimal('0.0') + Decimal('0.0')) == Decimal('61.03')",
+     "e2e/t.py:131: assert Decimal(str(sku[\"gst_hst\"])) + Decimal(str(sku.get(\"pst\", 0))) == shown[\"hst\"]",
+     "sku[\"gst_hst\"] + sku.get(\"pst\", 0) was 0.0 + 0.0, where the check requires it to equal shown[\"hst\"] "
+     "(61.03)"),
+    ("assert 3 == 4", None, "observed 3, where the check requires it to equal 4"),
+])
+def test_reasons_never_show_raw_assert_text_or_exception_classes(raw: str, where: str | None, explained: str) -> None:
+    assert explain(raw, where) == explained
+
+
+def test_a_failed_item_says_observed_required_change_and_links_its_rule_in_html() -> None:
+    html = render_html(make_report())
+
+    [finding] = re.findall(r'<div class="finding" id="finding-AUTH-01">.*?</div>', html, re.S)
+    assert "<dt>Observed</dt>" in finding and "<dt>Required</dt>" in finding and f"<dd>{FIX}</dd>" in finding
+    assert f'<a href="{DOCS}" rel="noreferrer">POS API calls server side</a>' in finding
+
+
+def test_harness_errors_have_their_own_section_and_fix_and_fail_no_item() -> None:
+    report = make_report()
+    broken = model.TestResult("e2e/t.py::test_b", "test_b", "broken", 0.1, ["EVT-04"],
+                              reason="setup error: BrowserType.launch: Executable doesn't exist at /x/firefox-1/firefox",
+                              fix="`playwright install firefox`, or drop `--browser firefox`")
+    report.tests.append(broken)
+
+    html = render_html(report)
+    markdown = render_markdown(report)
+
+    assert "Harness errors: the harness, browser or machine broke (not the store)" in html
+    assert '<span class="badge broken">broken</span>' in html
+    assert "`playwright install firefox`, or drop `--browser firefox`" in html
+    assert "## Harness errors" in markdown and "**fix:** `playwright install firefox`" in markdown
+
+
+@pytest.mark.parametrize(("text", "problem", "fix"), [
+    ("BrowserType.launch: Executable doesn't exist at /root/.cache/ms-playwright/firefox-1572/firefox/firefox",
+     "Firefox is not installed", "`playwright install firefox`, or drop `--browser firefox`"),
+    ("Executable doesn't exist at /root/.cache/ms-playwright/ffmpeg-1011/ffmpeg-linux",
+     "--video needs Playwright's ffmpeg", "`playwright install ffmpeg`, or drop `--video`"),
+    ("Looks like you launched a headed browser without having a XServer running.",
+     "--headed needs a display", "run under `xvfb-run`, or drop `--headed`"),
+])
+def test_machine_problems_are_named_with_their_fix(text: str, problem: str, fix: str) -> None:
+    found = diagnose(text)
+
+    assert found is not None and found.problem.startswith(problem) and found.fix == fix
+
+
+def test_harness_and_profile_errors_are_harness_errors_and_assertions_are_not() -> None:
+    assert is_harness_error(HarnessError("x")) and is_harness_error(ProfileError("selector matches nothing"))
+    assert not is_harness_error(AssertionError("amount"))
+
+
+# Evidence that proves the reason
+
+
+def _test_citing_call_2() -> model.TestResult:
+    test = _passed_test()
+    test.outcome = "failed"
+    for number, call in enumerate(test.calls, 1):
+        call.seq = number
+        call.headers = {"authorization": "Bearer masked:3fa2c1d0e9", "x-reference-id": f"ref-{number}"}
+    test.failed_items = {"EVT-02": "#5 POST /authorization -> 200 asked for amount 139.99, the cart total is 155.1"}
+    test.calls[4].seq = 5
+    return test
+
+
+def test_calls_are_numbered_with_headers_and_the_cited_one_highlighted() -> None:
+    report = make_report()
+    report.tests[0] = _test_citing_call_2()
+    report.checklist[1] = ChecklistResult("EVT-02", "Verified purchase authorizes server side", "Widget events",
+                                          "failed", [], reason="amount", failed_by=[PASSED_ID])
+
+    html = render_html(report)
+
+    [table] = [t for t in re.findall(r'<table aria-label="POS API calls">.*?</table>', html, re.S) if "ref-5" in t]
+    assert [int(n) for n in re.findall(r"<tr[^>]*><td>#(\d+)</td>", table)] == [1, 2, 3, 4, 5]
+    [cited] = re.findall(rf'<tr class="cited" id="{anchor(PASSED_ID)}-call-(\d+)"', table)
+    assert cited == "5"
+    assert f'<a href="#{anchor(PASSED_ID)}-call-5">call #5</a>' in html  # the failed item's card links to it
+    assert "x-reference-id" in table and "Bearer masked:3fa2c1d0e9" in table
+
+
+def test_the_cited_call_is_red_in_the_sequence_diagram_even_when_it_answered_200() -> None:
+    test = _test_citing_call_2()
+
+    groups = _arrow_groups(sequence_svg(test, WIDGET_ORIGIN, {5}))
+
+    [label] = [label for label in groups if label.startswith("#5 POST authorization → 200")]
+    assert "alarm" in groups[label].get("class", "")
+    assert all("alarm" not in groups[label].get("class", "") for label in groups if label.startswith("#3 "))
+
+
+def test_each_picture_is_stored_once_and_opens_full_size_without_script() -> None:
+    html = render_html(make_report())
+
+    rules = re.findall(r"\.i-([0-9a-f]+) \{ background-image: url\(", html)
+    assert len(rules) == len(set(rules)) == 2  # three steps share one picture, the failed test has the other
+    assert html.count("data:image/png") == 2
+    for key in rules:
+        assert f'href="#z-{key}"' in html and f'id="z-{key}"' in html
+    assert ".zoom:target" in html
+
+
+def test_papercuts_plural_unicode_readable_json_and_no_browser_suffix() -> None:
+    report = make_report()
+    report.tests[0].events = report.tests[0].events[:1]
+    report.tests[0].calls[0].response = {"message": "Loading…"}
+    html = render_html(report)
+    recorder = RunRecorder("sandbox", [], {})
+    recorder.single_browser = "chromium"
+
+    assert "1 widget event," in html
+    assert "Loading…" in html and "\\u2026" not in html
+    assert '{"eventType": "flx-failure", "eventData": {"error": 401' in html.replace("&quot;", '"')
+    assert recorder.display_name("test_x[chromium]") == "test_x"
+    assert recorder.display_name("test_y[chromium-approved]") == "test_y[approved]"
+
+
+def test_items_by_tests_matrix_marks_failed_and_proved_cells() -> None:
+    html = render_html(make_report())
+
+    [matrix] = re.findall(r'<table class="matrix".*?</table>', html, re.S)
+    assert 'title="AUTH-01 × test_browser_never_calls_oauth_token[chromium]: failed">✗' in matrix
+    assert 'title="EVT-01 × test_forged_message_from_another_origin_changes_nothing[chromium]: passed">✓' in matrix
+
+
+def test_a_filter_shows_failed_items_only_without_script(page: Page, tmp_path: Path) -> None:
+    _open_report(page, tmp_path, make_report())
+    table = page.get_by_role("table", name="Certification checklist")
+
+    page.get_by_role("radio", name="failed only").check()
+
+    expect(table.locator("tbody tr:visible")).to_have_count(1)
+    expect(page.locator(f"#{anchor(PASSED_ID)}")).to_be_hidden()
+    expect(page.locator(f"#{anchor(FAILED_ID)}")).to_be_visible()
+
+
+# The detection table as a picture
+
+
+def test_detection_picture_marks_caught_missed_and_over_reported_cells() -> None:
+    rows = [
+        {"defect": "(clean store)", "expected": [], "failed": [], "verdict": "clean", "seconds": 60.0},
+        {"defect": "tax_left_out", "expected": ["TXN-01"], "failed": ["EVT-02", "TXN-01"],
+         "verdict": "over-reported", "seconds": 61.2},
+        {"defect": "no_origin_check", "expected": ["EVT-01"], "failed": [], "verdict": "missed", "seconds": 59.0},
+    ]
+
+    svg = detection_svg(rows)
+    root = ElementTree.fromstring(svg)
+    cells = {rect.findtext(f"{SVG}title"): rect.get("class") for rect in root.iter(f"{SVG}rect")
+             if "cell" in (rect.get("class") or "")}
+
+    assert cells["tax_left_out × TXN-01: caught"] == "cell caught"
+    assert cells["tax_left_out × EVT-02: over-reported"] == "cell over-reported"
+    assert cells["no_origin_check × EVT-01: missed"] == "cell missed"
+    assert len(cells) == 3 * 3  # every defect × every item any run touched
+    page = detection_html(rows)
+    assert "<svg" in page and "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+def test_an_event_a_failure_names_is_highlighted_and_red() -> None:
+    test = _passed_test()
+    test.outcome = "failed"
+    test.failed_items = {"EVT-05": "flx-failure was shown as a success"}
+    report = make_report()
+    report.tests[0] = test
+
+    html = render_html(report)
+
+    assert '<tr class="cited" title="cited by the failure"><td>+' in html
+    groups = _arrow_groups(sequence_svg(test, WIDGET_ORIGIN, set(), {"flx-failure"}))
+    [label] = [label for label in groups if label.startswith("flx-failure")]
+    assert "alarm" in groups[label].get("class", "")
+
+
+# --base-url is the storefront
+
+
+class _Options:
+    """A pytest config's getoption, for the options these functions read."""
+
+    def __init__(self, **options: object) -> None:
+        self.options = options
+
+    def getoption(self, name: str, default: object = None) -> object:
+        return self.options.get(name.lstrip("-").replace("-", "_"), default)
+
+
+def test_base_url_sets_store_url_outside_the_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("STORE_URL", raising=False)
+
+    environ = settings_environ(_Options(env="training", base_url="https://staging.shop.example"))  # type: ignore[arg-type]
+
+    assert environ["STORE_URL"] == "https://staging.shop.example"
+
+
+@pytest.mark.parametrize(("env", "store_url", "says"), [
+    ("sandbox", None, "--env sandbox tests the embedded reference store"),
+    ("training", "https://other.example", "name different storefronts"),
+])
+def test_base_url_is_refused_where_it_would_be_ignored_or_contradicted(
+        monkeypatch: pytest.MonkeyPatch, env: str, store_url: str | None, says: str) -> None:
+    if store_url:
+        monkeypatch.setenv("STORE_URL", store_url)
+
+    with pytest.raises(SettingsError, match=says):
+        settings_environ(_Options(env=env, base_url="https://staging.shop.example"))  # type: ignore[arg-type]
+
+
+def test_pictures_of_an_earlier_run_are_removed_from_the_images_folder(tmp_path: Path) -> None:
+    write_reports(make_report(), tmp_path)
+    later = make_report()
+    for test in later.tests:
+        test.steps = []
+
+    write_reports(later, tmp_path)
+
+    assert list((tmp_path / "images").iterdir()) == []

@@ -14,6 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+from playwright.sync_api import Page, Route, expect
+
 from harness.customers import load_applicants, load_customers
 from sandbox.flexiti.state import CUSTOMERS_FILE, seeded_token
 
@@ -83,8 +86,15 @@ def _junit_checklists(junit: Path) -> dict[str, list[str]]:
                                    if prop.get("name") == "checklist"] for case in cases}
 
 
-def test_failing_run_report_points_at_the_cause(tmp_path: Path) -> None:
-    result = _run(tmp_path, AMOUNT_TEST, SANDBOX_STORE_DEFECTS="tax_left_out")
+@pytest.fixture(scope="module")
+def failing_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """One e2e file against a store that leaves the tax out: run once, read by the tests below."""
+    reports = tmp_path_factory.mktemp("failing-run")
+    return reports, _run(reports, "e2e/test_outcomes.py", SANDBOX_STORE_DEFECTS="tax_left_out")
+
+
+def test_failing_run_report_points_at_the_cause(failing_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    tmp_path, result = failing_run
 
     report = _report(tmp_path)
     assert result.returncode == 1, result.stdout[-2000:]
@@ -92,18 +102,85 @@ def test_failing_run_report_points_at_the_cause(tmp_path: Path) -> None:
     evt = _item(report, "EVT-02")
     assert evt["status"] == "failed"
     assert "amount" in evt["reason"] and "cart total" in evt["reason"], evt["reason"]
+    assert "61.03 short" in evt["reason"] and "taxes and shipping included" in evt["reason"], evt["reason"]
     assert {item["id"] for item in report["checklist"] if item["status"] == "failed"} == {"EVT-02", "TXN-01"}
-    [test] = report["tests"]
-    assert any(call["path"].endswith("/authorization") for call in test["calls"])
+    # Reasons in words: no exception class, no raw assert; the rule's page and the change to make.
+    for item in (evt, _item(report, "TXN-01")):
+        assert "ChecklistFailure" not in item["reason"] and "assert " not in item["reason"], item["reason"]
+        assert item["docs"].startswith("https://flexiti.atlassian.net/") and item["fix"], item
+    assert AMOUNT_TEST + "[chromium]" not in evt["tests"], "a test that failed the item is listed as proving it"
+    [test] = [test for test in report["tests"] if test["nodeid"].startswith(AMOUNT_TEST)]
+    assert test["name"] == "test_amount_and_sku_data_match_the_cart"  # one browser ran: no [chromium]
+    authorization = next(call for call in test["calls"] if call["path"].endswith("/authorization"))
+    assert f"#{authorization['seq']} " in evt["reason"]
+    assert authorization["headers"]["authorization"].startswith("Bearer masked:"), authorization["headers"]
+    assert "x-reference-id" in authorization["headers"]
     assert any(path.endswith("trace.zip") for path in test["artifacts"]), test["artifacts"]
     assert [step["title"] for step in test["steps"]][:2] == ["catalogue", "cart"]
+    assert test["failure_image"] in report["images"]
     assert (tmp_path / "certification-sandbox.html").stat().st_size > 0
-    assert (tmp_path / "certification-sandbox.md").read_text().count("TXN-01") >= 1
+    markdown = (tmp_path / "certification-sandbox.md").read_text()
+    assert markdown.startswith("# 🧪 Sandbox self-test") and "### TXN-01" in markdown
+    with zipfile.ZipFile(tmp_path / "certification-sandbox.zip") as archive:
+        names = archive.namelist()
+    assert "certification-sandbox.html" in names and any(name.endswith("trace.zip") for name in names), names
     # The defect came from the environment: the command must switch it on again, and the header must say it is on.
     assert "SANDBOX_STORE_DEFECTS=tax_left_out python -m pytest " in report["run"]["command"], report["run"]
     assert report["run"]["store_defects"] == ["tax_left_out"]
-    assert _junit_checklists(tmp_path / "junit.xml") == {"test_amount_and_sku_data_match_the_cart[chromium]":
-                                                         ["TXN-01", "EVT-02"]}
+    assert report["verdict"]["status"] == "sandbox self-test"
+    assert report["verdict"]["failed_items"] == ["EVT-02", "TXN-01"]
+    assert _junit_checklists(tmp_path / "junit.xml")["test_amount_and_sku_data_match_the_cart[chromium]"] == [
+        "TXN-01", "EVT-02"]
+
+
+def test_failing_run_terminal_shows_the_tests_line_and_ends_with_the_verdict(
+        failing_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    _, result = failing_run
+    lines = result.stdout.strip().splitlines()
+
+    assert lines[-1].startswith("VERDICT: Sandbox self-test."), lines[-3:]
+    assert "e2e/test_outcomes.py:131: assert Decimal(str(sku[\"gst_hst\"]))" in result.stdout
+    assert "pytest_playwright.py" not in result.stdout and "Proof(failed=" not in result.stdout
+    assert "ChecklistFailure" not in result.stdout
+
+
+def test_failing_run_html_report_reads_at_a_glance_in_a_browser(
+        failing_run: tuple[Path, subprocess.CompletedProcess[str]], page: Page) -> None:
+    reports, _ = failing_run
+    html = reports / "certification-sandbox.html"
+    requested: list[str] = []
+
+    def refuse_all_but_the_report(route: Route) -> None:
+        requested.append(route.request.url)
+        route.continue_() if route.request.url == html.as_uri() else route.abort()
+
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.route("**/*", refuse_all_but_the_report)
+    page.goto(html.as_uri())
+
+    banner = page.get_by_role("banner")
+    expect(banner).to_be_in_viewport()
+    expect(banner.get_by_role("heading", level=1)).to_have_text("Sandbox self-test")
+    expect(banner.get_by_role("link", name="EVT-02")).to_be_visible()
+    first = page.locator(".finding").first
+    expect(first.locator("dd.observed")).to_be_in_viewport()
+    expect(first).to_contain_text("Change")
+    expect(first).to_contain_text("the amount must be the cart total")
+    cited = page.locator("tr.cited").first
+    cited.scroll_into_view_if_needed()
+    expect(cited).to_be_in_viewport()
+    expect(cited.locator("td").first).to_have_text(re.compile(r"^#\d+$"))
+    assert cited.evaluate("row => getComputedStyle(row.cells[1]).backgroundColor") == "rgb(255, 243, 205)"
+
+    shot = page.locator("figure.failure-shot a.shot")
+    shot.click()
+
+    enlarged = page.locator(".zoom:target")
+    expect(enlarged).to_be_visible()
+    box = enlarged.bounding_box()
+    assert box is not None and box["width"] >= 1300 and box["height"] >= 700
+    assert enlarged.evaluate("zoom => getComputedStyle(zoom).backgroundImage").startswith('url("data:image/jpeg')
+    assert requested == [html.as_uri()], requested
 
 
 def test_sandbox_that_cannot_start_stops_the_run_and_says_why(tmp_path: Path) -> None:
@@ -183,3 +260,120 @@ def test_interrupted_run_writes_a_report_that_says_so(tmp_path: Path) -> None:
         f"exit {process.returncode}, report says {report['run']['stopped_early']!r}, tests {outcomes}:\n{tail}")
     assert "interrupted" in report["run"]["stopped_early"], tail
     assert 1 <= len(report["tests"]) < 5, outcomes
+
+
+# Loaded into a run (its folder on PYTHONPATH, `-p` the root conftest): each test proves an item, tells the harness
+# test it is in its body through a FIFO, then waits for Ctrl-C. Nothing it proved may count: its body never finished.
+BODY_THAT_WAITS = '''
+import os
+import threading
+
+import pytest
+
+
+@pytest.mark.checklist("EVT-04")
+def test_waits_in_its_body_first(proof):
+    with proof.of("EVT-04"):
+        assert True
+    with open(os.environ["IN_BODY_FIFO"], "w") as fifo:
+        fifo.write("in body\\n")
+    threading.Event().wait()
+
+
+@pytest.mark.checklist("EVT-05")
+def test_waits_in_its_body_second(proof):
+    with proof.of("EVT-05"):
+        assert True
+    with open(os.environ["IN_BODY_FIFO"], "w") as fifo:
+        fifo.write("in body\\n")
+    threading.Event().wait()
+'''
+
+
+def _default_sigint() -> None:
+    """The child takes Ctrl-C as a person's terminal would, even when this run inherited SIGINT as ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "two-workers"])
+def test_an_interrupted_test_is_never_passed_nor_proves_its_items(tmp_path: Path, workers: list[str]) -> None:
+    tests, reports, fifo = tmp_path / "tests_that_wait", tmp_path / "reports", tmp_path / "in-body"
+    tests.mkdir()
+    (tests / "test_waits.py").write_text(BODY_THAT_WAITS, encoding="utf-8")
+    os.mkfifo(fifo)
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    command = [*_command(reports, "-p", "conftest", "-p", "no:cacheprovider", "--rootdir", str(tests),
+                         *workers, str(tests / "test_waits.py"))]
+    process = subprocess.Popen(command, cwd=ROOT, env=_environment(PYTHONPATH=path, IN_BODY_FIFO=str(fifo)),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True, preexec_fn=_default_sigint)
+    try:
+        with open(fifo, encoding="utf-8") as marker:  # blocks until a test body opens it: waiting on state
+            assert marker.readline() == "in body\n"
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches every process of the terminal's group
+        output, _ = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+
+    report = _report(reports)
+    outcomes = {test["name"]: test["outcome"] for test in report["tests"]}
+    assert "passed" not in outcomes.values(), (outcomes, output[-2000:])
+    assert _item(report, "EVT-04")["status"] != "passed" and _item(report, "EVT-05")["status"] != "passed"
+    assert report["verdict"]["status"] != "ready"
+    assert report["run"]["stopped_early"], output[-2000:]
+
+
+# Loaded with -p into a run: the selector profile breaks as each test sets up, as a stale profile would.
+PROFILE_THAT_BREAKS = """
+from harness.errors import ProfileError
+
+
+def pytest_runtest_setup(item):
+    raise ProfileError("STOREFRONT_PROFILE shop.toml: [checkout] selector 'text=Pay with Flexiti' matches nothing")
+"""
+
+
+def test_a_profile_error_is_a_harness_error_apart_from_failures_with_its_fix(tmp_path: Path) -> None:
+    plugins, reports = tmp_path / "plugins", tmp_path / "reports"
+    plugins.mkdir()
+    (plugins / "profile_that_breaks.py").write_text(PROFILE_THAT_BREAKS, encoding="utf-8")
+    path = os.pathsep.join(filter(None, [str(plugins), os.environ.get("PYTHONPATH")]))
+
+    result = _run(reports, "-p", "profile_that_breaks",
+                  "e2e/test_outcomes.py::test_cancel_returns_to_checkout_with_the_cart_intact", PYTHONPATH=path)
+
+    report = _report(reports)
+    assert result.returncode == 1, result.stdout[-2000:]
+    [test] = report["tests"]
+    assert test["outcome"] == "broken", test
+    assert "matches nothing" in test["reason"] and test["fix"], test
+    assert _item(report, "EVT-04")["status"] == "not run"  # a broken harness neither fails nor proves
+    assert not [item for item in report["checklist"] if item["status"] == "failed"]
+    assert report["verdict"]["broken_tests"] == [test["nodeid"]]
+    assert any("broken by a harness error" in reason for reason in report["verdict"]["reasons"])
+    assert "harness errors (not checklist failures" in result.stdout
+    html = (reports / "certification-sandbox.html").read_text(encoding="utf-8")
+    assert "Harness errors: the harness, browser or machine broke (not the store)" in html
+
+
+def test_base_url_names_the_storefront_and_is_refused_against_the_embedded_store(tmp_path: Path) -> None:
+    result = _run(tmp_path, "e2e/test_outcomes.py", "--base-url", "http://127.0.0.1:9")
+
+    assert result.returncode == 4, result.stdout[-2000:]
+    assert "--base-url" in result.stderr and "STORE_URL" in result.stderr
+    report = _report(tmp_path)
+    assert report["tests"] == [] and not [i for i in report["checklist"] if i["status"] == "passed"]
+
+
+def test_a_browser_the_machine_lacks_stops_the_run_before_any_test_with_the_fix(tmp_path: Path) -> None:
+    result = _run(tmp_path, "e2e/test_outcomes.py", "--browser", "webkit", "--video", "on",
+                  PLAYWRIGHT_BROWSERS_PATH=str(tmp_path / "no-browsers"))
+
+    assert result.returncode == 4, result.stdout[-2000:]
+    assert "WebKit is not installed: `playwright install webkit`, or drop `--browser webkit`" in result.stderr
+    assert "--video needs Playwright's ffmpeg" in result.stderr
+    report = _report(tmp_path)
+    assert report["tests"] == [] and not [i for i in report["checklist"] if i["status"] == "failed"]
+    assert "webkit" in report["run"]["stopped_early"]

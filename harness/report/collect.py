@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import time
 from collections.abc import Mapping
@@ -19,10 +20,11 @@ from harness.checklist import ChecklistItem
 from harness.evidence import StepLog
 from harness.journal import Call, Journal, JournalError
 from harness.network import RequestLog
-from harness.proof import NOT_OBSERVABLE, Proof
+from harness.proof import NOT_OBSERVABLE, ChecklistFailure, Proof
+from harness.report.broken import fix_for, is_harness_error
 from harness.report.model import (
     CallEvidence, ChecklistResult, EventEvidence, ItemStatus, Report, RequestEvidence, RunInfo, Step, TestResult,
-    test_result_from_json,
+    Verdict, test_result_from_json,
 )
 from harness.settings import SECRET_NAMES, SETTINGS, printable_endpoint
 from harness.widget_events import EventLog
@@ -40,6 +42,35 @@ def one_line(text: str, limit: int = 300) -> str:
         return ""
     line = f"{lines[0]} {lines[1]}" if lines[0].endswith(":") and len(lines) > 1 else lines[0]
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+_EXCEPTION_PREFIX = re.compile(r"^(?:[A-Za-z_][\w.]*\.)?(?:ChecklistFailure|AssertionError|Failed):\s*")
+_DECIMAL = re.compile(r"Decimal\('([^']*)'\)")
+_COMPARISON = re.compile(r"^assert (.+?) (==|!=|<=|>=|<|>|is not|is|not in|in) (.+)$")
+# Conversions that make a test's source line hard to read, and say nothing about what was compared.
+_SOURCE_NOISE = re.compile(r"Decimal\(str\(([^()]*(?:\([^()]*\))?[^()]*)\)\)")
+_WORDS = {"==": "equal", "!=": "differ from", "<=": "be at most", ">=": "be at least", "<": "be below",
+          ">": "be above", "is": "be", "is not": "not be", "in": "be among", "not in": "not be among"}
+
+
+def explain(reason: str, where: str | None = None) -> str:
+    """A reason in words: without the exception's class, and a bare rewritten `assert a == b` (a check with no
+    message of its own) turned into what was observed against what the check requires. `where` is the test's
+    line ("e2e/t.py:12: assert sku['gst_hst'] == shown['hst']"): its two sides name what was compared."""
+    text = _EXCEPTION_PREFIX.sub("", reason.strip())
+    if not text.startswith("assert "):
+        return text
+    plain = _DECIMAL.sub(r"\1", text)
+    found = _COMPARISON.match(plain)
+    if not found:
+        return f"a check did not hold: {plain.removeprefix('assert ')}"
+    observed, operator, required = (part.strip() for part in found.groups())
+    observed = observed.removeprefix("(").removesuffix(")") if observed.count("(") == 1 else observed
+    source = _COMPARISON.match(_SOURCE_NOISE.sub(r"\1", where.split(": ", 1)[-1])) if where else None
+    if source and source.group(2) == operator:
+        return (f"{source.group(1).strip()} was {observed}, where the check requires it to {_WORDS[operator]} "
+                f"{source.group(3).strip()} ({required})")
+    return f"observed {observed}, where the check requires it to {_WORDS[operator]} {required}"
 
 
 def reproducing_command(args: list[str], environ: Mapping[str, str]) -> str:
@@ -83,35 +114,55 @@ class RunRecorder:
         self.stopped_early: str | None = None
         self.store_defects: list[str] = []
         self.reports_dir = Path("reports")
+        self.single_browser: str | None = None  # the one browser the run used, left out of test names
+        self.images: dict[str, str] = {}
 
     # -- outcomes -------------------------------------------------------------------------------
-    def record(self, item: pytest.Item, report: pytest.TestReport, checklist: list[str]) -> None:
+    def record(self, item: pytest.Item, report: pytest.TestReport, checklist: list[str],
+               error: BaseException | None = None) -> None:
+        """A result starts as "not run": only a finished test body makes it passed (an interrupted test, whose
+        call phase never reports, stays not run and proves nothing)."""
         result = self.results.get(item.nodeid)
         if result is None:
-            result = TestResult(item.nodeid, item.name, "passed", 0.0, checklist)
+            result = TestResult(item.nodeid, self.display_name(item.name), "not run", 0.0, checklist)
             self.results[item.nodeid] = result
         result.duration += report.duration
-        if report.skipped and result.outcome == "passed":
+        if report.skipped and result.outcome in ("not run", "passed"):
             result.outcome = "skipped"
             longrepr = report.longrepr
             reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
             result.reason = one_line(reason.removeprefix("Skipped: "))
         elif report.failed:
-            failed_in_call = report.when == "call"
-            why = one_line(_failure_text(report))
-            if not failed_in_call:
-                why = f"{report.when} error: {why}"
-            if result.outcome not in ("failed", "error"):
-                result.outcome = "failed" if failed_in_call else "error"
+            if result.outcome in ("failed", "broken"):
+                return  # the first failure is the one to fix; teardown errors after it follow from it
+            why = explain(one_line(_failure_text(report)))
+            if _is_broken(report.when, error):
+                result.outcome = "broken"
+                result.reason = why if report.when == "call" else f"{report.when} error: {why}"
+                result.fix = fix_for(_full_text(report), self.single_browser)
+            else:
+                result.outcome = "failed"
                 result.reason = why
+        elif report.when == "call" and report.passed and result.outcome == "not run":
+            result.outcome = "passed"
+
+    def display_name(self, name: str) -> str:
+        """A test's name without the browser parameter when only one browser ran: `[chromium]` on every test
+        says nothing, `[chromium-approved]` becomes `[approved]`."""
+        if not self.single_browser:
+            return name
+        browser = re.escape(self.single_browser)
+        return re.sub(rf"\[{browser}\]$", "", re.sub(rf"\[{browser}-", "[", name))
 
     # -- evidence -------------------------------------------------------------------------------
     def attach_proof(self, item: pytest.Item) -> None:
         result = self.results.get(item.nodeid)
         proof = getattr(item, "funcargs", {}).get("proof")
         if result is not None and isinstance(proof, Proof):
-            result.failed_items = dict(proof.failed)
-            result.proved_items = sorted(proof.proved)
+            result.failed_items = {item: explain(reason, proof.where.get(item)) for item, reason in proof.failed.items()}
+            result.proved_items = sorted(proof.proved - set(proof.failed))
+            if result.outcome == "failed" and result.failed_items:
+                result.reason = "; ".join(f"[{item}] {why}" for item, why in result.failed_items.items())
             result.unobservable_items = dict(proof.unobservable)
 
     def attach_calls(self, item: pytest.Item) -> None:
@@ -175,7 +226,7 @@ class RunRecorder:
     def _call(call: Call) -> CallEvidence:
         caller = "widget" if call.path.startswith("/widget-api/") else "browser" if call.from_browser else "merchant server"
         return CallEvidence(_epoch(call.time), call.method, call.path, call.status, caller, call.token, call.body,
-                            call.response)
+                            call.response, seq=call.seq, headers=dict(call.headers))
 
     # -- the report -----------------------------------------------------------------------------
     def checklist(self) -> list[ChecklistResult]:
@@ -193,13 +244,18 @@ class RunRecorder:
         broken step outside any block) counts against every item it cites and had not yet proved."""
         if item_id in result.failed_items:
             return True
-        unattributed = result.outcome == "error" or (result.outcome == "failed" and not result.failed_items)
+        unattributed = result.outcome == "failed" and not result.failed_items
         return unattributed and item_id in result.checklist and item_id not in result.proved_items
 
     @staticmethod
     def _proves(result: TestResult, item_id: str) -> bool:
-        return item_id in result.proved_items or (
-            result.outcome == "passed" and item_id in result.checklist and item_id not in result.unobservable_items)
+        """Only a body that finished its checks proves: a passed test, or a failed one's blocks that held. A broken
+        or interrupted test proves nothing, whatever blocks it got through."""
+        if item_id in result.failed_items:
+            return False
+        return (result.outcome == "failed" and item_id in result.proved_items) or (
+            result.outcome == "passed" and (item_id in result.proved_items or (
+                item_id in result.checklist and item_id not in result.unobservable_items)))
 
     def _item_result(self, item: ChecklistItem, citing: list[TestResult]) -> ChecklistResult:
         ran = [r for r in citing if r.outcome != "skipped"]
@@ -209,19 +265,35 @@ class RunRecorder:
             return ChecklistResult(item.id, item.title, item.rule, "not applicable", names,
                                    f"does not apply to {self.environment}")
         failing = [r for r in ran if self._fails(r, item.id)]
+        proving = [r for r in ran if self._proves(r, item.id)]
         if failing:
             first = failing[0]
-            status, reason = "failed", f"{first.name}: {first.failed_items.get(item.id, first.reason)}"
-        elif any(self._proves(r, item.id) for r in ran):
-            status, reason = "passed", None
-        elif citing and all(item.id in r.unobservable_items or (r.reason or "").startswith(NOT_OBSERVABLE)
-                            for r in citing):
+            return ChecklistResult(item.id, item.title, item.rule, "failed", [r.nodeid for r in proving],
+                                   f"{first.name}: {first.failed_items.get(item.id, first.reason)}",
+                                   docs=item.docs, fix=item.fix, failed_by=[r.nodeid for r in failing])
+        if proving:
+            return ChecklistResult(item.id, item.title, item.rule, "passed", [r.nodeid for r in proving], None,
+                                   docs=item.docs)
+        if citing and all(item.id in r.unobservable_items or (r.reason or "").startswith(NOT_OBSERVABLE)
+                          for r in citing):
             status = "not observable"
             reason = next((r.unobservable_items.get(item.id) or r.reason for r in citing), None)
         else:
             status = "not run"
-            reason = citing[0].reason if citing and citing[0].reason else "no test reached its checks"
-        return ChecklistResult(item.id, item.title, item.rule, status, names, reason)
+            broken = next((r for r in citing if r.outcome == "broken"), None)
+            if broken is not None:
+                reason = f"harness error in {broken.name}: {broken.reason}"
+            elif any(r.outcome == "not run" for r in citing):
+                reason = "its test was interrupted before it finished its checks"
+            elif citing and citing[0].reason:
+                reason = citing[0].reason
+            elif citing:
+                reason = "no test reached its checks"
+            elif self.stopped_early:
+                reason = "the run ended before any test citing it ran"
+            else:
+                reason = "no test citing it was selected in this run"
+        return ChecklistResult(item.id, item.title, item.rule, status, names, reason, docs=item.docs)
 
     # -- parallel runs: each worker hands its part to the controller -------------------------------
     def dump_part(self, path: Path) -> None:
@@ -256,14 +328,77 @@ class RunRecorder:
             command=self.command, started=self.started, finished=finished, stopped_early=self.stopped_early,
             store_defects=list(self.store_defects),
         )
-        order = {"failed": 0, "error": 0, "skipped": 2, "passed": 1}
-        tests = sorted(self.results.values(), key=lambda r: order.get(r.outcome, 3))
-        return Report(run=run, checklist=self.checklist(), tests=tests)
+        order = {"failed": 0, "error": 0, "broken": 1, "not run": 2, "passed": 3, "skipped": 4}
+        tests = sorted(self.results.values(), key=lambda r: order.get(r.outcome, 5))
+        checklist = self.checklist()
+        report = Report(run=run, checklist=checklist, tests=tests, verdict=decide(run, checklist, tests),
+                        images=self.images).intern_images()
+        return report
+
+
+def decide(run: RunInfo, checklist: list[ChecklistResult], tests: list[TestResult]) -> Verdict:
+    """The verdict: ready only when every applicable item passed in a whole run against a real environment."""
+    failed = [item.id for item in checklist if item.status == "failed"]
+    broken = [test.nodeid for test in tests if test.outcome == "broken"]
+    applicable = [item for item in checklist if item.status != "not applicable"]
+    reasons = []
+    if run.stopped_early:
+        reasons.append(f"the run {run.stopped_early}" if not run.stopped_early.startswith("interrupted")
+                       else "the run was interrupted (Ctrl-C) before every test finished")
+    if broken:
+        reasons.append(f"{_count(len(broken), 'test')} broken by a harness error (see Harness errors)")
+    interrupted = [test for test in tests if test.outcome == "not run"]
+    if interrupted and not run.stopped_early:
+        reasons.append(f"{_count(len(interrupted), 'test')} never finished")
+    not_run = [item.id for item in applicable if item.status == "not run"]
+    if not_run:
+        reasons.append(f"{_count(len(not_run), 'item')} not run ({' '.join(not_run)}): a partial run certifies nothing")
+    unseen = [item.id for item in applicable if item.status == "not observable"]
+    if unseen:
+        reasons.append(f"{_count(len(unseen), 'item')} not observable in this environment ({' '.join(unseen)})")
+    if run.environment == "sandbox":
+        if failed:
+            outcome = f"the harness failed {_count(len(failed), 'item')} ({', '.join(failed)})"
+            if run.store_defects:
+                outcome += f" of the reference store, broken on purpose ({', '.join(run.store_defects)})"
+        elif reasons:
+            outcome = "the self-test is incomplete"
+        else:
+            outcome = f"all {_count(len(applicable), 'applicable item')} passed"
+        return Verdict("sandbox self-test", f"Embedded sandbox: {outcome}. This proves the harness and certifies no "
+                       "merchant.", reasons, failed, broken)
+    if failed:
+        return Verdict("not ready", f"{_count(len(failed), 'checklist item')} failed: fix "
+                       f"{'it' if len(failed) == 1 else 'them'} and run the whole suite again.", reasons, failed, broken)
+    if reasons or not applicable:
+        return Verdict("incomplete", "Nothing failed, but this run certifies nothing" + (
+            "." if reasons else ": no item applies."), reasons, failed, broken)
+    return Verdict("ready", f"Every applicable item ({len(applicable)}) passed in a whole run against "
+                   f"{run.environment}.", reasons, failed, broken)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def _is_broken(when: str, error: BaseException | None) -> bool:
+    """A failure the store did not cause: a harness, browser, machine or profile error (by its class, or a
+    Playwright launch error), or a fixture that could not set up. Anything else a test body or its teardown
+    raised stays a failure: a store that never reaches its order page raises LookupError, not an assertion."""
+    if isinstance(error, ChecklistFailure):
+        return False
+    if is_harness_error(error):
+        return True
+    return when == "setup" and not isinstance(error, (AssertionError, pytest.fail.Exception))
+
+
+def _full_text(report: pytest.TestReport) -> str:
+    return str(report.longrepr)
 
 
 def _failure_text(report: pytest.TestReport) -> str:
     longrepr = report.longrepr
     crash = getattr(longrepr, "reprcrash", None)
     if crash is not None and getattr(crash, "message", None):
-        return str(crash.message).removeprefix("Failed: ").removeprefix("AssertionError: ")
+        return _EXCEPTION_PREFIX.sub("", str(crash.message))
     return str(longrepr)

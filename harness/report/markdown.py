@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 
 from harness.report.model import ChecklistResult, Report, TestResult, status_label
 
-FAILED_OUTCOMES = ("failed", "error")
-TEST_OUTCOMES = ("passed", "failed", "error", "skipped")
+FAILED_OUTCOMES = ("failed", "broken", "error")
+TEST_OUTCOMES = ("passed", "failed", "broken", "skipped", "not run")
 ITEM_STATUSES = ("passed", "failed", "not run", "not applicable", "not observable")
-OUTCOME_MARKERS = {"failed": "**FAILED**", "error": "**ERROR**"}
+OUTCOME_MARKERS = {"failed": "**FAILED**", "broken": "**HARNESS ERROR**", "error": "**HARNESS ERROR**"}
+VERDICT_MARKS = {"ready": "✅", "not ready": "❌", "incomplete": "⚠️", "sandbox self-test": "🧪"}
 
 
 def utc_timestamp(epoch: float) -> str:
@@ -25,8 +26,9 @@ def short_test_name(nodeid: str, tests: Iterable[TestResult] = ()) -> str:
 
 def outcome_counts_line(report: Report) -> str:
     counts = report.counts()
-    words = {"error": "errored"}
-    return ", ".join(f"{counts.get(outcome, 0)} {words.get(outcome, outcome)}" for outcome in TEST_OUTCOMES)
+    words = {"broken": "broken (harness error)"}
+    return ", ".join(f"{counts.get(outcome, 0)} {words.get(outcome, outcome)}" for outcome in TEST_OUTCOMES
+                     if counts.get(outcome, 0) or outcome in ("passed", "failed"))
 
 
 def store_defects_line(defects: list[str]) -> str:
@@ -36,6 +38,9 @@ def store_defects_line(defects: list[str]) -> str:
 
 def render_markdown(report: Report) -> str:
     sections = [
+        _verdict(report),
+        *_findings(report),
+        *_harness_errors(report),
         f"# Flexiti certification — {report.run.environment}",
         *_stopped_early(report),
         _run_table(report),
@@ -44,6 +49,51 @@ def render_markdown(report: Report) -> str:
         "## Failures\n\n" + _failures(report),
     ]
     return "\n\n".join(sections) + "\n"
+
+
+def _verdict(report: Report) -> str:
+    verdict = report.verdict
+    lines = [f"# {VERDICT_MARKS.get(verdict.status, '')} {verdict.title}".replace("#  ", "# "), "",
+             f"**{_one_line(verdict.summary)}**"]
+    if verdict.failed_items:
+        lines += ["", "Failed items: " + ", ".join(f"[{i}](#{i.lower()})" for i in verdict.failed_items)]
+    if verdict.reasons and verdict.status != "ready":
+        lines += ["", "Why this run certifies nothing:", "", *(f"- {_one_line(r)}" for r in verdict.reasons)]
+    return "\n".join(lines)
+
+
+def _findings(report: Report) -> list[str]:
+    failed = [item for item in report.checklist if item.status == "failed"]
+    if not failed:
+        return []
+    blocks = []
+    for item in failed:
+        rule = f"[{item.rule}]({item.docs})" if item.docs else item.rule
+        blocks.append("\n".join([
+            f"### {item.id}", "",
+            f"- **Observed:** {_one_line(observed_text(item))}",
+            f"- **Required:** {_one_line(item.title)}",
+            f"- **Change:** {_one_line(item.fix or 'see the rule')}",
+            f"- **Rule:** {rule}",
+            f"- **Evidence:** {', '.join(_code(short_test_name(n, report.tests)) for n in item.failed_by) or '—'}",
+        ]))
+    return ["## Failed items: what to change\n\n" + "\n\n".join(blocks)]
+
+
+def observed_text(item: ChecklistResult) -> str:
+    """The failing test's reason without its name in front (the Evidence line names the test)."""
+    reason = item.reason or "—"
+    return reason.split(": ", 1)[-1] if item.failed_by and ": " in reason else reason
+
+
+def _harness_errors(report: Report) -> list[str]:
+    broken = [test for test in report.tests if test.outcome in ("broken", "error")]
+    if not broken:
+        return []
+    lines = [f"- {_code(test.name)}: {_one_line(test.reason or '—')} — **fix:** {_one_line(test.fix or '—')}"
+             for test in broken]
+    return ["## Harness errors (the harness, browser or machine broke; not checklist failures)\n\n"
+            + "\n".join(lines)]
 
 
 def _stopped_early(report: Report) -> list[str]:
@@ -75,20 +125,21 @@ def _checklist_table(report: Report) -> str:
     ]
     counts = report.checklist_counts()
     summary = ", ".join(f"{counts.get(status, 0)} {status_label(status)}" for status in ITEM_STATUSES)
-    return _table(("ID", "Status", "Item", "Tests", "Reason"), rows) + f"\n\n{summary}"
+    return _table(("ID", "Status", "Item", "Proved or failed by", "Reason"), rows) + f"\n\n{summary}"
 
 
 def _status(item: ChecklistResult) -> str:
-    return f"**FAILED** {item.status}" if item.status == "failed" else status_label(item.status)
+    return "**failed**" if item.status == "failed" else status_label(item.status)
 
 
 def _test_names(item: ChecklistResult, report: Report) -> str:
-    return ", ".join(short_test_name(nodeid, report.tests) for nodeid in item.tests)
+    shown = item.failed_by if item.status == "failed" else item.tests if item.status == "passed" else []
+    return ", ".join(short_test_name(nodeid, report.tests) for nodeid in shown)
 
 
 def _failures(report: Report) -> str:
     failed = [test for test in report.tests if test.outcome in FAILED_OUTCOMES]
-    return "\n\n".join(map(_failure, failed)) if failed else "No failed or errored tests."
+    return "\n\n".join(map(_failure, failed)) if failed else "No failed or broken tests."
 
 
 def _failure(test: TestResult) -> str:
@@ -97,6 +148,7 @@ def _failure(test: TestResult) -> str:
         "",
         f"- Test: {_code(test.nodeid)}",
         f"- Reason: {_one_line(test.reason) if test.reason else '—'}",
+        *([f"- Fix: {_one_line(test.fix)}"] if test.fix else []),
         f"- Checklist: {', '.join(test.checklist) or '—'}",
         f"- Artifacts: {', '.join(map(_code, test.artifacts)) or '—'}",
     ]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = 1
+# 2: the verdict, harness errors ("broken"), numbered calls with request headers, images stored once.
+SCHEMA_VERSION = 2
 
 ItemStatus = Literal["passed", "failed", "not run", "not applicable", "not observable"]
 # How a status reads to a person. "not observable" alone sounds like a property of the integration; the full
@@ -13,9 +15,19 @@ ItemStatus = Literal["passed", "failed", "not run", "not applicable", "not obser
 STATUS_LABELS = {"not observable": "not observable in this environment"}
 
 
+
+
 def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status)
-TestOutcome = Literal["passed", "failed", "error", "skipped"]
+
+
+# "not run": the test never finished its body (interrupted, or still set up when the run ended).
+# "broken": the harness, the browser, the machine or a profile failed; it says nothing about the store.
+# "error" is kept for reports written by older versions; this one writes "broken" instead.
+TestOutcome = Literal["passed", "failed", "broken", "skipped", "not run", "error"]
+VerdictStatus = Literal["ready", "not ready", "incomplete", "sandbox self-test"]
+VERDICT_TITLES = {"ready": "Ready for Flexiti UAT", "not ready": "Not ready", "incomplete": "Incomplete",
+                  "sandbox self-test": "Sandbox self-test"}
 
 
 @dataclass
@@ -24,7 +36,7 @@ class Step:
 
     title: str
     time: float  # epoch seconds
-    image: str | None  # data: URI (JPEG), or None when screenshots were off or failed
+    image: str | None  # data: URI (JPEG) while running; in the written report, a key of Report.images
 
 
 @dataclass
@@ -50,6 +62,8 @@ class CallEvidence:
     token: str | None  # masked fingerprint
     body: Any
     response: Any
+    seq: int = 0  # the journal's number for the call, as reasons cite it ("#6")
+    headers: dict[str, str] = field(default_factory=dict)  # request headers, masked as the body is
 
 
 @dataclass
@@ -81,6 +95,8 @@ class TestResult:
     failed_items: dict[str, str] = field(default_factory=dict)  # checklist item -> why, where the test said which
     proved_items: list[str] = field(default_factory=list)  # items whose assertion blocks passed, even if others failed
     unobservable_items: dict[str, str] = field(default_factory=dict)  # item -> the missing source (never a pass)
+    fix: str | None = None  # for a broken test: how to repair the harness, browser or machine
+    failure_image: str | None = None  # the screenshot taken when it failed (a key of Report.images)
 
 
 @dataclass
@@ -89,8 +105,11 @@ class ChecklistResult:
     title: str
     rule: str
     status: ItemStatus
-    tests: list[str]  # nodeids of the tests that cite the item and ran
+    tests: list[str]  # nodeids of the tests that proved the item (passed), failed it (failed), or cite it
     reason: str | None = None  # for failed: the first failing test's reason; otherwise why it has this status
+    docs: str | None = None  # the Flexiti documentation page the rule comes from
+    fix: str | None = None  # for failed: what the merchant changes
+    failed_by: list[str] = field(default_factory=list)  # nodeids of the tests that failed the item
 
 
 @dataclass
@@ -113,10 +132,40 @@ class RunInfo:
 
 
 @dataclass
+class Verdict:
+    """The one answer a reader looks for first: can this integration go to Flexiti's UAT?"""
+
+    status: VerdictStatus
+    summary: str  # one sentence
+    reasons: list[str] = field(default_factory=list)  # why incomplete, what is broken
+    failed_items: list[str] = field(default_factory=list)
+    broken_tests: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return VERDICT_TITLES[self.status]
+
+
+@dataclass
 class Report:
     run: RunInfo
     checklist: list[ChecklistResult]
     tests: list[TestResult]
+    verdict: Verdict = field(default_factory=lambda: Verdict("incomplete", "no verdict was reached"))
+    images: dict[str, str] = field(default_factory=dict)  # content hash -> data: URI, each picture stored once
+
+    def intern_images(self) -> Report:
+        """Each picture once, under its content hash (the same catalogue page seen by 30 tests is one image); a
+        failed test's last screen becomes its failure screenshot. Idempotent: a step holding a key is left as is."""
+        for test in self.tests:
+            for step in test.steps:
+                if step.image and step.image.startswith("data:"):
+                    key = hashlib.sha256(step.image.encode()).hexdigest()[:16]
+                    self.images.setdefault(key, step.image)
+                    step.image = key
+            if test.outcome in ("failed", "broken", "error") and test.failure_image is None:
+                test.failure_image = next((s.image for s in reversed(test.steps) if s.image), None)
+        return self
 
     def counts(self) -> dict[str, int]:
         found: dict[str, int] = {}
@@ -133,13 +182,24 @@ class Report:
     def to_json(self) -> dict[str, Any]:
         run = asdict(self.run)
         run["duration"] = self.run.duration
+        verdict = asdict(self.verdict)
+        verdict["title"] = self.verdict.title
         return {
             "schema_version": SCHEMA_VERSION,
+            "verdict": verdict,
             "run": run,
             "summary": {"tests": self.counts(), "checklist": self.checklist_counts()},
             "checklist": [asdict(item) for item in self.checklist],
             "tests": [asdict(test) for test in self.tests],
+            # Each picture once, by content hash; the pixels are in the HTML and in the images/ folder beside it.
+            "images": {key: {"file": image_file(key, uri)} for key, uri in self.images.items()},
         }
+
+
+def image_file(key: str, uri: str) -> str:
+    """Where a picture is written beside the report (relative to the reports folder)."""
+    extension = "png" if uri.startswith("data:image/png") else "jpg"
+    return f"images/{key}.{extension}"
 
 
 def test_result_from_json(raw: dict[str, Any]) -> TestResult:

@@ -78,19 +78,26 @@ def request_arrow(request: RequestEvidence, widget_origin: str | None = None) ->
     return Arrow(request.time, BROWSER, MERCHANT, label)
 
 
-def call_arrow(call: CallEvidence) -> Arrow:
-    label = f"{call.method} {short_api_path(call.path)} → {call.status}"
-    # A browser talking to the POS API directly is a finding in itself (AUTH-01), whatever the status.
-    alarming = call.caller not in ("merchant server", "widget") or call.status >= 400
+def call_arrow(call: CallEvidence, cited: frozenset[int] | set[int] = frozenset()) -> Arrow:
+    number = f"#{call.seq} " if call.seq else ""
+    label = f"{number}{call.method} {short_api_path(call.path)} → {call.status}"
+    # A browser talking to the POS API directly is a finding in itself (AUTH-01), whatever the status; a call a
+    # failure cites (the wrong-amount authorization, answered 200) is the finding.
+    alarming = call.caller not in ("merchant server", "widget") or call.status >= 400 or call.seq in cited
+    if call.seq in cited:
+        label += " ✗ cited by the failure"
     return Arrow(call.time, CALLERS.get(call.caller, BROWSER), FLEXITI, label, alarming)
 
 
-def event_arrow(event: EventEvidence) -> Arrow:
+def event_arrow(event: EventEvidence, cited: frozenset[str] | set[str] = frozenset()) -> Arrow:
     name = event.event_type or "message"
     if not event.from_widget:
         return Arrow(event.time, OTHER, BROWSER, f"forged? {name} from {event.origin}", alarming=True)
     fields = " ".join(f"{key}={_plain(value)}" for key, value in _key_fields(event))
-    return Arrow(event.time, WIDGET, BROWSER, f"{name} {fields}" if fields else name)
+    label = f"{name} {fields}" if fields else name
+    if name in cited:
+        return Arrow(event.time, WIDGET, BROWSER, f"{label} ✗ cited by the failure", alarming=True)
+    return Arrow(event.time, WIDGET, BROWSER, label)
 
 
 def _key_fields(event: EventEvidence) -> list[tuple[str, Any]]:
@@ -106,7 +113,8 @@ def _plain(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, default=str)
 
 
-def arrows(test: TestResult, widget_origin: str | None = None) -> list[Arrow]:
+def arrows(test: TestResult, widget_origin: str | None = None, cited: frozenset[int] | set[int] = frozenset(),
+           cited_events: frozenset[str] | set[str] = frozenset()) -> list[Arrow]:
     """Every evidence item as an arrow, in time order; ties keep steps, requests, calls, events order."""
     # A widget call that Flexiti's journal has is drawn from the journal; the browser's copy would repeat it.
     journaled = {(call.method, call.path) for call in test.calls if call.caller == "widget"}
@@ -114,14 +122,16 @@ def arrows(test: TestResult, widget_origin: str | None = None) -> list[Arrow]:
         map(step_arrow, test.steps),
         (request_arrow(request, widget_origin) for request in test.requests
          if (request.method, urlsplit(request.url).path) not in journaled),
-        map(call_arrow, test.calls),
-        map(event_arrow, test.events),
+        (call_arrow(call, cited) for call in test.calls),
+        (event_arrow(event, cited_events) for event in test.events),
     )
     return sorted(found, key=lambda arrow: arrow.time)
 
 
-def sequence_svg(test: TestResult, widget_origin: str | None) -> str:
-    rows = arrows(test, widget_origin)
+def sequence_svg(test: TestResult, widget_origin: str | None, cited: frozenset[int] | set[int] = frozenset(),
+                 cited_events: frozenset[str] | set[str] = frozenset()) -> str:
+    """The diagram; calls numbered in `cited` and events whose type is in `cited_events` are drawn red."""
+    rows = arrows(test, widget_origin, cited, cited_events)
     shown, hidden = rows[:MAX_ROWS], len(rows) - MAX_ROWS
     notes = _notes(len(rows), hidden)
     lanes = len(LIFELINES) if any(OTHER in (a.source, a.target) for a in rows) else len(LIFELINES) - 1
