@@ -139,7 +139,10 @@ def test_failing_run_terminal_shows_the_tests_line_and_ends_with_the_verdict(
     lines = result.stdout.strip().splitlines()
 
     assert lines[-1].startswith("VERDICT: Sandbox self-test."), lines[-3:]
-    assert "e2e/test_outcomes.py:131: assert Decimal(str(sku[\"gst_hst\"]))" in result.stdout
+    failing_line = 'assert Decimal(str(sku["gst_hst"]))'
+    source = (ROOT / "e2e" / "test_outcomes.py").read_text(encoding="utf-8").splitlines()
+    number = next(n for n, line in enumerate(source, 1) if failing_line in line)
+    assert f"e2e/test_outcomes.py:{number}: {failing_line}" in result.stdout
     assert "pytest_playwright.py" not in result.stdout and "Proof(failed=" not in result.stdout
     assert "ChecklistFailure" not in result.stdout
 
