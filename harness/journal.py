@@ -53,12 +53,14 @@ _http = httpx.Client(timeout=10)
 class Journal:
     """Reads the journal over HTTP so the same code serves the sandbox and the recording proxy."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, token: str | None = None) -> None:
         self.url = url
+        # The recording proxy's control token (FLEXITI_PROXY_TOKEN); the sandbox's journal needs none.
+        self._headers = {"authorization": f"Bearer {token}"} if token else {}
 
     def calls(self) -> list[Call]:
         try:
-            response = _http.get(self.url)
+            response = _http.get(self.url, headers=self._headers)
             response.raise_for_status()
             raw = response.json()["calls"]
         except (httpx.HTTPError, KeyError, ValueError) as error:

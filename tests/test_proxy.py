@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -99,8 +100,12 @@ def _purchase_through(api_base: str, sandbox: Sandbox) -> dict[str, str]:
             "refreshed access": refreshed["access_token"], "refreshed refresh": refreshed["refresh_token"]}
 
 
-def _journal(url: str) -> list[dict[str, Any]]:
-    response = httpx.get(url)
+def _control(proxy: RecordingProxy) -> dict[str, str]:
+    return {"authorization": f"Bearer {proxy.control_token}"}
+
+
+def _journal(proxy: RecordingProxy) -> list[dict[str, Any]]:
+    response = httpx.get(proxy.journal_url, headers=_control(proxy))
     assert response.status_code == 200, response.text
     return list(response.json()["calls"])
 
@@ -110,7 +115,8 @@ def _without_numbering(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _simulator_pos_api_calls(sandbox: Sandbox) -> list[dict[str, Any]]:
-    return [c for c in _journal(sandbox.urls.flexiti + JOURNAL_PATH) if c["path"].startswith("/flexiti/pos-api/")]
+    calls = httpx.get(sandbox.urls.flexiti + JOURNAL_PATH).json()["calls"]
+    return [c for c in calls if c["path"].startswith("/flexiti/pos-api/")]
 
 
 def test_calls_through_the_proxy_reach_flexiti_and_return_its_answers(sandbox: Sandbox, proxy: RecordingProxy) -> None:
@@ -139,7 +145,7 @@ def test_flexiti_errors_pass_through_unchanged(sandbox: Sandbox, proxy: Recordin
 def test_proxy_journal_has_the_simulators_entries_for_the_same_calls(sandbox: Sandbox, proxy: RecordingProxy) -> None:
     _purchase_through(proxy.api_base, sandbox)
 
-    proxied = _journal(proxy.journal_url)
+    proxied = _journal(proxy)
 
     assert [(c["method"], c["path"].rsplit("/", 1)[-1], c["status"]) for c in proxied] == [
         ("POST", "token", 400), ("POST", "token", 400), ("POST", "token", 200), ("POST", "init", 401),
@@ -151,12 +157,12 @@ def test_proxy_journal_has_the_simulators_entries_for_the_same_calls(sandbox: Sa
 def test_proxy_journal_never_holds_the_secret_or_a_raw_token(sandbox: Sandbox, proxy: RecordingProxy) -> None:
     tokens = _purchase_through(proxy.api_base, sandbox)
 
-    text = httpx.get(proxy.journal_url).text
+    text = httpx.get(proxy.journal_url, headers=_control(proxy)).text
 
     assert sandbox.client_secret not in text
     assert [name for name, token in tokens.items() if token in text] == []
     assert all(fingerprint(token) in text for token in tokens.values())
-    in_query, misspelled, _, without_scheme, *_ = _journal(proxy.journal_url)
+    in_query, misspelled, _, without_scheme, *_ = _journal(proxy)
     assert in_query["query"]["client_secret"] == misspelled["body"]["clientSecret"] == "***"
     assert without_scheme["headers"]["authorization"] == fingerprint(tokens["first access"])
 
@@ -164,7 +170,7 @@ def test_proxy_journal_never_holds_the_secret_or_a_raw_token(sandbox: Sandbox, p
 def test_journal_reader_reads_the_proxy_journal_and_its_token_lineages(sandbox: Sandbox, proxy: RecordingProxy) -> None:
     tokens = _purchase_through(proxy.api_base, sandbox)
 
-    journal = Journal(proxy.journal_url)
+    journal = Journal(proxy.journal_url, proxy.control_token)
 
     assert journal.token_lineages() == {fingerprint(tokens["first access"]): 1,
                                         fingerprint(tokens["refreshed access"]): 1}
@@ -177,19 +183,19 @@ def test_journal_reader_reads_the_proxy_journal_and_its_token_lineages(sandbox: 
 
 def test_deleting_the_proxy_journal_clears_it(sandbox: Sandbox, proxy: RecordingProxy) -> None:
     _grant(proxy.api_base, sandbox)
-    assert len(_journal(proxy.journal_url)) == 1
+    assert len(_journal(proxy)) == 1
 
-    deleted = httpx.delete(proxy.journal_url)
+    deleted = httpx.delete(proxy.journal_url, headers=_control(proxy))
 
     assert deleted.status_code == 204
-    assert _journal(proxy.journal_url) == []
+    assert _journal(proxy) == []
 
 
 def test_unreachable_upstream_answers_502_naming_upstream_and_cause(refused_origin: str) -> None:
     with RecordingProxy(refused_origin) as proxy:
         response = httpx.post(f"{proxy.api_base}/v2.5/oauth/token", data={"grant_type": "client_credentials"})
 
-        [journaled] = _journal(proxy.journal_url)
+        [journaled] = _journal(proxy)
 
     assert response.status_code == 502
     body = response.json()
@@ -203,7 +209,7 @@ def test_silent_upstream_answers_504_after_the_proxy_timeout(silent_origin: str)
     with RecordingProxy(silent_origin, timeout=0.3) as proxy:
         response = httpx.get(f"{proxy.api_base}/v2.5.1/client-id/merchant/authorizations")
 
-        [journaled] = _journal(proxy.journal_url)
+        [journaled] = _journal(proxy)
 
     assert response.status_code == 504
     assert response.json()["error"] == "proxy_upstream_unreachable"
@@ -242,23 +248,47 @@ def test_upstream_with_another_path_or_scheme_is_refused(url: str) -> None:
         upstream_origin(url)
 
 
-def test_cli_prints_its_urls_forwards_and_stops_on_ctrl_c(sandbox: Sandbox) -> None:
+PROXY_TOKEN = "test-control-token-0123456789"
+
+
+@contextlib.contextmanager
+def _cli(sandbox: Sandbox, *args: str, token: str | None = PROXY_TOKEN, preexec: Any = None
+         ) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
+    """`python -m harness.proxy` in front of the simulator; yields the process and the lines it printed on start.
+    The caller stops it; whatever is left running at the end is killed."""
+    env = {**os.environ, "PROXY_TEST_SECRET": sandbox.client_secret}
+    env.pop("FLEXITI_PROXY_TOKEN", None)
+    if token is not None:
+        env["FLEXITI_PROXY_TOKEN"] = token
     command = [sys.executable, "-m", "harness.proxy", "--upstream", sandbox.urls.flexiti, "--port", "0",
-               "--secret-env", "PROXY_TEST_SECRET"]
-    process = subprocess.Popen(command, cwd=REPOSITORY, env={**os.environ, "PROXY_TEST_SECRET": sandbox.client_secret},
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               "--secret-env", "PROXY_TEST_SECRET", *args]
+    process = subprocess.Popen(command, cwd=REPOSITORY, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, preexec_fn=preexec)
     try:
         assert process.stdout is not None
-        ready, _, _ = select.select([process.stdout], [], [], CLI_START_SECONDS)
-        assert ready, f"the proxy printed nothing within {CLI_START_SECONDS}s"
-        first_line = process.stdout.readline()
-        printed = re.search(r"base URL for the merchant backend: (\S+) +journal: (\S+)", first_line)
-        assert printed, first_line
-        api_base, journal_url = printed.groups()
-
-        refused = _misspelled_secret(api_base, sandbox)
-        journal_text = httpx.get(journal_url).text
+        lines = []
+        for _ in range(1 if token is not None else 2):
+            ready, _, _ = select.select([process.stdout], [], [], CLI_START_SECONDS)
+            assert ready, f"the proxy printed nothing within {CLI_START_SECONDS}s"
+            lines.append(process.stdout.readline())
+        yield process, lines
     finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=15)
+
+
+def _urls(first_line: str) -> tuple[str, str]:
+    printed = re.search(r"base URL for the merchant backend: (\S+) +journal: (\S+)", first_line)
+    assert printed, first_line
+    return printed.group(1), printed.group(2)
+
+
+def test_cli_prints_its_urls_forwards_and_stops_on_ctrl_c(sandbox: Sandbox) -> None:
+    with _cli(sandbox) as (process, [first_line]):
+        api_base, journal_url = _urls(first_line)
+        refused = _misspelled_secret(api_base, sandbox)
+        journal_text = httpx.get(journal_url, headers={"authorization": f"Bearer {PROXY_TOKEN}"}).text
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=15)
 
@@ -269,6 +299,82 @@ def test_cli_prints_its_urls_forwards_and_stops_on_ctrl_c(sandbox: Sandbox) -> N
     assert journaled["body"]["clientSecret"] == "***" and sandbox.client_secret not in journal_text
     assert process.returncode == 0, err
     assert sandbox.client_secret not in first_line + out + err
+    assert PROXY_TOKEN not in first_line + out + err  # a token it was given is never printed
+
+
+def test_cli_without_a_token_makes_one_prints_it_once_and_requires_it(sandbox: Sandbox) -> None:
+    with _cli(sandbox, token=None) as (process, [first_line, token_line]):
+        _, journal_url = _urls(first_line)
+        printed = re.search(r"set FLEXITI_PROXY_TOKEN to it on the test machine\): (\S+)$", token_line.strip())
+        assert printed, token_line
+        without = httpx.get(journal_url)
+        with_token = httpx.get(journal_url, headers={"authorization": f"Bearer {printed.group(1)}"})
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=15)
+
+    assert without.status_code == 401 and "FLEXITI_PROXY_TOKEN" in without.json()["message"]
+    assert with_token.status_code == 200, with_token.text
+    assert len(printed.group(1)) >= 24
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # what a shell's background launch (`cmd &`) leaves a process
+
+
+def _block_sigterm() -> None:
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+
+
+@pytest.mark.parametrize(("sent", "inherited"), [
+    (signal.SIGTERM, None), (signal.SIGINT, _ignore_sigint), (signal.SIGTERM, _block_sigterm),
+], ids=["sigterm", "sigint-inherited-ignored", "sigterm-inherited-blocked"])
+def test_cli_stops_cleanly_on_sigterm_and_sigint_whatever_it_inherited(
+    sandbox: Sandbox, sent: signal.Signals, inherited: Any,
+) -> None:
+    with _cli(sandbox, preexec=inherited) as (process, _):
+        process.send_signal(sent)
+        out, err = process.communicate(timeout=15)
+
+    assert process.returncode == 0, err
+    assert f"Stopping on {sent.name}." in err, err
+    assert "Traceback" not in err, err
+
+
+def test_cli_logs_one_line_per_call_without_secrets_or_tokens(sandbox: Sandbox) -> None:
+    with _cli(sandbox) as (process, [first_line]):
+        api_base, _ = _urls(first_line)
+        token = _grant(api_base, sandbox)["access_token"]
+        initialized = _init(api_base, sandbox, token)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=15)
+
+    lines = [line for line in err.splitlines() if "/flexiti/pos-api/" in line]
+    assert [re.sub(r"^.* (POST \S+ \d{3}) \d+ ms$", r"\1", line) for line in lines] == [
+        "POST /flexiti/pos-api/v2.5/oauth/token 200",
+        f"POST /flexiti/pos-api/v2.5/client-id/{sandbox.client_id}/widget/init 200"], err
+    redirection = initialized.json()["redirection_url"]
+    assert sandbox.client_secret not in err and token not in err and redirection not in err
+
+
+def test_help_documents_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = build_parser()
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = capsys.readouterr().out
+
+    options = [action for action in parser._actions if action.option_strings]
+    assert [action.dest for action in options if not action.help] == []
+    assert [o for action in options for o in action.option_strings if o not in shown] == []
+    for documented in ("FLEXITI_PROXY_TOKEN", "413", "SIGTERM", "Host", "https", "/__sandbox/faults"):
+        assert documented in shown, documented
+
+
+def test_proxy_imports_nothing_from_the_sandbox() -> None:
+    code = "import sys, harness.proxy; print(sorted(m for m in sys.modules if m.split('.')[0] == 'sandbox'))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPOSITORY, capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
 
 
 def _config_for_env(root: Path, env_file: str, *argv: str) -> Any:

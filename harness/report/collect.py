@@ -124,7 +124,8 @@ class RunRecorder:
         journal = funcargs.get("flexiti_journal")
         try:
             result.calls = [self._call(call) for call in
-                            (journal if isinstance(journal, Journal) else Journal(target.journal_url)).calls()]
+                            (journal if isinstance(journal, Journal)
+                             else Journal(target.journal_url, getattr(target, "journal_token", None))).calls()]
         except JournalError as error:
             result.reason = result.reason or one_line(str(error))
 
