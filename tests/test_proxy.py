@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -20,6 +21,7 @@ import pytest
 
 from harness.journal import Journal
 from harness.masking import fingerprint
+from harness.proxy_faults import FAULTS_PATH
 from harness.proxy import RecordingProxy, build_parser, loopback_address, main, proxy_config, upstream_origin
 from harness.settings import SettingsError
 from harness.recording import JOURNAL_PATH
@@ -266,10 +268,10 @@ def _cli(sandbox: Sandbox, *args: str, token: str | None = PROXY_TOKEN, preexec:
                                text=True, preexec_fn=preexec)
     try:
         assert process.stdout is not None
-        lines = []
-        for _ in range(1 if token is not None else 2):
-            ready, _, _ = select.select([process.stdout], [], [], CLI_START_SECONDS)
-            assert ready, f"the proxy printed nothing within {CLI_START_SECONDS}s"
+        ready, _, _ = select.select([process.stdout], [], [], CLI_START_SECONDS)
+        assert ready, f"the proxy printed nothing within {CLI_START_SECONDS}s"
+        lines = [process.stdout.readline()]
+        if token is None:  # printed and flushed right after the first line, which select() has already seen
             lines.append(process.stdout.readline())
         yield process, lines
     finally:
@@ -439,3 +441,290 @@ def test_make_proxy_passes_the_environment_not_a_computed_upstream() -> None:
 
     [recipe] = re.findall(r"^proxy:.*\n\t(.*)$", makefile, re.MULTILINE)
     assert "-m harness.proxy --env $(ENV)" in recipe and "--upstream" not in recipe
+
+
+# -- the control plane: token and Host ----------------------------------------------------------------------------
+@pytest.mark.parametrize(("method", "path"), [("GET", JOURNAL_PATH), ("DELETE", JOURNAL_PATH), ("GET", FAULTS_PATH),
+                                              ("POST", FAULTS_PATH), ("DELETE", FAULTS_PATH)])
+@pytest.mark.parametrize("authorization", [None, "Bearer wrong-token-0123456789", "Basic dXNlcjpwYXNz"])
+def test_control_plane_without_the_token_answers_401_and_changes_nothing(
+    sandbox: Sandbox, proxy: RecordingProxy, method: str, path: str, authorization: str | None,
+) -> None:
+    _grant(proxy.api_base, sandbox)
+    headers = {"authorization": authorization} if authorization else {}
+
+    response = httpx.request(method, proxy.url + path, headers=headers, json={"endpoint": "widget/init"})
+
+    assert response.status_code == 401, response.text
+    assert response.json()["error"] == "proxy_token_required" and "FLEXITI_PROXY_TOKEN" in response.json()["message"]
+    assert len(_journal(proxy)) == 1
+    assert httpx.get(proxy.faults_url, headers=_control(proxy)).json() == {"faults": []}
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8765", "127.0.0.1.nip.io", "10.0.0.5", "[fe80::1]"])
+@pytest.mark.parametrize("path", [JOURNAL_PATH, FAULTS_PATH, "/flexiti/pos-api/v2.5/oauth/token"])
+def test_a_host_that_is_not_the_proxy_gets_403_even_with_the_token(
+    proxy: RecordingProxy, host: str, path: str,
+) -> None:
+    """A page in a browser on the same machine reaches the port through a rebinding name; Host gives it away."""
+    response = httpx.post(proxy.url + path, headers={**_control(proxy), "host": host}, json={"endpoint": "x"})
+
+    assert response.status_code == 403, response.text
+    assert response.json()["error"] == "proxy_host_refused" and host in response.json()["message"]
+    assert _journal(proxy) == []
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "LOCALHOST:9000", "[::1]:8765"])
+def test_the_proxys_own_host_names_are_accepted_on_any_port(proxy: RecordingProxy, host: str) -> None:
+    """Any port: an SSH tunnel's local port may differ from the proxy's."""
+    response = httpx.get(proxy.journal_url, headers={**_control(proxy), "host": host})
+
+    assert response.status_code == 200, response.text
+
+
+def test_only_pos_api_paths_are_forwarded(proxy: RecordingProxy, sandbox: Sandbox) -> None:
+    response = httpx.get(proxy.url + "/__sandbox/config")
+
+    assert response.status_code == 400, response.text
+    assert "outside the POS API base" in response.json()["message"]
+    assert "/__sandbox/config" not in [c["path"] for c in httpx.get(sandbox.urls.flexiti + JOURNAL_PATH).json()["calls"]]
+
+
+# -- masking ------------------------------------------------------------------------------------------------------
+def _token_call(proxy: RecordingProxy, sandbox: Sandbox, content: bytes, content_type: str,
+                authorization: str | None = None) -> dict[str, Any]:
+    headers = {"content-type": content_type, **({"authorization": authorization} if authorization else {})}
+    httpx.post(f"{proxy.api_base}/v2.5/oauth/token", content=content, headers=headers)
+    [journaled] = _journal(proxy)
+    return journaled
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "Application/X-WWW-Form-Urlencoded",
+                                          "APPLICATION/X-WWW-FORM-URLENCODED; charset=UTF-8", "application/json",
+                                          "application/octet-stream", ""])
+def test_a_form_body_is_masked_whatever_its_content_type_says(
+    proxy: RecordingProxy, sandbox: Sandbox, content_type: str,
+) -> None:
+    form = f"grant_type=client_credentials&client_id={sandbox.client_id}&client_secret={sandbox.client_secret}"
+
+    journaled = _token_call(proxy, sandbox, form.encode(), content_type)
+
+    assert journaled["body"] == {"grant_type": "client_credentials", "client_id": sandbox.client_id,
+                                 "client_secret": "***"}
+    assert sandbox.client_secret not in json.dumps(journaled)
+
+
+def test_an_unknown_secret_in_a_form_field_no_rule_names_is_masked_by_field(proxy: RecordingProxy,
+                                                                             sandbox: Sandbox) -> None:
+    """The proxy knows only the client secret's value; a PIN or password under its usual field name is masked too."""
+    journaled = _token_call(proxy, sandbox, b"grant_type=password&password=hunter2-pw&pin=4321", "text/plain")
+
+    assert journaled["body"] == {"grant_type": "password", "password": "***", "pin": "***"}
+
+
+def test_basic_client_authentication_keeps_the_client_id_and_hides_the_secret(proxy: RecordingProxy,
+                                                                              sandbox: Sandbox) -> None:
+    basic = base64.b64encode(f"{sandbox.client_id}:{sandbox.client_secret}".encode()).decode()
+
+    journaled = _token_call(proxy, sandbox, b"grant_type=client_credentials", "application/x-www-form-urlencoded",
+                            f"Basic {basic}")
+
+    assert journaled["headers"]["authorization"] == f"Basic {sandbox.client_id}:***"
+    assert basic not in json.dumps(journaled) and sandbox.client_secret not in json.dumps(journaled)
+
+
+@pytest.mark.parametrize("authorization", ["Token never-seen-token-abc123", "MAC id=\"h480djs93hd8\", mac=\"x\"",
+                                           "bearer lower-case-token-xyz", "DPoP eyJhbGciOi.eyJzdWIi.sig",
+                                           "Basic not-base64!!", "bare-token-without-a-scheme-42"])
+def test_credentials_under_any_authorization_scheme_are_masked(
+    proxy: RecordingProxy, sandbox: Sandbox, authorization: str,
+) -> None:
+    journaled = _token_call(proxy, sandbox, b"grant_type=client_credentials", "application/x-www-form-urlencoded",
+                            authorization)
+
+    shown = journaled["headers"]["authorization"]
+    credentials = authorization.partition(" ")[2] or authorization
+    assert credentials not in shown and credentials not in json.dumps(journaled)
+    assert shown.endswith("***") or "masked:" in shown, shown
+
+
+def test_same_token_under_another_scheme_keeps_the_same_fingerprint(proxy: RecordingProxy, sandbox: Sandbox) -> None:
+    token = _grant(proxy.api_base, sandbox)["access_token"]
+    for scheme in ("Bearer", "Token"):
+        httpx.post(f"{proxy.api_base}/v2.5/client-id/{sandbox.client_id}/widget/init",
+                   headers={**api.headers(None), "authorization": f"{scheme} {token}"}, json=api.purchase_body())
+
+    _, bearer, other = _journal(proxy)
+
+    assert bearer["headers"]["authorization"] == f"Bearer {fingerprint(token)}"
+    assert other["headers"]["authorization"] == f"Token {fingerprint(token)}"
+
+
+def test_a_body_that_is_not_utf8_is_forwarded_journaled_as_such_and_never_crashes(
+    proxy: RecordingProxy, sandbox: Sandbox,
+) -> None:
+    raw = b"grant_type=client_credentials&client_secret=" + sandbox.client_secret.encode() + b"&x=\xff\xfe\xc3"
+
+    response = httpx.post(f"{proxy.api_base}/v2.5/client-id/{sandbox.client_id}/widget/init", content=raw,
+                          headers={"content-type": "application/x-www-form-urlencoded"})
+
+    journal = httpx.get(proxy.journal_url, headers=_control(proxy)).json()
+    [journaled] = journal["calls"]
+    assert (response.status_code, response.json()["error"]) == (401, "invalid_token")  # Flexiti's own answer
+    assert journaled["body"] == f"<{len(raw)} bytes, not UTF-8: not kept>"
+    assert journal["errors"] == []
+    assert sandbox.client_secret not in json.dumps(journal)
+    assert [c["path"] for c in _simulator_pos_api_calls(sandbox)] == [journaled["path"]]
+
+
+# -- bounds -------------------------------------------------------------------------------------------------------
+def _chunks(size: int, chunk: int = 64 * 1024) -> Iterator[bytes]:
+    for start in range(0, size, chunk):
+        yield b"a" * min(chunk, size - start)
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+def test_a_body_over_the_limit_gets_413_and_is_not_forwarded(sandbox: Sandbox, declared: bool) -> None:
+    with RecordingProxy(sandbox.urls.flexiti, max_body=1000) as proxy:
+        body = b"a" * 1001
+        response = httpx.post(f"{proxy.api_base}/v2.5/oauth/token", content=body if declared else _chunks(1001, 100))
+        small = httpx.post(f"{proxy.api_base}/v2.5/oauth/token", content=b"a" * 1000)
+        too_large, forwarded = _journal(proxy)
+
+    assert response.status_code == 413, response.text
+    assert response.json()["error"] == "proxy_request_too_large" and "--max-body" in response.json()["message"]
+    assert small.status_code == 400  # at the limit: forwarded, and Flexiti's own answer comes back
+    assert too_large["status"] == 413 and too_large["body"] is None and "over --max-body" in too_large["not_forwarded"]
+    assert "not_forwarded" not in forwarded
+    simulator = httpx.get(sandbox.urls.flexiti + JOURNAL_PATH).json()["calls"]
+    assert [len(c["body"]) for c in simulator if c["path"].endswith("oauth/token")] == [1000]
+
+
+def test_max_body_option_sets_the_limit() -> None:
+    args = build_parser().parse_args(["--upstream", "https://posapi-training.flexiti.fi", "--max-body", "2048",
+                                      "--journal-calls", "5", "--journal-body", "100"])
+
+    assert (args.max_body, args.journal_calls, args.journal_body) == (2048, 5, 100)
+
+
+def test_the_journal_keeps_the_last_calls_and_counts_the_dropped(sandbox: Sandbox) -> None:
+    with RecordingProxy(sandbox.urls.flexiti, journal_calls=3) as proxy:
+        for _ in range(5):
+            _grant(proxy.api_base, sandbox)
+        journal = httpx.get(proxy.journal_url, headers=_control(proxy)).json()
+        reader = Journal(proxy.journal_url, proxy.control_token)
+
+        assert [c.seq for c in reader.calls()] == [3, 4, 5]
+    assert (journal["dropped"], journal["capacity"]) == (2, 3)
+
+
+def test_a_journaled_body_over_its_limit_is_a_marker(sandbox: Sandbox) -> None:
+    with RecordingProxy(sandbox.urls.flexiti, journal_body=50) as proxy:
+        httpx.post(f"{proxy.api_base}/v2.5/oauth/token", data={"grant_type": "client_credentials", "pad": "x" * 100})
+        [journaled] = _journal(proxy)
+
+    assert re.fullmatch(r"<\d+ bytes, over the journal's 50-byte body limit: not kept>", journaled["body"])
+
+
+def _raw_status(proxy: RecordingProxy, target: str) -> tuple[int, bytes]:
+    """Send a request line exactly as written (httpx would resolve dot segments before sending)."""
+    with socket.create_connection(("127.0.0.1", int(proxy.url.rsplit(":", 1)[1])), timeout=10) as connection:
+        connection.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return int(answer.split(b" ", 2)[1]), answer
+
+
+@pytest.mark.parametrize("target", ["/flexiti/pos-api/../../etc/passwd", "/flexiti/pos-api/%2e%2e/%2E%2E/etc/passwd",
+                                    "/flexiti/pos-api/v2.5/..%2f..%2f..%2fetc/passwd", "/flexiti/pos-api/..",
+                                    "/flexiti/pos-api/v2.5\\..\\..\\x", "/flexiti/pos-apix/v2.5/oauth/token"])
+def test_a_path_that_resolves_outside_the_pos_api_is_refused_and_never_forwarded(
+    sandbox: Sandbox, proxy: RecordingProxy, target: str,
+) -> None:
+    status, _ = _raw_status(proxy, target)
+
+    assert status == 400
+    [journaled] = _journal(proxy)
+    assert journaled["status"] == 400 and journaled["not_forwarded"].startswith("refused: path")
+    assert _simulator_pos_api_calls(sandbox) == []
+    assert all(not c["path"].startswith("/etc") for c in httpx.get(sandbox.urls.flexiti + JOURNAL_PATH).json()["calls"])
+
+
+def test_the_journal_gives_the_path_upstream_received(sandbox: Sandbox, proxy: RecordingProxy) -> None:
+    status, _ = _raw_status(proxy, f"/flexiti/pos-api/v2.5/./client-id/x/../../../v2.5.1/client-id/{sandbox.client_id}"
+                                   "/authorizations?reference=ORDER-1")
+
+    [journaled] = _journal(proxy)
+    [received] = _simulator_pos_api_calls(sandbox)
+    assert status == received["status"] == 401
+    assert journaled["path"] == received["path"] == f"/flexiti/pos-api/v2.5.1/client-id/{sandbox.client_id}/authorizations"
+    assert journaled["query"] == received["query"] == {"reference": "ORDER-1"}
+
+
+@pytest.mark.parametrize("url", ["http://posapi-training.flexiti.fi", "http://10.1.2.3:8080", "http://[2001:db8::1]"])
+def test_a_plain_http_upstream_beyond_loopback_is_refused(url: str) -> None:
+    with pytest.raises(ValueError, match="must use https"):
+        upstream_origin(url)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9000", "http://localhost:9000", "http://[::1]:9000"])
+def test_a_plain_http_upstream_on_loopback_is_accepted(url: str) -> None:
+    assert upstream_origin(url) == url
+
+
+def test_cli_refuses_a_plain_http_upstream_with_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--upstream", "http://posapi-training.flexiti.fi"])
+
+    assert exited.value.code == 2
+    assert "must use https" in capsys.readouterr().err
+
+
+# -- memory: 30 MB attempts stay bounded --------------------------------------------------------------------------
+ATTEMPT_BYTES = 30 * 1024 * 1024
+
+
+def _rss_kib(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    return int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE).group(1))  # type: ignore[union-attr]
+
+
+def _large_attempt(port: int, chunked: bool) -> int | None:
+    """POST a 30 MB body as fast as the proxy takes it; the proxy's status, or None if it hung up first."""
+    head = (f"POST /flexiti/pos-api/v2.5/oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + ("Transfer-Encoding: chunked\r\n" if chunked else f"Content-Length: {ATTEMPT_BYTES}\r\n") + "\r\n")
+    block = b"a" * (1024 * 1024)
+    piece = f"{len(block):x}\r\n".encode() + block + b"\r\n" if chunked else block
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        try:
+            connection.sendall(head.encode())
+            for _ in range(ATTEMPT_BYTES // len(block)):
+                connection.sendall(piece)
+            if chunked:
+                connection.sendall(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the proxy answered and closed before reading it all: what it should do
+        try:
+            answer = connection.recv(4096)
+        except ConnectionResetError:
+            return None
+    return int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/1.1 ") else None
+
+
+def test_memory_stays_bounded_after_large_attempts(sandbox: Sandbox) -> None:
+    attempts = 20  # the README's figure is for 100 (scripts in the closing note); 20 keep the suite quick
+    with _cli(sandbox) as (process, [first_line]):
+        api_base, journal_url = _urls(first_line)
+        port = int(api_base.split(":")[2].split("/")[0])
+        _grant(api_base, sandbox)
+        before = _rss_kib(process.pid)
+        statuses = [_large_attempt(port, chunked=n % 2 == 1) for n in range(attempts)]
+        after = _rss_kib(process.pid)
+        journal = httpx.get(journal_url, headers={"authorization": f"Bearer {PROXY_TOKEN}"})
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=15)
+
+    assert set(statuses) <= {413, None} and 413 in statuses, statuses
+    assert after - before < 40 * 1024, f"RSS grew from {before} KiB to {after} KiB"
+    assert len(journal.content) < 100 * 1024, len(journal.content)
