@@ -18,7 +18,7 @@ from harness.recording import KEPT_HEADERS
 DEFAULT_JOURNAL_CALLS = 1000
 # A POS API body is a few kilobytes; a journaled body over this is replaced by a marker, so the journal's memory is
 # bounded by calls x this.
-DEFAULT_JOURNAL_BODY_BYTES = 64 * 1024
+DEFAULT_JOURNAL_BODY_BYTES = 32 * 1024
 _TOKEN_FIELDS = ("access_token", "refresh_token")
 
 
