@@ -95,7 +95,8 @@ class RunRecorder:
             result.outcome = "skipped"
             longrepr = report.longrepr
             reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
-            result.reason = one_line(reason.removeprefix("Skipped: "))
+            # pytest names a skip by its class: "Skipped: ..." or, for NotObservable, "harness.proof.NotObservable: ...".
+            result.reason = one_line(reason.removeprefix("Skipped: ").removeprefix("harness.proof.NotObservable: "))
         elif report.failed:
             failed_in_call = report.when == "call"
             why = one_line(_failure_text(report))
