@@ -52,7 +52,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from harness.masking import Masker
-from harness.proxy_faults import FAULTS_PATH, Fault, FaultError, FaultTable
+from harness.proxy_faults import FAULTS_PATH, Fault, FaultTable
 from harness.proxy_journal import (
     DEFAULT_JOURNAL_BODY_BYTES, DEFAULT_JOURNAL_CALLS, BoundedRecorder, proxy_entry,
 )

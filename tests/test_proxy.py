@@ -692,7 +692,7 @@ def _rss_kib(pid: int) -> int:
 
 def _large_attempt(port: int, chunked: bool) -> int | None:
     """POST a 30 MB body as fast as the proxy takes it; the proxy's status, or None if it hung up first."""
-    head = (f"POST /flexiti/pos-api/v2.5/oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    head = ("POST /flexiti/pos-api/v2.5/oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             + ("Transfer-Encoding: chunked\r\n" if chunked else f"Content-Length: {ATTEMPT_BYTES}\r\n") + "\r\n")
     block = b"a" * (1024 * 1024)
     piece = f"{len(block):x}\r\n".encode() + block + b"\r\n" if chunked else block
