@@ -93,3 +93,26 @@ def test_storefront_token_expired_before_the_next_widget_is_replaced_by_a_new_on
         approved = checks.authorization_for(flexiti_journal, session)
         assert approved.status == 200, f"/authorization on the new token: {approved.describe()}"
         checks.same_token_lineage(flexiti_journal, checks.widget_init_call(flexiti_journal, session), approved)
+
+
+@pytest.mark.checklist("TXN-02")
+@pytest.mark.parametrize("decline", ["credit_exceeded", "user_not_able_to_purchase"])
+def test_storefront_declined_authorization_is_never_shown_as_paid(
+    decline: str, flexiti_faults: Faults, shop_to_the_widget: Callable[..., Shopping], storefront: Storefront,
+    mfa: MfaStrategy, widget_events: EventLog, flexiti_journal: Journal, proof: Proof,
+) -> None:
+    """Flexiti declines the authorization (409, as it documents); whichever test customers an environment has, the
+    store must show the decline and never the order as paid."""
+    flexiti_faults.inject("/authorization", status=409, error=decline)
+    shopping = shop_to_the_widget("single_account")
+
+    with widget_events.awaiting("flx-success"):
+        mfa.verify(shopping.host.widget, shopping.shopper)
+    with proof.of("TXN-02", stop=True):
+        outcome = storefront.order_outcome()
+
+    with proof.of("TXN-02"):
+        assert not outcome.paid, f"the store shows {outcome.text!r} after Flexiti declined ({decline})"
+        declined = flexiti_journal.to("/authorization")
+        assert [c.status for c in declined] == [409], f"authorizations: {flexiti_journal.describe()}"
+        checks.nothing_charged(flexiti_journal)
