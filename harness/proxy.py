@@ -484,7 +484,8 @@ def proxy_config(args: argparse.Namespace, *, root: Path = ROOT, environ: Mappin
         upstream = upstream_origin(settings.api_base)
     except ValueError:
         raise SettingsError(f"FLEXITI_API_BASE = {settings.api_base!r} (from {source}): the recording proxy forwards "
-                            f"to an origin, so the POS API base must be that origin followed by {API_PATH}") from None
+                            f"to an origin, so the POS API base must be that origin followed by {API_PATH}, over "
+                            "https unless it is on loopback") from None
     secret = settings.client_secret.reveal() if settings.client_secret else ""
     if token is None:
         file_token = getattr(settings, "proxy_token", None)

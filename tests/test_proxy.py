@@ -728,3 +728,23 @@ def test_memory_stays_bounded_after_large_attempts(sandbox: Sandbox) -> None:
     assert set(statuses) <= {413, None} and 413 in statuses, statuses
     assert after - before < 40 * 1024, f"RSS grew from {before} KiB to {after} KiB"
     assert len(journal.content) < 100 * 1024, len(journal.content)
+
+
+def test_env_option_refuses_a_plain_http_api_base_beyond_loopback(tmp_path: Path) -> None:
+    (tmp_path / ".env.sandbox").write_text("FLEXITI_API_BASE=http://flexiti.example/flexiti/pos-api\n", encoding="utf-8")
+
+    with pytest.raises(SettingsError, match=r"FLEXITI_API_BASE = 'http://flexiti\.example/flexiti/pos-api'.*https"):
+        proxy_config(build_parser().parse_args(["--env", "sandbox"]), root=tmp_path, environ={})
+
+
+def test_env_option_takes_the_control_token_from_the_env_file(tmp_path: Path) -> None:
+    config = _config_for_env(tmp_path, "FLEXITI_CLIENT_SECRET=x-secret\nFLEXITI_PROXY_TOKEN=file-token-0123456789\n")
+
+    assert config.control_token == "file-token-0123456789"
+
+
+def test_a_short_control_token_is_refused_naming_the_variable() -> None:
+    args = build_parser().parse_args(["--upstream", "https://posapi-training.flexiti.fi"])
+
+    with pytest.raises(SettingsError, match="FLEXITI_PROXY_TOKEN is shorter than 16 characters"):
+        proxy_config(args, environ={"FLEXITI_PROXY_TOKEN": "short"})
