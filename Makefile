@@ -36,7 +36,8 @@ lint: $(VENV)/.installed
 	@status=0; $(BIN)/python -m ruff check . || status=1; $(BIN)/python -m mypy || status=1; exit $$status
 
 ## proxy: the recording proxy in front of ENV's POS API, masking ENV's client secret; run it on the staging backend's
-## host and point the backend's Flexiti base URL at it (PROXY_ARGS="--port 8766" for another port). No browser needed.
+## host and point the backend's Flexiti base URL at it (PROXY_ARGS="--port 8766" for another port). Its control token
+## is FLEXITI_PROXY_TOKEN from .env.ENV (else it prints one). No browser needed. See the README's recording proxy section.
 proxy: $(VENV)/.installed
 	$(BIN)/python -m harness.proxy --env $(ENV) $(PROXY_ARGS)
 

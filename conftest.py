@@ -7,6 +7,7 @@ pytest_plugins = [
     "fixtures.settings",
     "fixtures.browser",
     "fixtures.sandbox",
+    "fixtures.faults",
     "fixtures.observers",
     "fixtures.pages",
     "fixtures.forger",

@@ -55,12 +55,14 @@ _http = httpx.Client(timeout=10)
 class Journal:
     """Reads the journal over HTTP so the same code serves the sandbox and the recording proxy."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, token: str | None = None) -> None:
         self.url = url
+        # The recording proxy's control token (FLEXITI_PROXY_TOKEN); the sandbox's journal needs none.
+        self._headers = {"authorization": f"Bearer {token}"} if token else {}
 
     def calls(self) -> list[Call]:
         try:
-            response = _http.get(self.url)
+            response = _http.get(self.url, headers=self._headers)
             response.raise_for_status()
             raw = response.json()["calls"]
         except (httpx.HTTPError, KeyError, ValueError) as error:
@@ -186,8 +188,8 @@ class AttributedJournal(Journal):
     """A shared journal (a recording proxy's, with several workers behind it) narrowed to one test's calls: those
     of the widget sessions and tokens its browser saw (see `attribute`), whenever they were made."""
 
-    def __init__(self, url: str, seen: Callable[[], Seen]) -> None:
-        super().__init__(url)
+    def __init__(self, url: str, seen: Callable[[], Seen], token: str | None = None) -> None:
+        super().__init__(url, token)
         self.seen = seen
 
     def calls(self) -> list[Call]:

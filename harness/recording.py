@@ -29,7 +29,7 @@ def call_entry(request: Request, raw: bytes, status: int, response_body: bytes) 
     if not raw:
         body = None
     elif content_type.startswith("application/x-www-form-urlencoded"):
-        body = {k: v[0] if len(v) == 1 else v for k, v in parse_qs(raw.decode(), keep_blank_values=True).items()}
+        body = {k: v[0] if len(v) == 1 else v for k, v in parse_qs(raw.decode(errors="replace"), keep_blank_values=True).items()}
     else:
         try:
             body = json.loads(raw)

@@ -52,6 +52,8 @@ SETTINGS = {
     "FLEXITI_CUSTOMER_PORTAL": "where customers activate accounts (default https://my.flexiti.com/index)",
     "FLEXITI_JOURNAL_URL": "the recording proxy's journal URL (python -m harness.proxy prints it); without it, "
                            "server-side items are 'not observable' outside the sandbox",
+    "FLEXITI_PROXY_TOKEN": "the recording proxy's control token (it prints one per run, or reads this setting); "
+                           "the harness reads the journal and injects faults with it (secret: always masked)",
     "STOREFRONT_PROFILE": "TOML selector profile of the storefront's shopper actions (default: the reference "
                           "store's page objects); see storefronts/reference-store.toml",
     "FLEXITI_WIDGET_LOCATORS": "TOML file overriding the widget locators in pages/widget/locators.py",
@@ -66,7 +68,7 @@ SETTINGS = {
     "SANDBOX_TOKEN_SEED": "sandbox only: derive tokens from this seed, so a test can look for them in reports",
 }
 REQUIRED_OUTSIDE_SANDBOX = ("STORE_URL", "FLEXITI_CLIENT_ID", "FLEXITI_CLIENT_SECRET", "FLEXITI_TEST_CUSTOMERS")
-SECRET_NAMES = {"FLEXITI_CLIENT_SECRET"}
+SECRET_NAMES = {"FLEXITI_CLIENT_SECRET", "FLEXITI_PROXY_TOKEN"}
 MFA_MODES = ("auto", "manual")
 MFA_CHANNELS = ("sms", "email")
 
@@ -116,6 +118,7 @@ class Settings:
     store_defects: tuple[str, ...] = ()
     token_seed: str | None = field(default=None, repr=False)
     journal_url: str | None = None
+    proxy_token: Secret | None = field(default=None, repr=False)
     storefront_profile: Path | None = None
     widget_locators: Path | None = None
     mfa: str = "auto"
@@ -129,7 +132,7 @@ class Settings:
         return self.env is Environment.SANDBOX
 
     def secrets(self) -> list[str]:
-        return [self.client_secret.reveal()] if self.client_secret else []
+        return [secret.reveal() for secret in (self.client_secret, self.proxy_token) if secret]
 
     def describe(self) -> list[str]:
         """One line per setting, secrets masked, with where each value came from."""
@@ -144,6 +147,7 @@ class Settings:
             "FLEXITI_TEST_CUSTOMERS": str(self.customers_file),
             "FLEXITI_CUSTOMER_PORTAL": "(embedded simulator)" if self.is_sandbox else self.customer_portal,
             "FLEXITI_JOURNAL_URL": self.journal_url or ("(embedded simulator)" if self.is_sandbox else None),
+            "FLEXITI_PROXY_TOKEN": mask(self.proxy_token.reveal()) if self.proxy_token else None,
             "STOREFRONT_PROFILE": str(self.storefront_profile) if self.storefront_profile
             else "(reference store page objects)",
             "FLEXITI_WIDGET_LOCATORS": str(self.widget_locators) if self.widget_locators else "(built in)",
@@ -269,6 +273,7 @@ def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[st
                  f"(read from {', '.join(p.name for p in env_files(root, environment))} and the environment):"
         raise SettingsError("\n  - ".join([header, *problems]))
     secret = values.get("FLEXITI_CLIENT_SECRET")
+    proxy_token = values.get("FLEXITI_PROXY_TOKEN")
     return Settings(
         env=environment,
         store_url=store_url,
@@ -283,6 +288,7 @@ def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[st
         store_defects=defects,
         token_seed=values.get("SANDBOX_TOKEN_SEED"),
         journal_url=journal_url,
+        proxy_token=Secret(proxy_token) if proxy_token else None,
         storefront_profile=storefront_profile,
         widget_locators=widget_locators,
         mfa=mfa,

@@ -111,8 +111,9 @@ def test_two_purchases_at_once_through_one_proxy_each_see_only_their_own_calls(
             payment.widget.verify_by("sms", shopper.mfa_answer("sms"))
         for payment in payments:
             payment.order_outcome()
-        journals = [AttributedJournal(proxy.journal_url, lambda log=log: log.seen()) for _, log, _ in (first, second)]
-        everything = Journal(proxy.journal_url)
+        journals = [AttributedJournal(proxy.journal_url, lambda log=log: log.seen(), proxy.control_token)
+                    for _, log, _ in (first, second)]
+        everything = Journal(proxy.journal_url, proxy.control_token)
         sessions = [{widget_session_of(c.response["redirection_url"]) for c in journal.to("widget/init")}
                     for journal in journals]
         authorized = [{c.body["widget_session_id"] for c in journal.to("/authorization")} for journal in journals]

@@ -76,7 +76,8 @@ def test_training_run_certifies_a_staging_site_through_profile_proxy_and_back_of
     staging: tuple[Sandbox, RecordingProxy], tmp_path: Path,
 ) -> None:
     sandbox, proxy = staging
-    settings = _settings(sandbox, FLEXITI_JOURNAL_URL=proxy.journal_url, STOREFRONT_PROFILE=str(PROFILE))
+    settings = _settings(sandbox, FLEXITI_JOURNAL_URL=proxy.journal_url, FLEXITI_PROXY_TOKEN=proxy.control_token,
+                         STOREFRONT_PROFILE=str(PROFILE))
 
     result = _run(tmp_path, "training", settings, "e2e/test_storefront.py", "e2e/test_purchase.py",
                   "e2e/test_tokens.py", "-n", "auto")
@@ -93,7 +94,7 @@ def test_training_run_certifies_a_staging_site_through_profile_proxy_and_back_of
     skipped = [t for t in report["tests"] if t["outcome"] == "skipped"]
     assert skipped and all("STOREFRONT_PROFILE" in t["reason"] or "sandbox" in t["reason"] for t in skipped), skipped
     # The store really went through the proxy: its authorization is in the proxy's journal, secrets masked.
-    journal = Journal(proxy.journal_url)
+    journal = Journal(proxy.journal_url, proxy.control_token)
     assert journal.to("/authorization"), journal.describe()
     assert sandbox.client_secret not in json.dumps([c.body for c in journal.calls()])
     assert "training" in result.stdout and "FLEXITI_CLIENT_SECRET = ***" in result.stdout

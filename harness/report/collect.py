@@ -131,7 +131,8 @@ class RunRecorder:
             result.outcome = "skipped"
             longrepr = report.longrepr
             reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
-            result.reason = one_line(reason.removeprefix("Skipped: "))
+            # pytest names a skip by its class: "Skipped: ..." or, for NotObservable, "harness.proof.NotObservable: ...".
+            result.reason = one_line(reason.removeprefix("Skipped: ").removeprefix("harness.proof.NotObservable: "))
         elif report.failed:
             if result.outcome in ("failed", "broken"):
                 return  # the first failure is the one to fix; teardown errors after it follow from it
@@ -175,7 +176,8 @@ class RunRecorder:
         journal = funcargs.get("flexiti_journal")
         try:
             result.calls = [self._call(call) for call in
-                            (journal if isinstance(journal, Journal) else Journal(target.journal_url)).calls()]
+                            (journal if isinstance(journal, Journal)
+                             else Journal(target.journal_url, getattr(target, "journal_token", None))).calls()]
         except JournalError as error:
             result.reason = result.reason or one_line(str(error))
 
