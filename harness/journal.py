@@ -173,6 +173,14 @@ def attribute(calls: list[Call], seen: Seen) -> list[Call]:
             body = grant.body if isinstance(grant.body, dict) else {}
             refreshed = body.get("grant_type") == "refresh_token"
             grant = issued_refresh.get(str(body.get("refresh_token"))) if refreshed else None
+    # Forward too: a refresh that presented the refresh token of one of this test's grants is this test's, even when
+    # Flexiti refused it (an expired token's 401 issues nothing, so no later call leads back to it).
+    ours_refresh = {str(call.response.get("refresh_token")) for call in calls
+                    if call.seq in ours and call.path.rstrip("/").endswith("oauth/token")
+                    and isinstance(call.response, dict) and call.response.get("refresh_token")}
+    ours |= {call.seq for call in calls if call.path.rstrip("/").endswith("oauth/token")
+             and isinstance(call.body, dict) and call.body.get("grant_type") == "refresh_token"
+             and str(call.body.get("refresh_token")) in ours_refresh}
     return [call for call in calls if call.seq in ours]
 
 
