@@ -1,0 +1,361 @@
+"""No secret leaves a run: not in report or trace contents, entry names, hashes, any encoding, terminal output or
+junit.xml, nor in a run that was interrupted; and the production guard looks at the hosts, not the label."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import select
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.customers import load_applicants, load_customers
+from harness.masking import Masker, contains_secret
+from harness.report.scrub import scrub_file, scrub_tree
+from sandbox.flexiti.state import CUSTOMERS_FILE, seeded_token
+from tests import subprocesses
+
+ROOT = Path(__file__).resolve().parent.parent
+ENCODED_SECRET = "Pl&nted+S3cret/B1<x>"  # every character an HTML-safe JSON encoder or a URL escapes
+TOKEN_SEED = "leak-scan-seed"
+PRODUCTION_API = "https://posapi.flexiti.fi/flexiti/pos-api"
+DESTRUCTIVE_TEST = "e2e/test_storefront.py::test_storefront_purchase_is_paid_and_confirmed_by_flexiti"
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"RIFF", b"\x1aE\xdf\xa3")
+_SHA1_NAME = re.compile(r"(?:^|/)([0-9a-f]{40})(?:\.[A-Za-z0-9]+)?$")
+
+
+# -- running the suite in a child process ------------------------------------------------------------
+
+def _command(reports: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider", f"--reports-dir={reports}",
+            f"--junitxml={reports / 'junit.xml'}", f"--output={reports / 'playwright'}", *args]
+
+
+def _environment(**settings: str) -> dict[str, str]:
+    kept = {k: v for k, v in os.environ.items() if not k.startswith(("FLEXITI_", "SANDBOX_", "STORE_URL"))}
+    return {**kept, **settings}
+
+
+def _run(reports: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    return subprocesses.run(_command(reports, *args), cwd=ROOT, env=_environment(**settings), timeout=600)
+
+
+def _report(reports: Path, env: str = "sandbox") -> dict[str, Any]:
+    return json.loads((reports / f"certification-{env}.json").read_text(encoding="utf-8"))
+
+
+def _item(report: dict[str, Any], item_id: str) -> dict[str, Any]:
+    return next(item for item in report["checklist"] if item["id"] == item_id)
+
+
+def _tail(result: subprocess.CompletedProcess[str]) -> str:
+    return "\n".join((result.stdout + result.stderr).strip().splitlines()[-30:])
+
+
+# -- scanning what a run left ---------------------------------------------------------------------------
+
+def _files(directory: Path) -> Iterator[tuple[str, bytes]]:
+    """(where, bytes) for every file under `directory` and every entry of every zip."""
+    for path in sorted(directory.rglob("*")):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        yield str(path.relative_to(directory)), data
+        if path.suffix == ".zip":
+            with zipfile.ZipFile(path) as archive:
+                for name in archive.namelist():
+                    yield f"{path.relative_to(directory)}!{name}", archive.read(name)
+
+
+def _hash_guesses(secret: str) -> set[str]:
+    """SHA-1s of bodies an attacker would guess carried `secret`: the names a trace would give them."""
+    bodies = [secret, json.dumps(secret)]
+    for key in ("answer", "code", "pin", "client_secret", "verification_code", "password"):
+        bodies += [json.dumps({key: secret}), json.dumps({key: secret}, separators=(",", ":")), f"{key}={secret}"]
+    return {hashlib.sha1(body.encode()).hexdigest() for body in bodies}  # noqa: S324 - what the trace names use
+
+
+def _leaks(directory: Path, texts: list[str] = (), plain: list[str] = (), numeric: list[str] = ()) -> list[str]:
+    """Every place a secret can be recovered from: contents in any encoding, names, names that are hashes of
+    guessed bodies, content-hash names that are not the hash of the content kept, and `texts` (terminal output)."""
+    guesses = {guess: secret for secret in [*plain, *numeric] for guess in _hash_guesses(secret)}
+    found = []
+    for where, data in [*_files(directory), *((f"text {n}", t.encode()) for n, t in enumerate(texts))]:
+        text = "" if data.startswith(_IMAGE_MAGIC) else data.decode("utf-8", errors="ignore")
+        for secret in plain:
+            if contains_secret(where, secret) or contains_secret(text, secret):
+                found.append(f"{secret!r} in {where}")
+        for code in numeric:
+            # A typed or sent code stands alone; a JSON number such as "timestamp":2222.6 is not one.
+            if re.search(rf"(?<![\d.:]){code}(?![\d.])", where + "\n" + text):
+                found.append(f"code {code} in {where}")
+        hashes = set(re.findall(r"[0-9a-f]{40}", where + "\n" + text))
+        found += [f"sha1 of a body with {guesses[h]!r} in {where}" for h in hashes & guesses.keys()]
+        named = _SHA1_NAME.search(where.split("!")[-1])
+        if "!resources/" in where and named and named.group(1) != hashlib.sha1(data).hexdigest():  # noqa: S324
+            found.append(f"{where} is named by the hash of content it no longer holds")
+    return found
+
+
+def _run_secrets() -> tuple[list[str], list[str]]:
+    customers = load_customers(CUSTOMERS_FILE)
+    applicants = load_applicants(CUSTOMERS_FILE)
+    assert applicants is not None
+    plain = [c.security_question.answer for c in customers.values() if c.security_question]
+    plain += [seeded_token(TOKEN_SEED, n) for n in range(1, 120)]
+    numeric = [applicants.pin, *(code for c in customers.values() for code in (c.sms_code, c.email_code) if code)]
+    return plain, sorted(set(numeric))
+
+
+# -- the scrubber, on a trace made by hand ----------------------------------------------------------------
+
+def _sha1(data: bytes) -> str:
+    return hashlib.sha1(data).hexdigest()  # noqa: S324
+
+
+def _trace(path: Path, secret_body: bytes) -> str:
+    """A trace.zip as Playwright writes it: a request body stored under the hash of its content, referenced from
+    the network log, and a screencast frame referenced from the event log."""
+    body_name = _sha1(secret_body)
+    events = [{"type": "context-options", "title": "t"},
+              {"type": "screencast-frame", "pageId": "page@1", "sha1": "page@1-100.jpeg", "width": 10, "height": 10},
+              {"type": "frame-snapshot", "snapshot": {"html": ["INPUT", {"value": "314159"}]}}]
+    network = {"type": "resource-snapshot", "snapshot": {"request": {"postData": {"_sha1": f"{body_name}.dat"}},
+                                                         "response": {"content": {"_sha1": f"{body_name}.dat"}}}}
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("trace.trace", "\n".join(json.dumps(event) for event in events) + "\n")
+        archive.writestr("trace.network", json.dumps(network) + "\n")
+        archive.writestr(f"resources/{body_name}.dat", secret_body)
+        archive.writestr("resources/page@1-100.jpeg", b"\xff\xd8\xff" + b"pixels of the typed code")
+        archive.writestr("resources/" + _sha1(b"unrelated") + ".css", b"unrelated")
+    return body_name
+
+
+def test_a_masked_trace_resource_is_renamed_to_the_hash_of_its_new_content(tmp_path: Path) -> None:
+    trace = tmp_path / "trace.zip"
+    old_name = _trace(trace, b'{"answer":"314159"}')
+
+    assert scrub_file(trace, Masker(hidden=["314159"]))
+
+    with zipfile.ZipFile(trace) as archive:
+        names = archive.namelist()
+        network = archive.read("trace.network").decode()
+        [body_entry] = [name for name in names if name.endswith(".dat")]
+        body = archive.read(body_entry)
+    assert old_name not in " ".join(names) and old_name not in network
+    assert body == b'{"answer":"***"}' and body_entry == f"resources/{_sha1(body)}.dat"
+    assert network.count(f"{_sha1(body)}.dat") == 2, network  # the references follow the new name
+    assert "resources/" + _sha1(b"unrelated") + ".css" in names  # untouched resources keep theirs
+    assert not _leaks(tmp_path, numeric=["314159"])
+
+
+def test_screencast_frames_are_dropped_with_the_events_that_show_them(tmp_path: Path) -> None:
+    trace = tmp_path / "trace.zip"
+    _trace(trace, b"nothing secret")
+
+    assert scrub_file(trace, Masker(hidden=["314159"]))
+
+    with zipfile.ZipFile(trace) as archive:
+        assert not [name for name in archive.namelist() if name.endswith(".jpeg")]
+        events = [json.loads(line) for line in archive.read("trace.trace").decode().splitlines()]
+    assert [event["type"] for event in events] == ["context-options", "frame-snapshot"]
+    assert "314159" not in json.dumps(events)
+
+
+def test_scrub_tree_reaches_every_file_of_the_run_listed_or_not(tmp_path: Path) -> None:
+    (tmp_path / "playwright" / "interrupted-test").mkdir(parents=True)
+    _trace(tmp_path / "playwright" / "interrupted-test" / "trace.zip", b'{"answer":"314159"}')
+    (tmp_path / "junit.xml").write_text(f"<failure>client_secret={ENCODED_SECRET.replace('&', '&amp;')}</failure>")
+
+    scrub_tree([tmp_path, tmp_path / "playwright"], Masker(hidden=["314159", ENCODED_SECRET]), since=0)
+
+    assert not _leaks(tmp_path, plain=[ENCODED_SECRET], numeric=["314159"])
+
+
+# -- whole runs -------------------------------------------------------------------------------------------
+
+# Loaded with -p: a frame holding the Target fails, so -l prints it (in the terminal and in junit.xml).
+TARGET_IN_A_FAILING_FRAME = """
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _planted_teardown_error(target):
+    yield
+    raise RuntimeError("planted teardown error, in a frame whose locals hold the target")
+"""
+
+
+def test_an_encoded_secret_in_the_page_fails_auth01_and_is_printed_nowhere(tmp_path: Path) -> None:
+    """The store writes the secret with HTML-safe JSON escaping (\\u0026); -vvv -l prints locals and full diffs."""
+    plugins, reports = tmp_path / "plugins", tmp_path / "reports"
+    plugins.mkdir()
+    (plugins / "target_in_a_failing_frame.py").write_text(TARGET_IN_A_FAILING_FRAME, encoding="utf-8")
+    path = os.pathsep.join(filter(None, [str(plugins), os.environ.get("PYTHONPATH")]))
+
+    result = _run(reports, "e2e/test_storefront.py::test_storefront_opens_the_widget_from_the_widget_origin",
+                  "-p", "target_in_a_failing_frame", "-vvv", "-l", "--tracing=on", "--screenshot=on",
+                  FLEXITI_CLIENT_SECRET=ENCODED_SECRET, SANDBOX_STORE_DEFECTS="secret_in_browser", PYTHONPATH=path)
+    tmp_path = reports
+
+    assert result.returncode == 1, _tail(result)
+    auth = _item(_report(tmp_path), "AUTH-01")
+    assert auth["status"] == "failed" and "secret" in auth["reason"], auth
+    assert "Secret('***')" in result.stdout, "the -l locals were not printed, so nothing was tested"
+    assert "Secret(&apos;***&apos;)" in (reports / "junit.xml").read_text() or "Secret('***')" in (
+        reports / "junit.xml").read_text(), "junit.xml holds no locals, so nothing was tested there"
+    leaks = _leaks(tmp_path, texts=[result.stdout, result.stderr], plain=[ENCODED_SECRET])
+    assert not leaks, leaks[:10]
+
+
+def test_a_traced_run_keeps_no_code_answer_pin_or_token_in_names_hashes_or_contents(tmp_path: Path) -> None:
+    plain, numeric = _run_secrets()
+
+    result = _run(tmp_path, "e2e/test_verification.py::test_each_mfa_option_completes_verification",
+                  "e2e/test_verification.py::test_wrong_code_shows_error_and_allows_retry",
+                  "e2e/test_apply.py::test_application_decision_is_shown[chromium-approved-Approved]",
+                  "--tracing=on", "--screenshot=on", SANDBOX_TOKEN_SEED=TOKEN_SEED)
+
+    assert result.returncode == 0, _tail(result)
+    names = [where for where, _ in _files(tmp_path)]
+    assert any(name.endswith("!trace.trace") for name in names), "no trace was kept, so nothing was scanned"
+    assert any(_SHA1_NAME.search(name.split("!")[-1]) for name in names if "!" in name), "no trace resources"
+    leaks = _leaks(tmp_path, texts=[result.stdout, result.stderr], plain=plain, numeric=numeric)
+    assert not leaks, leaks[:10]
+
+
+def test_the_failure_trace_of_a_failed_test_keeps_no_code(tmp_path: Path) -> None:
+    plain, numeric = _run_secrets()
+
+    result = _run(tmp_path, "e2e/test_outcomes.py::test_amount_and_sku_data_match_the_cart",
+                  SANDBOX_STORE_DEFECTS="tax_left_out", SANDBOX_TOKEN_SEED=TOKEN_SEED)
+
+    assert result.returncode == 1, _tail(result)
+    assert list(tmp_path.rglob("trace.zip")), "the failed test kept no trace, so nothing was scanned"
+    leaks = _leaks(tmp_path, texts=[result.stdout, result.stderr], plain=plain, numeric=numeric)
+    assert not leaks, leaks[:10]
+
+
+def _interrupt_after_first_pass(reports: Path, *args: str, **settings: str) -> tuple[int, str]:
+    """Start a run, and once one test passed, press Ctrl-C as a terminal does (SIGINT to the process group)."""
+    process = subprocesses.popen(_command(reports, "-v", *args), cwd=ROOT, env=_environment(**settings),
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert process.stdout is not None
+    printed: list[str] = []
+    try:
+        for line in process.stdout:
+            printed.append(line)
+            if "PASSED" in line:
+                subprocesses.interrupt_group(process)
+                break
+        rest, _ = process.communicate(timeout=180)
+    except BaseException:
+        subprocesses.kill_group(process)
+        raise
+    assert any("PASSED" in line for line in printed), "".join(printed)[-3000:]
+    return process.returncode, "".join(printed) + rest
+
+
+def test_ctrl_c_exits_2_cleanly_and_leaves_no_secret_in_the_interrupted_test_trace(tmp_path: Path) -> None:
+    plain, numeric = _run_secrets()
+
+    code, output = _interrupt_after_first_pass(tmp_path, "e2e/test_verification.py", "--tracing=on",
+                                               SANDBOX_TOKEN_SEED=TOKEN_SEED)
+
+    tail = "\n".join(output.strip().splitlines()[-40:])
+    assert code == 2, f"exit {code}:\n{tail}"
+    after_paths = output.rsplit("certification (", 1)[-1]
+    assert not re.search(r"Traceback|ExceptionGroup|TargetClosedError", after_paths), tail
+    cases = list(ElementTree.parse(tmp_path / "junit.xml").getroot().iter("testcase"))
+    assert cases and all(case.get("name") for case in cases), [case.attrib for case in cases]
+    leaks = _leaks(tmp_path, plain=plain, numeric=numeric)
+    assert not leaks, leaks[:10]
+
+
+def test_a_child_gets_sigint_at_its_default_even_when_the_parent_ignores_it(tmp_path: Path) -> None:
+    probe = "import signal; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)"
+    # As `bash -c 'make test &'` starts it: SIGINT ignored, inherited by every child.
+    parent = (f"import signal, sys\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+              f"sys.path.insert(0, {str(ROOT)!r})\nfrom tests import subprocesses\n"
+              f"print(subprocesses.run([sys.executable, '-c', {probe!r}], cwd={str(tmp_path)!r}, env=dict(),"
+              f" timeout=60).stdout.strip())")
+
+    result = subprocess.run([sys.executable, "-c", parent], capture_output=True, text=True, timeout=120)
+
+    assert result.stdout.strip() == "True", result.stdout + result.stderr
+
+
+def test_a_child_that_outlives_its_timeout_is_killed_with_its_group(tmp_path: Path) -> None:
+    marker = tmp_path / "grandchild.pid"
+    script = (f"import subprocess, sys, time\n"
+              f"child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+              f"open({str(marker)!r}, 'w').write(str(child.pid))\nchild.wait()")
+
+    with pytest.raises(subprocess.TimeoutExpired):
+        subprocesses.run([sys.executable, "-c", script], cwd=tmp_path, env=dict(os.environ), timeout=5)
+
+    grandchild = int(marker.read_text())
+    try:
+        handle = os.pidfd_open(grandchild)
+    except ProcessLookupError:
+        return  # already gone and reaped
+    try:
+        ended, _, _ = select.select([handle], [], [], 30)  # readable once the process has ended
+    finally:
+        os.close(handle)
+    assert ended, f"the grandchild {grandchild} outlived the kill"
+
+
+# -- the production guard, as pytest sees it --------------------------------------------------------------
+
+def _training_on(**hosts: str) -> dict[str, str]:
+    return {"STORE_URL": "https://127.0.0.1:9/", "FLEXITI_CLIENT_ID": "merchant-1",
+            "FLEXITI_CLIENT_SECRET": "guard-secret", "FLEXITI_TEST_CUSTOMERS": str(CUSTOMERS_FILE), **hosts}
+
+
+def _collected(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line.strip() for line in result.stdout.splitlines() if "::" in line and " " not in line.strip()]
+
+
+@pytest.mark.parametrize("hosts", [{"FLEXITI_API_BASE": PRODUCTION_API},
+                                   {"FLEXITI_WIDGET_ORIGIN": "https://POSAPI.flexiti.fi."},
+                                   {"FLEXITI_API_BASE": "https://posapi.flexiti.fi:443/flexiti/pos-api"}])
+def test_a_training_run_on_a_production_host_leaves_destructive_tests_out(tmp_path: Path,
+                                                                          hosts: dict[str, str]) -> None:
+    result = _run(tmp_path, "e2e/test_storefront.py", "--env", "training", "--collect-only", "-q",
+                  **_training_on(**hosts))
+
+    collected = _collected(result)
+    assert collected and DESTRUCTIVE_TEST not in collected, _tail(result)
+    assert "test_storefront_opens_the_widget_from_the_widget_origin" in " ".join(collected)
+
+
+@pytest.mark.parametrize("named", [DESTRUCTIVE_TEST, "--pyargs e2e.test_storefront::"
+                                                     "test_storefront_purchase_is_paid_and_confirmed_by_flexiti"])
+def test_a_named_destructive_test_is_refused_on_a_production_host(tmp_path: Path, named: str) -> None:
+    result = _run(tmp_path, *named.split(), "--env", "training", "--collect-only",
+                  **_training_on(FLEXITI_API_BASE=PRODUCTION_API))
+
+    assert result.returncode == 4, _tail(result)
+    assert "refused in production" in result.stderr and "FLEXITI_API_BASE" in result.stderr, _tail(result)
+
+
+def test_with_workers_the_guard_line_and_the_report_name_the_left_out_tests(tmp_path: Path) -> None:
+    result = _run(tmp_path, "e2e/test_storefront.py", "-k", "purchase_is_paid", "-n", "2", "--env", "training",
+                  **_training_on(FLEXITI_API_BASE=PRODUCTION_API))
+
+    assert "production guard: 1 test(s) marked destructive were not run" in result.stdout, _tail(result)
+    report = _report(tmp_path, "training")
+    [left_out] = [test for test in report["tests"] if test["nodeid"].startswith(DESTRUCTIVE_TEST)]
+    assert left_out["outcome"] == "skipped" and "production guard" in left_out["reason"], left_out
+    assert _item(report, "ACC-02")["status"] == "not run", _item(report, "ACC-02")
