@@ -282,6 +282,36 @@ def test_ctrl_c_exits_2_cleanly_and_leaves_no_secret_in_the_interrupted_test_tra
     assert not leaks, leaks[:10]
 
 
+# A test interrupted mid-call, whose session teardown then fails as a browser closed by the same Ctrl-C does.
+INTERRUPTED_WITH_A_CLOSED_BROWSER = """
+import pytest
+
+
+@pytest.fixture(scope="session")
+def browser_like():
+    yield
+    raise ExceptionGroup("errors during test teardown", [RuntimeError("Target page, context or browser has been closed")])
+
+
+def test_interrupted(browser_like):
+    raise KeyboardInterrupt
+"""
+
+
+def test_an_interruption_whose_teardown_fails_still_exits_2_with_a_named_testcase(tmp_path: Path) -> None:
+    (tmp_path / "test_interrupted.py").write_text(INTERRUPTED_WITH_A_CLOSED_BROWSER, encoding="utf-8")
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+
+    result = subprocesses.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly",
+                               "-p", "fixtures.interruption", "test_interrupted.py", "--junitxml=junit.xml"],
+                              cwd=tmp_path, env=environment, timeout=120)
+
+    assert result.returncode == 2, _tail(result)
+    assert not re.search(r"Traceback|ExceptionGroup", result.stdout + result.stderr), _tail(result)
+    [case] = ElementTree.parse(tmp_path / "junit.xml").getroot().iter("testcase")
+    assert case.get("name") == "test_interrupted" and case.find("error") is not None, case.attrib
+
+
 def test_a_child_gets_sigint_at_its_default_even_when_the_parent_ignores_it(tmp_path: Path) -> None:
     probe = "import signal; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)"
     # As `bash -c 'make test &'` starts it: SIGINT ignored, inherited by every child.
