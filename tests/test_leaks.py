@@ -346,6 +346,96 @@ def test_a_child_that_outlives_its_timeout_is_killed_with_its_group(tmp_path: Pa
     assert ended, f"the grandchild {grandchild} outlived the kill"
 
 
+# Loaded with -p: the shopper types a code and the test fails right there, with the code in the input; where the
+# input is on the page (CSS pixels of the viewport) goes to BOX_FILE.
+FAIL_WITH_THE_CODE_TYPED = """
+import json
+import os
+
+from pages.widget import locators
+from pages.widget.screens import CodeEntryScreen
+
+
+def _type_then_fail(self, answer):
+    code_input = locators.code_input(self.root)
+    code_input.fill(os.environ["PLANTED_CODE"])
+    with open(os.environ["BOX_FILE"], "w") as box:
+        json.dump(code_input.bounding_box(), box)
+    raise AssertionError("planted failure while the code input holds the code")
+
+
+CodeEntryScreen.submit = _type_then_fail
+"""
+CODE_TEST = "e2e/test_verification.py::test_each_mfa_option_completes_verification[chromium-sms]"
+
+
+def _png_rows(data: bytes) -> tuple[int, list[bytes]]:
+    """Bytes per pixel and the unfiltered rows of an 8-bit, non-interlaced RGB or RGBA PNG (what Chromium writes)."""
+    import struct
+    import zlib
+    position, chunks, header = 8, [], b""
+    while position < len(data):
+        length, kind = struct.unpack(">I4s", data[position:position + 8])
+        body = data[position + 8:position + 8 + length]
+        header, chunks = (body, chunks) if kind == b"IHDR" else (header, chunks + [body] * (kind == b"IDAT"))
+        position += 12 + length
+    width, height, depth, colour = struct.unpack(">IIBB", header[:10])
+    assert depth == 8 and colour in (2, 6) and header[12] == 0, header
+    channels = 3 if colour == 2 else 4
+    raw, stride = zlib.decompress(b"".join(chunks)), width * channels
+    rows, previous = [], bytearray(stride)
+    for y in range(height):
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for x in range(stride):
+            left = line[x - channels] if x >= channels else 0
+            up, up_left = previous[x], previous[x - channels] if x >= channels else 0
+            if kind == 1:
+                line[x] = (line[x] + left) & 0xFF
+            elif kind == 2:
+                line[x] = (line[x] + up) & 0xFF
+            elif kind == 3:
+                line[x] = (line[x] + (left + up) // 2) & 0xFF
+            elif kind == 4:
+                guess = left + up - up_left
+                near = min((abs(guess - left), 0), (abs(guess - up), 1), (abs(guess - up_left), 2))[1]
+                line[x] = (line[x] + (left, up, up_left)[near]) & 0xFF
+        rows.append(bytes(line))
+        previous = line
+    return channels, rows
+
+
+def _crop(png: bytes, box: dict[str, float]) -> list[bytes]:
+    channels, rows = _png_rows(png)
+    left, top = int(box["x"]), int(box["y"])
+    right, bottom = int(box["x"] + box["width"]), int(box["y"] + box["height"])
+    return [row[left * channels:right * channels] for row in rows[top:bottom]]
+
+
+def _failure_screenshot_of_the_code_input(reports: Path, code: str) -> list[bytes]:
+    plugins, box_file = reports.parent / f"plugins-{code}", reports.parent / f"box-{code}.json"
+    plugins.mkdir()
+    (plugins / "fail_with_the_code_typed.py").write_text(FAIL_WITH_THE_CODE_TYPED, encoding="utf-8")
+    path = os.pathsep.join(filter(None, [str(plugins), os.environ.get("PYTHONPATH")]))
+    result = _run(reports, CODE_TEST, "-p", "fail_with_the_code_typed", "--screenshot=only-on-failure",
+                  PLANTED_CODE=code, BOX_FILE=str(box_file), PYTHONPATH=path)
+    assert result.returncode == 1 and "planted failure" in result.stdout, _tail(result)
+    [screenshot] = list(reports.rglob("*.png"))
+    box = json.loads(box_file.read_text())
+    assert box and box["width"] > 10 and box["height"] > 5, box
+    return _crop(screenshot.read_bytes(), box)
+
+
+def test_the_failure_screenshot_does_not_show_the_code_typed_into_the_widget(tmp_path: Path) -> None:
+    """Two runs that differ only in the code typed: the code input's pixels in the failure screenshot must be the
+    same, or the code can be read from them (masked as Playwright masks, the input is a solid box)."""
+    first = _failure_screenshot_of_the_code_input(tmp_path / "first", "135791")
+    second = _failure_screenshot_of_the_code_input(tmp_path / "second", "864208")
+
+    assert first and len(first) == len(second), (len(first), len(second))
+    differing = sum(a != b for a, b in zip(first, second))
+    assert differing == 0, f"{differing} of {len(first)} rows of the code input change with the code typed"
+
+
 # -- the production guard, as pytest sees it --------------------------------------------------------------
 
 def _training_on(**hosts: str) -> dict[str, str]:
