@@ -53,8 +53,8 @@ def _drop_screencast(text: str) -> tuple[str, set[str]]:
             except ValueError:
                 event = {}
             if event.get("type") == "screencast-frame":
-                if isinstance(event.get("sha1"), str):
-                    frames.add(event["sha1"])
+                # Older Playwright names the picture by "sha1" under resources/, newer by its "file" path.
+                frames.update(value for value in (event.get("sha1"), event.get("file")) if isinstance(value, str))
                 continue
         kept.append(line)
     return "".join(kept), frames
@@ -94,7 +94,7 @@ def _scrub_zip(path: Path, masker: Masker) -> bool:
     names: dict[str, str] = {}  # old entry name -> new entry name
     for entry, _ in entries:
         name = entry.filename
-        if name.rsplit("/", 1)[-1] in frames:
+        if name in frames or name.rsplit("/", 1)[-1] in frames or name.startswith("screencast/"):
             del contents[name]
             changed = True
             continue
