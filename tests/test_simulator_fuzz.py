@@ -193,7 +193,7 @@ _CONTENT_TYPES = st.sampled_from(["application/json", FORM, "text/plain", "multi
 _HEADER_TEXT = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"), max_size=40)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
 @given(where=st.sampled_from(["token", "init", "authorize", "apply", "session", "mfa", "verify", "account", "cancel",
                               "continue", "authorization", "authorizations", "unknown"]),
