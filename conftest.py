@@ -4,6 +4,7 @@
 pytest_plugins = [
     "fixtures.checklist",
     "fixtures.reporting",
+    "fixtures.interruption",
     "fixtures.settings",
     "fixtures.browser",
     "fixtures.sandbox",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
+import html
 import json
 import re
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 # Keys whose values are secrets wherever they appear (form fields, JSON bodies, headers).
 _HIDDEN_KEYS = {"client_secret", "password", "merchant_password", "pin", "verification_code", "answer",
@@ -25,6 +28,78 @@ def fingerprint(secret: str) -> str:
     return "masked:" + hashlib.sha256(secret.encode()).hexdigest()[:10]
 
 
+# The characters HTML-safe JSON encoders write as \\uXXXX: Jinja's tojson and Flask, Django's json_script, and
+# encoders that also escape the slash (PHP's json_encode writes it \\/).
+_HTML_SAFE_JSON = ("<>&'", "<>&", "<>&'/", "/")
+# Below this length a base64 fragment is too short to be told from chance.
+_SHORTEST_BASE64 = 8
+
+
+def _json_forms(secret: str) -> set[str]:
+    forms = {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    for base in list(forms):
+        for escaped in _HTML_SAFE_JSON:
+            for hex_format in ("\\u{:04x}", "\\u{:04X}"):
+                forms.add("".join(hex_format.format(ord(c)) if c in escaped else c for c in base))
+        forms.add(base.replace("/", "\\/"))
+    return forms
+
+
+def _html_forms(secret: str) -> set[str]:
+    entities = [{"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': quote_form, "'": apostrophe}
+                for quote_form in ("&quot;", "&#34;", "&#x22;") for apostrophe in ("&#x27;", "&#39;", "&apos;")]
+    forms = {html.escape(secret), html.escape(secret, quote=False)}
+    forms |= {"".join(table.get(c, c) for c in secret) for table in entities}
+    return forms
+
+
+def _url_forms(secret: str) -> set[str]:
+    forms = {quote(secret, safe=""), quote(secret), quote_plus(secret), quote_plus(secret, safe="/"),
+             quote(secret, safe="/:@!$&'()*+,;=")}  # the last: what a browser leaves alone in a URL path
+    return forms | {re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), form) for form in forms}
+
+
+def _base64_forms(secret: str) -> set[str]:
+    """The secret base64-encoded inside a longer value: at each of the three byte alignments, the characters
+    that depend on the secret's bytes alone (the ones at either end also depend on its neighbours)."""
+    raw = secret.encode("utf-8")
+    forms = set()
+    for lead in range(3):
+        encoded = base64.b64encode(b"\0" * lead + raw).decode()
+        start = 4 if lead else 0  # the first group mixes the neighbour's bytes with the secret's
+        end = (lead + len(raw)) // 3 * 4  # the last partial group does too
+        fragment = encoded[start:end]
+        if len(fragment) >= _SHORTEST_BASE64:
+            forms |= {fragment, fragment.replace("+", "-").replace("/", "_")}
+    return forms
+
+
+def _plain(value: str) -> str:
+    """The characters of `value` as a plain str: a `Secret` (harness.settings) prints itself as a mask."""
+    return str.__str__(value)
+
+
+def secret_forms(secret: str) -> frozenset[str]:
+    return _secret_forms(_plain(secret))
+
+
+@functools.lru_cache(maxsize=1024)
+def _secret_forms(secret: str) -> frozenset[str]:
+    """`secret` as written raw and in every encoding a page, request or trace may carry it: JSON-escaped
+    (HTML-safe \\u0026 included), HTML entities, URL-encoded, base64 (inside a longer encoded value)."""
+    if not secret:
+        return frozenset()
+    forms = {secret} | _json_forms(secret) | _html_forms(secret) | _url_forms(secret)
+    for form in list(forms):  # a URL-encoded value inside HTML, an HTML page inside JSON
+        forms |= _html_forms(form) | _json_forms(form)
+    return frozenset(forms | _base64_forms(secret))
+
+
+def contains_secret(text: str, secret: str) -> bool:
+    """Whether `text` holds `secret` in any of its forms."""
+    return any(form in text for form in secret_forms(secret))
+
+
 class _Plan:
     """The registered values in the order they are replaced (longest first, so a value that contains another is
     replaced whole), built once per change rather than per string: a run learns hundreds of tokens."""
@@ -38,25 +113,27 @@ class _Plan:
         codes = [re.escape(secret) for secret in ordered if secret.isdigit()]
         self.codes = re.compile(rf"(?<!\d)(?:{'|'.join(codes)})(?!\d)") if codes else None
         # Other secrets anywhere, if long enough not to hit ordinary words; shorter ones only as a whole value.
-        self.secrets = [secret for secret in ordered if not secret.isdigit() and len(secret) >= 4]
+        # Each in every encoding too: an HTML-safe JSON page writes `&` as \u0026, a form body as %26.
+        long_enough = [secret for secret in ordered if not secret.isdigit() and len(secret) >= 4]
+        self.secrets = sorted({form for secret in long_enough for form in secret_forms(secret)}, key=len, reverse=True)
 
 
 class Masker:
     """Replaces secrets with masks: known values anywhere in text, and secret-named fields in data."""
 
     def __init__(self, hidden: Iterable[str] = (), tokens: Iterable[str] = ()) -> None:
-        self._hidden: set[str] = {value for value in hidden if value}
-        self._tokens: set[str] = {value for value in tokens if value}
+        self._hidden: set[str] = {_plain(value) for value in hidden if value}
+        self._tokens: set[str] = {_plain(value) for value in tokens if value}
         self._plan: _Plan | None = None
 
     def hide(self, *values: str) -> None:
         """Register values that are masked as `***` wherever they appear."""
-        self._hidden.update(value for value in values if value)
+        self._hidden.update(_plain(value) for value in values if value)
         self._plan = None
 
     def token(self, *values: str) -> None:
         """Register tokens that are replaced by their fingerprint wherever they appear."""
-        self._tokens.update(value for value in values if value)
+        self._tokens.update(_plain(value) for value in values if value)
         self._plan = None
 
     def forget(self) -> None:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import BrowserContext, Request, Response
 
 from harness.journal import Seen
-from harness.masking import Masker
+from harness.masking import Masker, contains_secret
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,8 @@ class RequestLog:
 
     def contains_secret(self, secret: str) -> bool:
         """Whether `secret` appeared in any request URL, header (cookies included) or body, or in any response
-        header or text body the browser saw. Binary bodies (images, fonts) are not searched."""
+        header or text body the browser saw, raw or encoded (JSON-escaped, HTML entities, URL-encoded, base64).
+        Binary bodies (images, fonts) are not searched."""
         self._read_headers()
         with self._lock:
-            return any(secret in text for text in self._raw)
+            return any(contains_secret(text, secret) for text in self._raw)

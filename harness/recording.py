@@ -22,6 +22,17 @@ KEPT_HEADERS = ("authorization", "x-reference-id", "content-type", "origin", "se
 _TOKEN_FIELDS = ("access_token", "refresh_token")
 
 
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if number in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is out of range")
+    return number
+
+
 def call_entry(request: Request, raw: bytes, status: int, response_body: bytes) -> dict[str, Any]:
     """One call as the journal keeps it, before masking: form and JSON bodies parsed, a JSON response parsed."""
     content_type = request.headers.get("content-type", "")
@@ -29,11 +40,14 @@ def call_entry(request: Request, raw: bytes, status: int, response_body: bytes) 
     if not raw:
         body = None
     elif content_type.startswith("application/x-www-form-urlencoded"):
-        body = {k: v[0] if len(v) == 1 else v for k, v in parse_qs(raw.decode(errors="replace"), keep_blank_values=True).items()}
+        # errors="replace": a body that is not UTF-8 is still journaled (the error it got is the point).
+        form = parse_qs(raw.decode(errors="replace"), keep_blank_values=True, errors="replace")
+        body = {k: v[0] if len(v) == 1 else v for k, v in form.items()}
     else:
         try:
-            body = json.loads(raw)
-        except ValueError:
+            # NaN and Infinity would make the journal itself unserialisable; deep nesting exhausts recursion.
+            body = json.loads(raw, parse_constant=_not_json, parse_float=_finite)
+        except (ValueError, RecursionError):
             body = raw.decode(errors="replace")
     try:
         response = json.loads(response_body) if response_body else None

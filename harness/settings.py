@@ -40,6 +40,26 @@ PROFILES = {
     Environment.PRODUCTION: Profile("https://posapi.flexiti.fi/flexiti/pos-api", "https://posapi.flexiti.fi"),
 }
 
+# Flexiti's hosts that are not production. Any other host of Flexiti's domains counts as production: a host the
+# harness does not know is treated as the one where credit and money are real.
+NON_PRODUCTION_HOSTS = frozenset({"posapi-training.flexiti.fi", "posapi-mi.flexiti.fi"})
+FLEXITI_DOMAINS = ("flexiti.fi", "flexiti.com")
+
+
+def is_production_host(url: str | None) -> bool:
+    """Whether `url` points at Flexiti production (posapi.flexiti.fi, or a Flexiti host not known as a test one),
+    however it is spelled: case, a trailing dot, a port, user info."""
+    if not url:
+        return False
+    try:
+        host = (urlsplit(url.strip()).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return False
+    if host in NON_PRODUCTION_HOSTS:
+        return False
+    return any(host == domain or host.endswith("." + domain) for domain in FLEXITI_DOMAINS)
+
+
 # name -> what it is; the README and .env.example list the same names.
 SETTINGS = {
     "STORE_URL": "the merchant storefront under test (https outside the sandbox)",
@@ -130,6 +150,23 @@ class Settings:
     @property
     def is_sandbox(self) -> bool:
         return self.env is Environment.SANDBOX
+
+    @property
+    def production_reasons(self) -> list[str]:
+        """Why this run counts as production: the --env label, or a production host in the API base or widget
+        origin, whatever the label says (a shared .env can hold production values). The embedded sandbox sends
+        nothing to the configured hosts, so there only the label counts."""
+        reasons = ["--env production"] if self.env is Environment.PRODUCTION else []
+        if not self.is_sandbox:
+            for name, value in (("FLEXITI_API_BASE", self.api_base), ("FLEXITI_WIDGET_ORIGIN", self.widget_origin)):
+                if is_production_host(value):
+                    reasons.append(f"{name} = {value} is a Flexiti production host "
+                                   f"(from {self.sources.get(name, 'the --env profile')})")
+        return reasons
+
+    @property
+    def is_production(self) -> bool:
+        return bool(self.production_reasons)
 
     def secrets(self) -> list[str]:
         return [secret.reveal() for secret in (self.client_secret, self.proxy_token) if secret]

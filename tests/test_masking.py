@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.masking import Masker, fingerprint
+from harness.masking import Masker, contains_secret, fingerprint, secret_forms
 
 SECRET = "sbx-client-secret-value"
 TOKEN_A = "tokenAAAA1111.aaaa-bbbb_cccc"
@@ -112,3 +112,58 @@ def test_widget_url_token_is_fingerprinted_even_when_unregistered() -> None:
 
     assert "RAWTOKEN" not in masked
     assert fingerprint("RAWTOKEN") in masked
+
+
+# -- every encoding a secret can travel in ----------------------------------------------------------
+
+PLANTED = "Pl&nted+S3cret/B1<x>"
+
+
+def _encodings(secret: str) -> dict[str, str]:
+    """`secret` as the places that carry it write it, each inside some surrounding text."""
+    import base64
+    import html
+    import json
+    import re
+    from urllib.parse import quote, quote_plus
+
+    import jinja2
+    page = jinja2.Environment(autoescape=True).from_string("<script>c = {{ c | tojson }};</script><p>{{ c.s }}</p>")
+    return {
+        "jinja tojson (\\u0026)": page.render(c={"s": secret}).split("</script>")[0],
+        "html autoescape": page.render(c={"s": secret}).split("</script>")[1],
+        "json.dumps": json.dumps({"s": secret}),
+        "json, slash escaped": json.dumps({"s": secret}).replace("/", "\\/"),
+        "json of an html page": json.dumps(f"<p>{html.escape(secret)}</p>"),
+        "html.escape": html.escape(secret),
+        "url, form body": "a=1&client_secret=" + quote_plus(secret) + "&b=2",
+        "url, path": "/x/" + quote(secret, safe="") + "/y",
+        "url, lower-case hex": "q=" + re.sub("%[0-9A-F]{2}", lambda m: m.group(0).lower(), quote(secret, safe="")),
+        "basic auth": "Basic " + base64.b64encode(f"client-id:{secret}".encode()).decode(),
+        "base64 at offset 1": base64.b64encode(b"x" + secret.encode()).decode(),
+        "base64 at offset 2": base64.b64encode(b"xy" + secret.encode() + b"tail").decode(),
+        "base64url": base64.urlsafe_b64encode(b"xyz" + secret.encode()).decode(),
+    }
+
+
+@pytest.mark.parametrize("encoding", list(_encodings(PLANTED)))
+def test_contains_secret_and_masking_find_every_encoding(encoding: str) -> None:
+    text = _encodings(PLANTED)[encoding]
+
+    assert contains_secret(text, PLANTED), text
+    masked = Masker(hidden=[PLANTED]).text(text)
+    assert not contains_secret(masked, PLANTED), masked
+
+
+def test_json_lines_masks_an_escaped_secret_inside_a_trace_literal() -> None:
+    import json
+    line = json.dumps({"type": "frame-snapshot", "html": '<script>c = {"s": "Pl\\u0026nted+S3cret/B1\\u003cx\\u003e"}'})
+
+    masked = Masker(hidden=[PLANTED]).json_lines(line)
+
+    assert not contains_secret(masked, PLANTED) and json.loads(masked)["type"] == "frame-snapshot", masked
+
+
+def test_ordinary_text_is_no_secret_form() -> None:
+    assert not contains_secret("Plenty of text about S3 and B1, x and y", PLANTED)
+    assert secret_forms("") == frozenset()

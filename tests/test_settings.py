@@ -195,3 +195,54 @@ def test_load_settings_takes_the_mfa_channel(tmp_path: Path) -> None:
 
 def test_a_value_that_is_not_a_url_is_not_printed() -> None:
     assert printable_endpoint("http://[::1") == "***"
+
+
+# -- the production guard looks at the hosts, not the label -----------------------------------------
+
+PRODUCTION_SPELLINGS = ["https://posapi.flexiti.fi/flexiti/pos-api", "https://POSAPI.Flexiti.FI./flexiti/pos-api",
+                        "https://posapi.flexiti.fi:443", "https://user@posapi.flexiti.fi/", "https://new.flexiti.fi"]
+
+
+@pytest.mark.parametrize("url", PRODUCTION_SPELLINGS)
+@pytest.mark.parametrize("name", ["FLEXITI_API_BASE", "FLEXITI_WIDGET_ORIGIN"])
+def test_a_production_host_makes_a_training_run_production(tmp_path: Path, name: str, url: str) -> None:
+    _write_training(tmp_path)
+
+    settings = load_settings("training", root=tmp_path, environ={name: url})
+
+    assert settings.env is Environment.TRAINING and settings.is_production
+    assert any(name in reason for reason in settings.production_reasons), settings.production_reasons
+
+
+def test_a_shared_env_file_with_production_values_makes_the_run_production(tmp_path: Path) -> None:
+    _write_training(tmp_path)
+    (tmp_path / ".env").write_text("FLEXITI_API_BASE=https://posapi.flexiti.fi/flexiti/pos-api\n"
+                                   "FLEXITI_WIDGET_ORIGIN=https://posapi.flexiti.fi\n", encoding="utf-8")
+
+    settings = load_settings("training", root=tmp_path, environ={})
+
+    assert settings.is_production
+    assert [".env" in reason for reason in settings.production_reasons] == [True, True], settings.production_reasons
+
+
+@pytest.mark.parametrize("env", ["training", "mi"])
+def test_training_and_mi_on_their_own_hosts_are_not_production(tmp_path: Path, env: str) -> None:
+    _write_training(tmp_path)
+    (tmp_path / f".env.{env}").write_text((tmp_path / ".env.training").read_text(), encoding="utf-8")
+
+    assert not load_settings(env, root=tmp_path, environ={}).is_production
+
+
+def test_production_label_alone_is_production(tmp_path: Path) -> None:
+    _write_training(tmp_path)
+    (tmp_path / ".env.production").write_text((tmp_path / ".env.training").read_text(), encoding="utf-8")
+
+    assert load_settings("production", root=tmp_path, environ={}).production_reasons[0] == "--env production"
+
+
+def test_a_lookalike_host_is_not_flexiti(tmp_path: Path) -> None:
+    _write_training(tmp_path)
+
+    settings = load_settings("training", root=tmp_path, environ={"FLEXITI_API_BASE": "https://posapi.flexiti.fi.example"})
+
+    assert not settings.is_production

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
+import json
+import math
 import re
 import secrets
 import traceback
@@ -101,6 +104,69 @@ def _wrong_inputs(*field_errors: tuple[str, str, Any]) -> ApiError:
     )
 
 
+# Deeper JSON than any documented body: refused before it can exhaust the parser's recursion.
+MAX_JSON_DEPTH = 32
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is out of range")
+    return number
+
+
+def _depth(raw: bytes) -> int:
+    """How deep brackets nest in `raw`, counted outside strings, without parsing (a parser would recurse)."""
+    deepest = depth = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
+
+
+def parse_json_body(raw: bytes) -> Any:
+    """A JSON body the simulator can safely echo back: UTF-8, no NaN/Infinity/out-of-range numbers, bounded
+    depth. Anything else raises ValueError with the reason (Starlette's own parser accepts all of them)."""
+    if _depth(raw) > MAX_JSON_DEPTH:
+        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8") from None
+    return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+
+
+def parse_form_body(raw: bytes, name: str = "body") -> dict[str, str]:
+    """An application/x-www-form-urlencoded body as a dict (first value of each field); ApiError if not UTF-8."""
+    try:
+        text = raw.decode("utf-8")
+        return {k: v[0] for k, v in parse_qs(text, keep_blank_values=True, errors="strict").items()}
+    except UnicodeDecodeError:
+        raise ApiError(400, "invalid_request", f"The form {name} is not valid UTF-8 (percent-encoded or raw)") from None
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """Constant-time comparison of UTF-8 bytes: compare_digest refuses str holding non-ASCII characters."""
+    return secrets.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))
+
+
 def _error_body(request: Request, error: ApiError) -> dict[str, Any]:
     body: dict[str, Any] = {"url": request.url.path, "message": error.message, "error": error.error}
     if error.field_errors:
@@ -153,9 +219,9 @@ class Simulator:
             Route(JOURNAL_PATH, self.clear_journal, methods=["DELETE"]),
             Route("/__sandbox/reset", self.reset, methods=["POST"]),
             Route("/__sandbox/config", self.read_config, methods=["GET"]),
-            Route("/__sandbox/config", self.configure, methods=["POST"]),
-            Route("/__sandbox/faults", self.add_fault, methods=["POST"]),
-            Route("/__sandbox/clock", self.advance_clock, methods=["POST"]),
+            Route("/__sandbox/config", self._admin(self.configure), methods=["POST"]),
+            Route("/__sandbox/faults", self._admin(self.add_fault), methods=["POST"]),
+            Route("/__sandbox/clock", self._admin(self.advance_clock), methods=["POST"]),
             Route("/{path:path}", j(self.unknown), methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
         ]
 
@@ -170,15 +236,16 @@ class Simulator:
                 self._check_reference_id(request)
                 response = await self._injected_fault(request) or await handler(request)
             except ApiError as error:
-                response = JSONResponse(_error_body(request, error), status_code=error.status)
+                response = self._error_response(request, error)
             except Exception:  # noqa: BLE001 - a simulator bug must fail the test that caused it
-                self.state.errors.append(f"{request.method} {request.url.path}\n{traceback.format_exc()}")
-                response = JSONResponse(
-                    {"url": request.url.path, "message": "sandbox crashed; see the test's error", "error": "general_error"},
-                    status_code=500,
-                )
+                response = self._crash(request)
             if request.url.path.startswith(self.journaled_prefixes):
-                entry = call_entry(request, raw, response.status_code, bytes(response.body))
+                try:
+                    entry = call_entry(request, raw, response.status_code, bytes(response.body))
+                except Exception:  # noqa: BLE001 - an unjournaled crash would pass the test that caused it
+                    response = self._crash(request)
+                    entry = {"method": request.method, "path": request.url.path, "query": {}, "headers": {},
+                             "body": None, "status": response.status_code, "response": None}
                 self.state.record(entry, epoch)
             return response
 
@@ -192,6 +259,31 @@ class Simulator:
         reference = request.headers.get("x-reference-id")
         if request.url.path.startswith(API) and reference is not None and not _REFERENCE_ID.match(reference):
             raise _wrong_inputs(("x-reference-id", "must be a GUID of 32 hex digits without dashes", reference))
+
+    def _admin(self, handler: Handler) -> Handler:
+        """Admin calls are not journaled nor faulted, but a bad one gets the same documented error body."""
+
+        async def wrapper(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except ApiError as error:
+                return self._error_response(request, error)
+
+        return wrapper
+
+    def _error_response(self, request: Request, error: ApiError) -> Response:
+        try:
+            return JSONResponse(_error_body(request, error), status_code=error.status)
+        except ValueError:  # a field value that is not JSON (NaN): the error stands, without the values
+            body = _error_body(request, ApiError(error.status, error.error, error.message))
+            return JSONResponse(body, status_code=error.status)
+
+    def _crash(self, request: Request) -> Response:
+        self.state.errors.append(f"{request.method} {request.url.path}\n{traceback.format_exc()}")
+        return JSONResponse(
+            {"url": request.url.path, "message": "sandbox crashed; see the test's error", "error": "general_error"},
+            status_code=500,
+        )
 
     async def _injected_fault(self, request: Request) -> Response | None:
         """A fault a test injected for this endpoint, or a browser call from an untrusted origin."""
@@ -229,9 +321,9 @@ class Simulator:
     @staticmethod
     async def _json(request: Request) -> dict[str, Any]:
         try:
-            body = await request.json()
-        except ValueError:
-            raise _wrong_inputs(("body", "must be a JSON object", None)) from None
+            body = parse_json_body(await request.body())
+        except ValueError as error:
+            raise _wrong_inputs(("body", f"must be a JSON object ({one_reason(error)})", None)) from None
         if not isinstance(body, dict):
             raise _wrong_inputs(("body", "must be a JSON object", None))
         return body
@@ -248,7 +340,7 @@ class Simulator:
             raise ApiError(400, "invalid_request", "Token requests must be sent as application/x-www-form-urlencoded")
         if request.query_params:
             raise ApiError(400, "invalid_request", "Token parameters must be in the form body, not the query string")
-        form = {k: v[0] for k, v in parse_qs((await request.body()).decode(), keep_blank_values=True).items()}
+        form = parse_form_body(await request.body())
         grant_type = form.get("grant_type", "client_credentials")
         scope = form.get("scope", "merchant")
         if grant_type not in ("client_credentials", "refresh_token", "password"):
@@ -256,8 +348,8 @@ class Simulator:
         if scope not in ("merchant", "customer"):
             raise ApiError(400, "invalid_request", f"Unknown scope {scope!r}")
         same_id = form.get("client_id") == self.state.client_id
-        same_secret = secrets.compare_digest(form.get("client_secret", ""), self.state.client_secret)
-        if not (same_id and same_secret):
+        secret_matches = same_secret(form.get("client_secret", ""), self.state.client_secret)
+        if not (same_id and secret_matches):
             raise ApiError(400, "invalid_client", "Bad client credentials")
         if grant_type == "password":
             # Documented as a grant type, its fields are not: the sandbox asks for a username and a password and
@@ -647,7 +739,7 @@ class Simulator:
             raise ApiError(409, "wrong_inputs", "Already verified; choose an account")
         answer = str((await self._json(request)).get("answer", "")).strip()
         expected = self._expected_answer(session)
-        if secrets.compare_digest(answer.lower(), expected.lower()):
+        if same_secret(answer.lower(), expected.lower()):
             session.verified = True
             if session.flow == "apply":
                 return JSONResponse({"message": self._finish_application(session)})
@@ -770,7 +862,7 @@ class Simulator:
         if self.state.trust_url is not None and embedder != self.state.trust_url:
             self.state.record({"method": "GET", "path": "/", "query": {}, "headers": {"referer": embedder},
                                "body": None, "status": 403, "response": {"error": "untrusted_origin"}})
-            return HTMLResponse(_UNTRUSTED_PAGE % {"embedder": embedder or "(unknown)"}, status_code=403)
+            return HTMLResponse(_UNTRUSTED_PAGE % {"embedder": html.escape(embedder or "(unknown)")}, status_code=403)
         return FileResponse(STATIC / "widget.html", headers={"cache-control": "no-store"})
 
     async def customer_portal(self, request: Request) -> Response:
@@ -800,6 +892,8 @@ class Simulator:
                 raise ApiError(409, "wrong_inputs", "token_lifetime must be a positive whole number of seconds")
             self.state.token_lifetime = lifetime
         if "trust_url" in body:
+            if body["trust_url"] is not None and not isinstance(body["trust_url"], str):
+                raise ApiError(409, "wrong_inputs", "trust_url must be a URL string or null")
             self.state.trust_url = body["trust_url"]
         return await self.read_config(request)
 
@@ -809,12 +903,15 @@ class Simulator:
             fault = Fault(**body)
         except TypeError as error:
             raise ApiError(409, "wrong_inputs", f"bad fault: {error}") from None
+        problems = _fault_problems(fault)
+        if problems:
+            raise ApiError(409, "wrong_inputs", "bad fault: " + "; ".join(problems))
         self.state.faults.append(fault)
         return JSONResponse({"faults": len(self.state.faults)})
 
     async def advance_clock(self, request: Request) -> Response:
         seconds = (await self._json(request)).get("seconds")
-        if not isinstance(seconds, (int, float)) or seconds < 0:
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or seconds < 0:
             raise ApiError(409, "wrong_inputs", "seconds must be a non-negative number")
         self.state.clock_offset += seconds
         return JSONResponse({"clock_offset": self.state.clock_offset})
@@ -833,6 +930,26 @@ def _amount(body: dict[str, Any], key: str) -> Decimal:
     if not (_is_number(value) and value > 0):
         raise _wrong_inputs((key, "must be a positive number", value))
     return Decimal(str(value))
+
+
+def one_reason(error: Exception) -> str:
+    return str(error).splitlines()[0][:120]
+
+
+def _fault_problems(fault: Fault) -> list[str]:
+    """What makes an injected fault unusable: checked before it is stored, since it fires on later calls."""
+    problems = []
+    if not isinstance(fault.endpoint, str) or not fault.endpoint:
+        problems.append("endpoint must be a non-empty path string")
+    if isinstance(fault.status, bool) or not isinstance(fault.status, int) or not 400 <= fault.status <= 599:
+        problems.append("status must be a whole number from 400 to 599")
+    if not isinstance(fault.error, str):
+        problems.append("error must be a string")
+    if not isinstance(fault.timeout, bool):
+        problems.append("timeout must be true or false")
+    if isinstance(fault.times, bool) or not isinstance(fault.times, int) or fault.times < 1:
+        problems.append("times must be a whole number of at least 1")
+    return problems
 
 
 def _authorization_json(authorization: Authorization) -> dict[str, Any]:
@@ -874,7 +991,7 @@ class TrustedOriginCors:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         headers = dict(scope.get("headers") or [])
-        origin = headers.get(b"origin", b"").decode()
+        origin = headers.get(b"origin", b"").decode("latin-1")  # as Starlette decodes headers: never fails
         trusted = scope["type"] == "http" and origin and origin == self.state.trust_url
         if not trusted:
             await self.app(scope, receive, send)

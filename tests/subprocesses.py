@@ -1,0 +1,51 @@
+"""Child processes of the harness's own tests: SIGINT at its default, and killed when they outlive their time.
+
+A script that starts `make test &` in the background runs it with SIGINT ignored, and children inherit that: a
+child pytest or proxy would then shrug off the Ctrl-C a test sends it, and outlive the test. Children started
+through here get SIGINT's default disposition back, run in their own process group (a signal reaches all of
+them, and a test's own Ctrl-C does not), and are killed, group and all, on timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+
+def _default_signals() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def popen(command: Sequence[str], **options: Any) -> subprocess.Popen[str]:
+    """A child in its own process group, with SIGINT at its default whatever this process ignores."""
+    return subprocess.Popen(list(command), preexec_fn=_default_signals, start_new_session=True, text=True,
+                            **options)
+
+
+def kill_group(process: subprocess.Popen[str]) -> None:
+    """Kill the child and everything it started (browsers, servers)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+def interrupt_group(process: subprocess.Popen[str]) -> None:
+    """Ctrl-C as a terminal sends it: SIGINT to the whole process group."""
+    os.killpg(process.pid, signal.SIGINT)
+
+
+def run(command: Sequence[str], cwd: Path, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run to the end and capture the output; on timeout the whole group is killed, then TimeoutExpired."""
+    process = popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(process)
+        raise
+    return subprocess.CompletedProcess(list(command), process.returncode, stdout, stderr)
