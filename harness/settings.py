@@ -54,6 +54,8 @@ SETTINGS = {
                            "server-side items are 'not observable' outside the sandbox",
     "STOREFRONT_PROFILE": "TOML selector profile of the storefront's shopper actions (default: the reference "
                           "store's page objects); see storefronts/reference-store.toml",
+    "STOREFRONT_CLASS": "package.module:Class of your own Storefront adapter (pages/storefront.py); it takes "
+                        "precedence over STOREFRONT_PROFILE",
     "FLEXITI_WIDGET_LOCATORS": "TOML file overriding the widget locators in pages/widget/locators.py",
     "FLEXITI_MFA": "how verification passes MFA: auto (codes and answers from the test-customers file) or "
                    "manual (a human types the one-time PIN in a headed run); --mfa overrides it",
@@ -117,6 +119,7 @@ class Settings:
     token_seed: str | None = field(default=None, repr=False)
     journal_url: str | None = None
     storefront_profile: Path | None = None
+    storefront_class: str | None = None
     widget_locators: Path | None = None
     mfa: str = "auto"
     manual_mfa_timeout: float = 180.0
@@ -146,6 +149,7 @@ class Settings:
             "FLEXITI_JOURNAL_URL": self.journal_url or ("(embedded simulator)" if self.is_sandbox else None),
             "STOREFRONT_PROFILE": str(self.storefront_profile) if self.storefront_profile
             else "(reference store page objects)",
+            "STOREFRONT_CLASS": self.storefront_class,
             "FLEXITI_WIDGET_LOCATORS": str(self.widget_locators) if self.widget_locators else "(built in)",
             "FLEXITI_MFA": self.mfa,
             "FLEXITI_MFA_CHANNEL": self.mfa_channel,
@@ -234,6 +238,10 @@ def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[st
         return path
 
     storefront_profile = file("STOREFRONT_PROFILE")
+    storefront_class = values.get("STOREFRONT_CLASS", "").strip() or None
+    if storefront_class and (":" not in storefront_class or storefront_class.startswith(":")):
+        problems.append(f"STOREFRONT_CLASS = {storefront_class!r} is not package.module:ClassName "
+                        f"(from {sources.get('STOREFRONT_CLASS')})")
     widget_locators = file("FLEXITI_WIDGET_LOCATORS")
     mfa = values.get("FLEXITI_MFA", "auto")
     if mfa not in MFA_MODES:
@@ -284,6 +292,7 @@ def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[st
         token_seed=values.get("SANDBOX_TOKEN_SEED"),
         journal_url=journal_url,
         storefront_profile=storefront_profile,
+        storefront_class=storefront_class,
         widget_locators=widget_locators,
         mfa=mfa,
         manual_mfa_timeout=manual_mfa_timeout,
