@@ -27,7 +27,7 @@ from harness.customers import Applicant, Customer
 from harness.errors import HarnessError, ProfileError
 from harness.evidence import StepLog
 from harness.landing import Capability, CartLine, CartState, Landing, Where
-from harness.proof import NotObservable
+from harness.proof import NotApplicable, NotObservable
 from pages.storefront import WidgetHost
 from pages.widget import locators
 
@@ -283,6 +283,9 @@ class ProfileStorefront:
         self._chose = False
 
     def missing(self, capability: Capability) -> str:
+        if capability is Capability.APPLICATION:
+            return (f"the storefront profile {self.profile.path.name} has no [apply] table, so the store takes no "
+                    f"Flexiti credit applications; if it does, add {HOW_TO_ADD[capability]}")
         return (f"the storefront profile {self.profile.path.name} does not describe it: add "
                 f"{HOW_TO_ADD[capability]} to make it observable")
 
@@ -348,7 +351,7 @@ class ProfileStorefront:
 
     def apply(self, applicant: Applicant) -> WidgetHost:
         if "apply" not in self.profile.actions:
-            raise NotObservable(self.missing(Capability.APPLICATION))
+            raise NotApplicable(self.missing(Capability.APPLICATION))
         self.values.update({name: str(getattr(applicant, name)) for name in APPLICANT_FIELDS})
         return self._open_by("apply")
 

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from harness.customers import Customer
 from harness.errors import HarnessError, ProfileError
 from harness.landing import Capability, Where
-from harness.proof import NotObservable
+from harness.proof import NotApplicable, NotObservable
 from harness.widget_events import EventLog
 from pages.profile import ProfileStorefront, load_profile
 from pages.widget import locators
@@ -152,7 +152,7 @@ def test_dialog_hosted_widget_without_the_sdk_is_driven_by_a_profile_alone(
     assert storefront.capabilities == {Capability.CART}
     with pytest.raises(NotObservable, match=r"add \[landing\] paid"):
         landing.shown("paid")
-    with pytest.raises(NotObservable, match=r"add \[apply\]"):
+    with pytest.raises(NotApplicable, match=r"no \[apply\] table"):
         storefront.apply(None)  # type: ignore[arg-type]  # refused before the applicant is read
 
 

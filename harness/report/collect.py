@@ -19,7 +19,7 @@ from harness.checklist import ChecklistItem
 from harness.evidence import StepLog
 from harness.journal import Call, Journal, JournalError
 from harness.network import RequestLog
-from harness.proof import NOT_OBSERVABLE, Proof
+from harness.proof import NOT_APPLICABLE, NOT_OBSERVABLE, Proof
 from harness.report.model import (
     CallEvidence, ChecklistResult, EventEvidence, ItemStatus, Report, RequestEvidence, RunInfo, Step, TestResult,
     test_result_from_json,
@@ -95,7 +95,10 @@ class RunRecorder:
             result.outcome = "skipped"
             longrepr = report.longrepr
             reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
-            result.reason = one_line(reason.removeprefix("Skipped: "))
+            # pytest names a skip's subclass before its message: the reason is the message.
+            for prefix in ("Skipped: ", "harness.proof.NotApplicable: ", "harness.proof.NotObservable: "):
+                reason = reason.removeprefix(prefix)
+            result.reason = one_line(reason)
         elif report.failed:
             failed_in_call = report.when == "call"
             why = one_line(_failure_text(report))
@@ -214,6 +217,8 @@ class RunRecorder:
             status, reason = "failed", f"{first.name}: {first.failed_items.get(item.id, first.reason)}"
         elif any(self._proves(r, item.id) for r in ran):
             status, reason = "passed", None
+        elif citing and all((r.reason or "").startswith(NOT_APPLICABLE) for r in citing):
+            status, reason = "not applicable", citing[0].reason  # the storefront does not offer it
         elif citing and all(item.id in r.unobservable_items or (r.reason or "").startswith(NOT_OBSERVABLE)
                             for r in citing):
             status = "not observable"
