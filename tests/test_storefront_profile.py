@@ -248,3 +248,16 @@ def test_the_widget_is_found_by_its_origin_unless_an_override_names_it(page: Pag
     found = locators.frame_element(page, "http://widget.test:9")
 
     expect(found).to_have_attribute("title", "Pay monthly")  # the document's origin, not the title, decides
+
+
+def test_storefront_class_setting_names_an_importable_adapter() -> None:
+    from pages.merchant.storefront import ReferenceStorefront
+    from pages.storefront import StorefrontClassError, load_storefront_class
+
+    assert load_storefront_class("pages.merchant.storefront:ReferenceStorefront") is ReferenceStorefront
+    for spec, said in [("pages.merchant.storefront", "package.module:ClassName"),
+                       ("no_such_module:Store", "cannot import no_such_module"),
+                       ("pages.merchant.storefront:Nope", "has no class Nope"),
+                       ("harness.landing:CartLine", "lacks fill_cart")]:
+        with pytest.raises(StorefrontClassError, match=said):
+            load_storefront_class(spec)
