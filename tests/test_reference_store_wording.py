@@ -9,18 +9,21 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from fixtures.pages import Journey
+from fixtures.sandbox import Target
 from harness.customers import Applicants, Customer
 from harness.landing import Where
 from harness.proof import Proof
 from harness.widget_events import EventLog
 from pages.merchant.storefront import ReferenceStorefront
 from pages.merchant.store import OrderPage
+from pages.widget import locators
 from sandbox.flexiti.state import MAX_MFA_ATTEMPTS
 from sandbox.servers import Sandbox
 
 
 @pytest.fixture
-def reference(page: Page) -> ReferenceStorefront:
+def reference(page: Page, target: Target) -> ReferenceStorefront:
+    locators.use_widget_origin(target.widget_origin)
     return ReferenceStorefront(page)
 
 
