@@ -8,12 +8,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from fixtures.pages import ApplyAs, PayWithFlexitiAs
+from fixtures.pages import Journey
 from harness import checks, verdicts
 from harness.customers import Applicants
 from harness.journal import Journal
+from harness.landing import Where
 from harness.proof import Proof
 from harness.widget_events import EventLog
+from pages.storefront import Storefront
 from pages.widget import locators
 
 pytestmark = pytest.mark.destructive
@@ -39,41 +41,43 @@ def french_widget_locators() -> Iterator[None]:
 
 @pytest.mark.checklist("INIT-01", "EVT-02", "AUTH-04")
 def test_purchase_in_french(
-    pay_with_flexiti_as: PayWithFlexitiAs, widget_events: EventLog, flexiti_journal: Journal, proof: Proof,
+    journey: Journey, storefront: Storefront, widget_events: EventLog, flexiti_journal: Journal, proof: Proof,
 ) -> None:
-    started = pay_with_flexiti_as("single_account", "Desk lamp")
-    expect(started.payment.widget.heading).to_have_text("Vérifiez votre identité")
+    host = journey.to_widget("single_account")
+    expect(host.widget.heading).to_have_text("Vérifiez votre identité")
 
     with widget_events.awaiting("flx-success"):
-        started.payment.widget.verify_by("sms", started.shopper.mfa_answer("sms"))
+        host.widget.verify_by("sms", journey.customer.mfa_answer("sms"))
     [success] = widget_events.of_type("flx-success")
     with proof.of("EVT-02", stop=True):
-        order = started.payment.order_outcome()
+        landing = storefront.landing()
 
     with proof.of("INIT-01"):  # a French-speaking shopper gets the widget in French
         init = checks.widget_init_for(flexiti_journal, success.event_data["widget_session_id"])
         assert init.body.get("lang") == "fr", f"widget/init lang is {init.body.get('lang')!r} for a fr-CA browser"
-    verdicts.purchase_paid(proof, flexiti_journal, success, started.cart_total, order)
+    verdicts.purchase_paid(proof, flexiti_journal, success, journey.cart, landing)
 
 
 @pytest.mark.checklist("INIT-02", "EVT-07")
 def test_application_in_french(
-    apply_as: ApplyAs, applicants: Applicants, widget_events: EventLog, flexiti_journal: Journal, proof: Proof,
+    journey: Journey, storefront: Storefront, applicants: Applicants, widget_events: EventLog,
+    flexiti_journal: Journal, proof: Proof,
 ) -> None:
-    widget_page = apply_as(applicants.deciding("approved"))
-    expect(widget_page.widget.heading).to_have_text("Confirmez votre numéro de téléphone")
+    host = journey.apply(applicants.deciding("approved"))
+    expect(host.widget.heading).to_have_text("Confirmez votre numéro de téléphone")
 
     with widget_events.awaiting("flx-success"):
-        widget_page.widget.enter_pin(applicants.pin)
+        host.widget.enter_pin(applicants.pin)
     [success] = widget_events.of_type("flx-success")
     with proof.of("EVT-07", stop=True):
-        application = widget_page.decision()
+        landing = storefront.landing()
 
     session = success.event_data["widget_session_id"]
     with proof.of("INIT-02"):
         init = checks.application_initialized(flexiti_journal, session)
         assert init.body.get("lang") == "fr", f"widget/init lang is {init.body.get('lang')!r} for a fr-CA browser"
     with proof.of("EVT-07"):
-        expect(application.decision).to_have_text("Approved")
+        assert landing.where is Where.DECISION, f"the store did not show a decision: {landing.describe()}"
+        assert landing.shown("notice"), f"the store shows no decision at {landing.url}"
         apply = checks.applied_as_initialized(flexiti_journal, init, success)
         assert apply.response["decision"] == "approved"

@@ -6,33 +6,35 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from fixtures.pages import PayWithFlexitiAs
+from fixtures.pages import Journey
 from fixtures.sandbox import Target
 from harness import checks, verdicts
 from harness.journal import Journal
 from harness.network import RequestLog
 from harness.proof import Proof
 from harness.widget_events import EventLog
+from pages.storefront import Storefront
 
 
 @pytest.mark.destructive
 @pytest.mark.checklist("ACC-02", "EVT-02", "AUTH-01", "AUTH-02", "AUTH-03", "AUTH-04", "INIT-01")
 def test_single_account_customer_completes_purchase(
-    pay_with_flexiti_as: PayWithFlexitiAs, widget_events: EventLog, browser_requests: RequestLog,
+    journey: Journey, storefront: Storefront, widget_events: EventLog, browser_requests: RequestLog,
     flexiti_journal: Journal, target: Target, proof: Proof,
 ) -> None:
-    started = pay_with_flexiti_as("single_account", "Desk lamp")
+    host = journey.to_widget("single_account")
+    shopper = journey.customer
 
     with proof.of("ACC-02", stop=True):
         with widget_events.awaiting("flx-success"):
-            started.payment.widget.verify_by("sms", started.shopper.mfa_answer("sms"))
+            host.widget.verify_by("sms", shopper.mfa_answer("sms"))
         [success] = widget_events.of_type("flx-success")
         assert (success.event_data["verified"], success.event_data["action"]) == (True, "purchase")
-        assert success.event_data["accountNumber"] == started.shopper.accounts[0].account_number
+        assert success.event_data["accountNumber"] == shopper.accounts[0].account_number
     with proof.of("EVT-02", stop=True):
-        order = started.payment.order_outcome()
+        landing = storefront.landing()
 
-    verdicts.purchase_paid(proof, flexiti_journal, success, started.cart_total, order)
+    verdicts.purchase_paid(proof, flexiti_journal, success, journey.cart, landing)
     verdicts.server_side_integration(proof, flexiti_journal, browser_requests, target.client_secret, success)
     with proof.of("AUTH-02"):
         grants = checks.token_grants(flexiti_journal)  # a refresh is AUTH-04's business, not this item's
@@ -43,23 +45,23 @@ def test_single_account_customer_completes_purchase(
 @pytest.mark.destructive
 @pytest.mark.checklist("ACC-01", "EVT-02", "AUTH-01", "AUTH-02", "AUTH-03", "AUTH-04", "INIT-01")
 def test_three_account_customer_pays_with_the_chosen_account(
-    pay_with_flexiti_as: PayWithFlexitiAs, widget_events: EventLog, browser_requests: RequestLog,
+    journey: Journey, storefront: Storefront, widget_events: EventLog, browser_requests: RequestLog,
     flexiti_journal: Journal, target: Target, proof: Proof,
 ) -> None:
-    started = pay_with_flexiti_as("three_accounts", "Maple standing desk")
-    chosen = started.shopper.accounts[1]
+    host = journey.to_widget("three_accounts", journey.products(3))
+    chosen = journey.customer.accounts[1]
 
     with proof.of("ACC-01", stop=True):
-        started.payment.widget.verify_by("email", started.shopper.mfa_answer("email"))
+        host.widget.verify_by("email", journey.customer.mfa_answer("email"))
         with widget_events.awaiting("flx-success"):
-            started.payment.widget.choose_account(chosen.last4)
+            host.widget.choose_account(chosen.last4)
         [success] = widget_events.of_type("flx-success")
         assert (success.event_data["verified"], success.event_data["action"]) == (True, "purchase")
         assert success.event_data["accountNumber"] == chosen.account_number
     with proof.of("EVT-02", stop=True):
-        order = started.payment.order_outcome()
+        landing = storefront.landing()
 
-    verdicts.purchase_paid(proof, flexiti_journal, success, started.cart_total, order)
+    verdicts.purchase_paid(proof, flexiti_journal, success, journey.cart, landing)
     verdicts.server_side_integration(proof, flexiti_journal, browser_requests, target.client_secret, success)
     with proof.of("AUTH-02"):
         grants = checks.token_grants(flexiti_journal)  # a refresh is AUTH-04's business, not this item's
@@ -72,11 +74,12 @@ def test_three_account_customer_pays_with_the_chosen_account(
 
 @pytest.mark.checklist("INIT-03", "AUTH-01")
 def test_widget_is_rendered_from_the_widget_origin(
-    pay_with_flexiti_as: PayWithFlexitiAs, browser_requests: RequestLog, target: Target, proof: Proof,
+    journey: Journey, browser_requests: RequestLog, target: Target, proof: Proof,
 ) -> None:
-    started = pay_with_flexiti_as("single_account")
+    """Non-destructive (production-safe): opening the widget authorizes nothing."""
+    host = journey.to_widget("single_account")
 
-    src = started.payment.widget_frame.get_attribute("src") or ""
+    src = host.widget.frame_element.get_attribute("src") or ""
 
     with proof.of("INIT-03"):
         assert f"{urlsplit(src).scheme}://{urlsplit(src).netloc}" == target.widget_origin, f"widget iframe src {src}"

@@ -1,62 +1,32 @@
-"""The storefront contract: checks that run on any merchant's site, whether a selector profile
-(STOREFRONT_PROFILE) or page objects drive it, with after-the-fact confirmation from Flexiti's back office."""
+"""A purchase as a merchant certifies it on staging: the MFA strategy of the environment, and after-the-fact
+confirmation from Flexiti's back office with the merchant's own credentials."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
 
-from fixtures.pages import OpenWidget, opening_widget
+from fixtures.pages import Journey
 from fixtures.sandbox import Target
 from harness import checks
 from harness.back_office import BackOffice
-from harness.customers import Customer
 from harness.journal import Journal
 from harness.network import RequestLog
 from harness.proof import Proof
 from harness.widget_events import EventLog
-from pages.storefront import Storefront, WidgetHost
+from pages.storefront import Storefront
 from pages.widget.mfa import MfaStrategy
-
-
-@dataclass(frozen=True)
-class AtTheWidget:
-    shopper: Customer
-    cart_total: Decimal | None
-    host: WidgetHost
-
-
-@pytest.fixture
-def at_the_widget(storefront: Storefront, customers: dict[str, Customer], proof: Proof, widget_events: EventLog,
-                  open_widget: OpenWidget) -> Callable[[str], AtTheWidget]:
-    """Shop as the customer in `role`: a product in the cart, checkout, Flexiti chosen, the widget open."""
-
-    def _shop(role: str) -> AtTheWidget:
-        shopper = customers[role]
-        storefront.open_product(storefront.product)
-        storefront.add_to_cart()
-        storefront.check_out(shopper)
-        total = storefront.cart_total()
-        with opening_widget(proof, widget_events, "INIT-01"):
-            host = storefront.choose_flexiti()
-        open_widget(host)
-        return AtTheWidget(shopper, total, host)
-
-    return _shop
 
 
 @pytest.mark.checklist("INIT-03", "AUTH-01")
 def test_storefront_opens_the_widget_from_the_widget_origin(
-    at_the_widget: Callable[[str], AtTheWidget], browser_requests: RequestLog, target: Target, proof: Proof,
+    journey: Journey, browser_requests: RequestLog, target: Target, proof: Proof,
 ) -> None:
     """Non-destructive (production-safe): opening the widget authorizes nothing."""
-    shopping = at_the_widget("single_account")
+    host = journey.to_widget("single_account")
 
-    src = shopping.host.widget.frame_element.get_attribute("src") or ""
+    src = host.widget.frame_element.get_attribute("src") or ""
     with proof.of("INIT-03"):
         assert f"{urlsplit(src).scheme}://{urlsplit(src).netloc}" == target.widget_origin, f"widget iframe src {src}"
     with proof.of("AUTH-01"):
@@ -67,23 +37,23 @@ def test_storefront_opens_the_widget_from_the_widget_origin(
 @pytest.mark.destructive
 @pytest.mark.checklist("ACC-02", "EVT-02", "AUTH-01", "AUTH-02", "AUTH-03", "AUTH-04", "INIT-01")
 def test_storefront_purchase_is_paid_and_confirmed_by_flexiti(
-    at_the_widget: Callable[[str], AtTheWidget], storefront: Storefront, mfa: MfaStrategy, widget_events: EventLog,
+    journey: Journey, storefront: Storefront, mfa: MfaStrategy, widget_events: EventLog,
     browser_requests: RequestLog, flexiti_journal: Journal, back_office: BackOffice, target: Target, proof: Proof,
 ) -> None:
-    shopping = at_the_widget("single_account")
+    host = journey.to_widget("single_account")
 
     with proof.of("ACC-02", stop=True):
         with widget_events.awaiting("flx-success"):
-            mfa.verify(shopping.host.widget, shopping.shopper)
+            mfa.verify(host.widget, journey.customer)
         [success] = widget_events.of_type("flx-success")
         assert (success.event_data["verified"], success.event_data["action"]) == (True, "purchase")
     with proof.of("EVT-02", stop=True):
-        outcome = storefront.order_outcome()
-        assert outcome.paid, f"the store shows {outcome.text!r} at {outcome.url}, not a paid order"
+        landing = storefront.landing()
+        assert landing.shown("paid") is True, f"the store does not show a paid order: {landing.describe()}"
 
     with proof.of("EVT-02"):  # as the merchant server sent it (journal or recording proxy)
-        checks.authorized_as_reported(flexiti_journal, success, shopping.cart_total or Decimal(0),
-                                      outcome.order_reference or "")
+        checks.authorized_as_reported(flexiti_journal, success, journey.cart.shown("total"),
+                                      landing.shown("order_reference"))
     with proof.of("AUTH-01"):
         checks.tokens_only_server_side(flexiti_journal, browser_requests, target.client_secret)
     with proof.of("INIT-01"):
@@ -101,6 +71,4 @@ def test_storefront_purchase_is_paid_and_confirmed_by_flexiti(
     # Last: the back office's own token request would otherwise show up in the journal's grants (in the sandbox,
     # where the journal sees every caller).
     with proof.of("EVT-02"):  # after the fact, with the merchant's credentials: what Flexiti itself recorded
-        assert outcome.order_reference, "the storefront shows no order reference to look the authorization up by"
-        assert shopping.cart_total is not None, "the storefront does not say where checkout shows the total"
-        back_office.confirm(outcome.order_reference, shopping.cart_total)
+        back_office.confirm(landing.shown("order_reference"), journey.cart.shown("total"))

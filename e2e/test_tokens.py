@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
 
-from fixtures.pages import PayFrom, PayWithFlexitiAs
+from fixtures.pages import Journey
 from harness import checks, verdicts
 from harness.journal import Journal
+from harness.landing import Where
 from harness.proof import Proof
 from harness.widget_events import EventLog
+from pages.storefront import Storefront
 from sandbox.servers import Sandbox
 from sandbox.store.flexiti_client import EXPIRATION_THRESHOLD
 
@@ -18,20 +19,22 @@ pytestmark = pytest.mark.destructive
 
 @pytest.mark.checklist("AUTH-02", "AUTH-04", "EVT-02", "EVT-04")
 def test_second_widget_opening_refreshes_the_token(
-    pay_with_flexiti_as: PayWithFlexitiAs, pay_from: PayFrom, widget_events: EventLog,
-    flexiti_journal: Journal, proof: Proof,
+    journey: Journey, storefront: Storefront, widget_events: EventLog, flexiti_journal: Journal, proof: Proof,
 ) -> None:
-    started = pay_with_flexiti_as("single_account")
-    started.payment.widget.cancel()
+    host = journey.to_widget("single_account")
+    with widget_events.awaiting("flx-cancel"):
+        host.widget.cancel()
     with proof.of("EVT-04", stop=True):
-        checkout = started.payment.back_at_checkout().enter_details(started.shopper)
-    payment = pay_from(checkout)
+        landing = storefront.landing()
+        assert landing.where in (Where.CHECKOUT, Where.CART), f"after cancel: {landing.describe()}"
+        verdicts.cart_kept(journey.cart, storefront.cart())  # else there is nothing to pay for the second time
+    host = journey.again()
 
     with widget_events.awaiting("flx-success"):
-        payment.widget.verify_by("sms", started.shopper.mfa_answer("sms"))
+        host.widget.verify_by("sms", journey.customer.mfa_answer("sms"))
     [success] = widget_events.of_type("flx-success")
     with proof.of("EVT-02", stop=True):
-        order = payment.order_outcome()
+        landing = storefront.landing()
 
     with proof.of("AUTH-02"):
         grants = checks.token_grants(flexiti_journal)
@@ -43,30 +46,30 @@ def test_second_widget_opening_refreshes_the_token(
         assert second.token != first.token, "the second widget opened on the old token instead of a refreshed one"
         assert lineages.get(second.token or "") == lineages.get(first.token or ""), (
             "the second widget opened on a new token instead of refreshing the first")
-    verdicts.purchase_paid(proof, flexiti_journal, success, started.cart_total, order)
+    verdicts.purchase_paid(proof, flexiti_journal, success, journey.cart, landing)
 
 
 @pytest.mark.checklist("RES-03", "AUTH-04")
 def test_token_near_expiry_during_the_widget_still_carries_the_authorization(
-    flexiti_sandbox: Sandbox, pay_with_flexiti_as: PayWithFlexitiAs, widget_events: EventLog,
+    flexiti_sandbox: Sandbox, journey: Journey, storefront: Storefront, widget_events: EventLog,
     flexiti_journal: Journal, proof: Proof,
 ) -> None:
     """The token ages inside the refresh threshold while the widget is open: the store keeps it (a refresh now would
     be another token, which Flexiti refuses on /authorization) and the purchase goes through on it."""
     lifetime = 120
     flexiti_sandbox.set_token_lifetime(lifetime)
-    started = pay_with_flexiti_as("single_account")
+    host = journey.to_widget("single_account")
 
     # The shopper lingers in the widget until the token is inside the refresh threshold (but not expired).
     flexiti_sandbox.advance_clock(lifetime - EXPIRATION_THRESHOLD + 10)
     with widget_events.awaiting("flx-success"):
-        started.payment.widget.verify_by("sms", started.shopper.mfa_answer("sms"))
+        host.widget.verify_by("sms", journey.customer.mfa_answer("sms"))
     [success] = widget_events.of_type("flx-success")
     with proof.of("RES-03", stop=True):
-        order = started.payment.order_outcome()
+        landing = storefront.landing()
 
     with proof.of("RES-03"):
-        expect(order.status).to_have_text("Paid with Flexiti")
+        assert landing.shown("paid") is True, f"the store does not show the order paid: {landing.describe()}"
         approved = checks.authorization_for(flexiti_journal, success.event_data["widget_session_id"])
         assert approved.status == 200, f"/authorization after the token aged: {approved.describe()} {approved.response}"
     with proof.of("AUTH-04"):
@@ -79,7 +82,7 @@ def test_token_near_expiry_during_the_widget_still_carries_the_authorization(
 
 @pytest.mark.checklist("RES-03", "AUTH-02", "AUTH-04", "EVT-02")
 def test_token_expired_during_the_widget_is_recovered_from_with_a_new_token(
-    flexiti_sandbox: Sandbox, pay_with_flexiti_as: PayWithFlexitiAs, widget_events: EventLog,
+    flexiti_sandbox: Sandbox, journey: Journey, storefront: Storefront, widget_events: EventLog,
     flexiti_journal: Journal, proof: Proof,
 ) -> None:
     """The shopper leaves the widget open past the token's whole lifetime: the widget's session ends with its token
@@ -87,27 +90,31 @@ def test_token_expired_during_the_widget_is_recovered_from_with_a_new_token(
     starts on a new client_credentials token instead of failing on the dead one."""
     lifetime = 120
     flexiti_sandbox.set_token_lifetime(lifetime)
-    started = pay_with_flexiti_as("single_account")
-    code_entry = started.payment.widget.mfa_choice().choose("sms")
+    host = journey.to_widget("single_account")
+    code_entry = host.widget.mfa_choice().choose("sms")
 
     flexiti_sandbox.advance_clock(lifetime + 10)
     with widget_events.awaiting("flx-failure"):
-        code_entry.submit(started.shopper.mfa_answer("sms"))
+        code_entry.submit(journey.customer.mfa_answer("sms"))
     with proof.of("RES-03", stop=True):  # opening the next widget is this item's business, not INIT-01's
-        checkout = started.payment.back_at_checkout()
-        expect(checkout.cart_link).to_have_text("Cart (1)")
+        landing = storefront.landing()
+        assert landing.where in (Where.CHECKOUT, Where.CART), f"after the widget failed: {landing.describe()}"
         checks.no_authorization(flexiti_journal)
-        payment = checkout.enter_details(started.shopper).pay_with_flexiti()
-        payment.widget.wait_until_open()
+    with proof.of("RES-03"):
+        verdicts.cart_kept(journey.cart, storefront.cart())
+    with proof.of("RES-03", stop=True):
+        storefront.check_out(journey.customer)
+        host = storefront.choose_flexiti()
+        host.widget.wait_until_open()
 
     with widget_events.awaiting("flx-success"):
-        payment.widget.verify_by("sms", started.shopper.mfa_answer("sms"))
+        host.widget.verify_by("sms", journey.customer.mfa_answer("sms"))
     success = widget_events.of_type("flx-success")[-1]
     with proof.of("EVT-02", stop=True):
-        order = payment.order_outcome()
+        landing = storefront.landing()
 
     with proof.of("RES-03"):
-        expect(order.status).to_have_text("Paid with Flexiti")
+        assert landing.shown("paid") is True, f"the store does not show the order paid: {landing.describe()}"
         session = success.event_data["widget_session_id"]
         init, authorization = checks.widget_init_call(flexiti_journal, session), checks.authorization_for(flexiti_journal, session)
         assert authorization.status == 200, f"/authorization after the new token: {authorization.describe()}"
@@ -119,4 +126,4 @@ def test_token_expired_during_the_widget_is_recovered_from_with_a_new_token(
         grants = checks.token_grants(flexiti_journal)
         assert grants[:1] == ["client_credentials"] and grants.count("client_credentials") == 2, (
             f"token grants: {grants} (a new client_credentials token was expected once the first had expired)")
-    verdicts.purchase_paid(proof, flexiti_journal, success, started.cart_total, order)
+    verdicts.purchase_paid(proof, flexiti_journal, success, journey.cart, landing)

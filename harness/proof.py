@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 
 NOT_OBSERVABLE = "not observable in this environment"
+NOT_APPLICABLE = "not applicable to this storefront"
 
 
 class ChecklistFailure(AssertionError):
@@ -31,6 +32,14 @@ class NotObservable(pytest.skip.Exception):  # type: ignore[misc,name-defined]
 
     def __init__(self, why: str) -> None:
         super().__init__(f"{NOT_OBSERVABLE}: {why}", allow_module_level=False)
+
+
+class NotApplicable(pytest.skip.Exception):  # type: ignore[misc,name-defined]
+    """The storefront does not offer what the test certifies (e.g. no credit applications): the items only such
+    tests cite are reported "not applicable", with the reason."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"{NOT_APPLICABLE}: {why}", allow_module_level=False)
 
 
 _OWN_FILES = {Path(__file__).resolve(), Path(contextlib.__file__).resolve()}

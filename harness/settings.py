@@ -76,6 +76,8 @@ SETTINGS = {
                            "the harness reads the journal and injects faults with it (secret: always masked)",
     "STOREFRONT_PROFILE": "TOML selector profile of the storefront's shopper actions (default: the reference "
                           "store's page objects); see storefronts/reference-store.toml",
+    "STOREFRONT_CLASS": "package.module:Class of your own Storefront adapter (pages/storefront.py); it takes "
+                        "precedence over STOREFRONT_PROFILE",
     "FLEXITI_WIDGET_LOCATORS": "TOML file overriding the widget locators in pages/widget/locators.py",
     "FLEXITI_MFA": "how verification passes MFA: auto (codes and answers from the test-customers file) or "
                    "manual (a human types the one-time PIN in a headed run); --mfa overrides it",
@@ -140,6 +142,7 @@ class Settings:
     journal_url: str | None = None
     proxy_token: Secret | None = field(default=None, repr=False)
     storefront_profile: Path | None = None
+    storefront_class: str | None = None
     widget_locators: Path | None = None
     mfa: str = "auto"
     manual_mfa_timeout: float = 180.0
@@ -187,6 +190,7 @@ class Settings:
             "FLEXITI_PROXY_TOKEN": mask(self.proxy_token.reveal()) if self.proxy_token else None,
             "STOREFRONT_PROFILE": str(self.storefront_profile) if self.storefront_profile
             else "(reference store page objects)",
+            "STOREFRONT_CLASS": self.storefront_class,
             "FLEXITI_WIDGET_LOCATORS": str(self.widget_locators) if self.widget_locators else "(built in)",
             "FLEXITI_MFA": self.mfa,
             "FLEXITI_MFA_CHANNEL": self.mfa_channel,
@@ -275,6 +279,10 @@ def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[st
         return path
 
     storefront_profile = file("STOREFRONT_PROFILE")
+    storefront_class = values.get("STOREFRONT_CLASS", "").strip() or None
+    if storefront_class and (":" not in storefront_class or storefront_class.startswith(":")):
+        problems.append(f"STOREFRONT_CLASS = {storefront_class!r} is not package.module:ClassName "
+                        f"(from {sources.get('STOREFRONT_CLASS')})")
     widget_locators = file("FLEXITI_WIDGET_LOCATORS")
     mfa = values.get("FLEXITI_MFA", "auto")
     if mfa not in MFA_MODES:
@@ -327,6 +335,7 @@ def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[st
         journal_url=journal_url,
         proxy_token=Secret(proxy_token) if proxy_token else None,
         storefront_profile=storefront_profile,
+        storefront_class=storefront_class,
         widget_locators=widget_locators,
         mfa=mfa,
         manual_mfa_timeout=manual_mfa_timeout,

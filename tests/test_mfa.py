@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.pages import PayWithFlexitiAs
+from fixtures.pages import Journey
 from harness.customers import Customer
 from harness.settings import SettingsError, check_manual_mfa
 from harness.widget_events import EventLog
@@ -33,10 +33,9 @@ HUMAN = """code => {
 
 
 def test_manual_mfa_waits_until_the_human_has_typed_the_pin(
-    pay_with_flexiti_as: PayWithFlexitiAs, widget_events: EventLog,
+    journey: Journey, widget_events: EventLog,
 ) -> None:
-    started = pay_with_flexiti_as("single_account")
-    widget = started.payment.widget
+    widget = journey.to_widget("single_account").widget
     frame = widget.frame_element.element_handle().content_frame()
     assert frame is not None
     said: list[str] = []
@@ -44,10 +43,10 @@ def test_manual_mfa_waits_until_the_human_has_typed_the_pin(
     def human_reads(message: str) -> None:
         """The prompt is what sends the human to the keyboard."""
         said.append(message)
-        frame.evaluate(HUMAN, started.shopper.mfa_answer("sms"))
+        frame.evaluate(HUMAN, journey.customer.mfa_answer("sms"))
 
     with widget_events.awaiting("flx-success"):
-        MfaStrategy("manual", sandbox=True, manual_timeout=10, announce=human_reads).verify(widget, started.shopper)
+        MfaStrategy("manual", sandbox=True, manual_timeout=10, announce=human_reads).verify(widget, journey.customer)
 
     [success] = widget_events.of_type("flx-success")
     assert success.event_data["verified"] is True and success.event_data["mfaOptionSelected"] == "sms"
@@ -55,29 +54,28 @@ def test_manual_mfa_waits_until_the_human_has_typed_the_pin(
 
 
 def test_manual_mfa_without_a_human_fails_naming_the_option_and_timeout(
-    pay_with_flexiti_as: PayWithFlexitiAs, widget_events: EventLog,
+    journey: Journey, widget_events: EventLog,
 ) -> None:
-    started = pay_with_flexiti_as("single_account")
+    widget = journey.to_widget("single_account").widget
 
     with pytest.raises(MfaTimeout, match=r"not entered within 1 s \(--mfa manual; raise MANUAL_MFA_TIMEOUT"):
         MfaStrategy("manual", sandbox=True, manual_timeout=1, announce=lambda _: None).verify(
-            started.payment.widget, started.shopper)
+            widget, journey.customer)
 
     assert not widget_events.of_type("flx-success")
 
 
 def test_manual_mfa_asks_for_the_pin_by_the_configured_channel(
-    pay_with_flexiti_as: PayWithFlexitiAs, widget_events: EventLog,
+    journey: Journey, widget_events: EventLog,
 ) -> None:
-    started = pay_with_flexiti_as("single_account")
-    widget = started.payment.widget
+    widget = journey.to_widget("single_account").widget
     frame = widget.frame_element.element_handle().content_frame()
     assert frame is not None
 
     with widget_events.awaiting("flx-success"):
         MfaStrategy("manual", sandbox=True, manual_timeout=10, channel="email",
-                    announce=lambda _: frame.evaluate(HUMAN, started.shopper.mfa_answer("email"))
-                    ).verify(widget, started.shopper)
+                    announce=lambda _: frame.evaluate(HUMAN, journey.customer.mfa_answer("email"))
+                    ).verify(widget, journey.customer)
 
     [success] = widget_events.of_type("flx-success")
     assert success.event_data["mfaOptionSelected"] == "email"

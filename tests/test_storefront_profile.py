@@ -11,7 +11,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from harness.customers import load_applicants, load_customers
-from pages.storefront import ACTIONS, ProfileError, load_profile
+from harness.errors import HarnessError, ProfileError
+from harness.landing import Capability, Where
+from pages.profile import ACTIONS, OPTIONAL_ACTIONS, ProfileStorefront, load_profile
 from pages.widget import locators
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,24 +27,58 @@ def _write(tmp_path: Path, text: str, name: str = "profile.toml") -> Path:
     return path
 
 
-def test_reference_profile_describes_every_action() -> None:
+def test_reference_profile_describes_every_action_and_capability() -> None:
     profile = load_profile(REFERENCE_PROFILE)
 
-    assert set(profile.actions) == set(ACTIONS)
-    assert profile.product == "Desk lamp"
-    assert profile.paid_text == "Paid with Flexiti"
-    assert profile.order_reference == {"url_pattern": "/orders/(ORD-[A-Z0-9]+)$"}
-    assert profile.cart_total == {"test_id": "total"}
+    assert set(profile.actions) == {*ACTIONS, *OPTIONAL_ACTIONS}
+    assert profile.products[0] == "Desk lamp" and len(profile.products) == 3
+    assert profile.capabilities == set(Capability)
+    assert set(profile.where) == {place.value for place in Where if place is not Where.ELSEWHERE}
+    assert profile.landing["paid"] == {"test_id": "order-status", "says": "Paid with Flexiti"}
+    assert profile.landing["order_reference"] == {"url_pattern": "/orders/(ORD-[A-Z0-9]+)$"}
+
+
+MINIMAL = """
+products = ["Lamp"]
+[add_to_cart]
+steps = [{ goto = "/" }]
+[check_out]
+steps = [{ goto = "/checkout" }]
+[choose_flexiti]
+steps = [{ click = { role = "button", name = "Pay" } }]
+[landing.where]
+checkout = { url_pattern = "/checkout$" }
+order = { url_pattern = "/orders/" }
+"""
+
+
+@pytest.mark.parametrize(("capability", "table"), [
+    (Capability.CART, "[cart]"), (Capability.CART_LINES, "[cart] lines"),
+    (Capability.ORDER_REFERENCE, "[landing] order_reference"), (Capability.APPLICATION, "[apply]"),
+])
+def test_a_capability_the_profile_leaves_out_names_the_table_to_add(
+    tmp_path: Path, capability: Capability, table: str,
+) -> None:
+    profile = load_profile(_write(tmp_path, MINIMAL))
+    storefront = ProfileStorefront(None, profile)  # type: ignore[arg-type]  # no page needed to say what is missing
+
+    assert capability not in storefront.capabilities
+    assert table in storefront.missing(capability) and "profile.toml" in storefront.missing(capability)
 
 
 def test_profile_problems_are_all_named_at_once(tmp_path: Path) -> None:
     path = _write(tmp_path, """
-[open_product]
-steps = [{ goto = "products" }]
 [add_to_cart]
-steps = [{ click = { role = "button", label = "Add" } }]
+steps = [{ goto = "products" }, { click = { role = "button", label = "Add" } }]
 [check_out]
 steps = [{ fill = { label = "First name" }, value = "{first_nme}" }, { tap = { text = "x" } }]
+[cart]
+count = { css = "#n", pattern = "no group" }
+[landing.where]
+checkout = { url_pattern = "/checkout$" }
+basket = { url_pattern = "/basket" }
+[landing]
+paid = { test_id = "status" }
 [order_outcome]
 locator = { test_id = "status" }
 """)
@@ -52,17 +88,25 @@ locator = { test_id = "status" }
 
     message = str(raised.value)
     assert str(path) in message
-    assert "[open_product] step 1: goto takes a path on the storefront, starting with /" in message
-    assert "[add_to_cart] step 1: give exactly one of role" in message
+    assert "[add_to_cart] step 1: goto takes a path on the storefront, starting with /" in message
+    assert "[add_to_cart] step 2: give exactly one of role" in message
     assert "[check_out] step 1: unknown placeholder {first_nme}" in message
     assert "[check_out] step 2: give exactly one of goto" in message
     assert "[choose_flexiti] needs a non-empty steps" in message
-    assert "[order_outcome] needs locator" in message and "paid_text" in message
-    assert "product = \"...\" is missing" in message
+    assert "[cart] count.pattern: needs exactly 1 (group)" in message
+    assert "[landing.where] basket: not one of" in message
+    assert "[landing.where] order is missing" in message
+    assert "[landing] paid needs says" in message
+    assert "unknown table(s) ['order_outcome']" in message
+    assert "products = [" in message
+
+
+def test_profile_errors_are_harness_errors_not_checklist_failures() -> None:
+    assert issubclass(ProfileError, HarnessError) and not issubclass(ProfileError, AssertionError)
 
 
 def test_unreadable_profile_names_the_setting_and_file(tmp_path: Path) -> None:
-    path = _write(tmp_path, "[open_product\nsteps = 1")
+    path = _write(tmp_path, "[add_to_cart\nsteps = 1")
 
     with pytest.raises(ProfileError, match=r"STOREFRONT_PROFILE: cannot read .*profile\.toml"):
         load_profile(path)
@@ -88,6 +132,7 @@ sms = "Send me a text"
     locators.load_overrides(path)
 
     assert locators.IFRAME == "iframe#flexiti"
+    assert locators.widget_iframe() == "iframe#flexiti"
     assert locators.NAMES["verify_button"] == "Confirm"
     assert locators.NAMES["account_option"].format(last4="0011") == "Account ****0011"
     assert locators.MFA_OPTION_LABELS["sms"] == "Send me a text"
@@ -119,7 +164,8 @@ def test_example_widget_locator_file_matches_the_defaults() -> None:
 def test_example_widget_locator_file_lists_every_key() -> None:
     example = tomllib.loads(EXAMPLE_LOCATORS.read_text(encoding="utf-8"))
 
-    assert set(example) == {"iframe", "names", "mfa_option_labels", "locators"}
+    assert set(example) == {"names", "mfa_option_labels", "locators"}  # iframe: documented, commented out
+    assert "# iframe = " in EXAMPLE_LOCATORS.read_text(encoding="utf-8")
     assert set(example["names"]) == set(locators.NAMES)
     assert set(example["mfa_option_labels"]) == set(locators.MFA_OPTION_LABELS)
     assert set(example["locators"]) == set(locators.LOCATORS)
@@ -193,3 +239,25 @@ def test_example_customers_file_loads_and_holds_no_real_answers() -> None:
     for customer in customers.values():
         assert customer.sms_code is None and customer.email_code is None
         assert customer.security_question is None or customer.security_question.answer == "REPLACE"
+
+
+def test_the_widget_is_found_by_its_origin_unless_an_override_names_it(page: Page) -> None:
+    page.set_content('<iframe title="Flexiti widget" src="about:blank"></iframe>'
+                     '<dialog open><iframe title="Pay monthly" src="http://widget.test:9/#/widget/?s=1"></iframe></dialog>')
+
+    found = locators.frame_element(page, "http://widget.test:9")
+
+    expect(found).to_have_attribute("title", "Pay monthly")  # the document's origin, not the title, decides
+
+
+def test_storefront_class_setting_names_an_importable_adapter() -> None:
+    from pages.merchant.storefront import ReferenceStorefront
+    from pages.storefront import StorefrontClassError, load_storefront_class
+
+    assert load_storefront_class("pages.merchant.storefront:ReferenceStorefront") is ReferenceStorefront
+    for spec, said in [("pages.merchant.storefront", "package.module:ClassName"),
+                       ("no_such_module:Store", "cannot import no_such_module"),
+                       ("pages.merchant.storefront:Nope", "has no class Nope"),
+                       ("harness.landing:CartLine", "lacks fill_cart")]:
+        with pytest.raises(StorefrontClassError, match=said):
+            load_storefront_class(spec)

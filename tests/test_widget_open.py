@@ -46,7 +46,7 @@ def test_wait_ends_with_the_failure_when_the_store_moved_on_first(store_page: Pa
     store_page.wait_for_url(f"{STORE}/checkout")  # the store left before anyone looked for the widget
 
     with pytest.raises(AssertionError, match=r"failed before it opened \(flx-failure 403\)"):
-        FlexitiWidget(store_page).wait_until_open()
+        FlexitiWidget(store_page, origin=WIDGET).wait_until_open()
 
 
 def test_the_mark_is_left_on_the_next_page_only(store_page: Page) -> None:
@@ -57,12 +57,12 @@ def test_the_mark_is_left_on_the_next_page_only(store_page: Page) -> None:
     store_page.goto(f"{STORE}/pay?open")
 
     assert store_page.locator("html").get_attribute(FAILURE_MARK) is None
-    FlexitiWidget(store_page).wait_until_open()  # the next widget opens as usual
+    FlexitiWidget(store_page, origin=WIDGET).wait_until_open()  # the next widget opens as usual
 
 
 def test_a_widget_that_opens_is_waited_for_as_usual(store_page: Page) -> None:
     store_page.goto(f"{STORE}/pay?open")
 
-    widget = FlexitiWidget(store_page).wait_until_open()
+    widget = FlexitiWidget(store_page, origin=WIDGET).wait_until_open()
 
     assert widget.frame_element.get_attribute("title") == "Flexiti widget"

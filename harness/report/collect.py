@@ -20,7 +20,7 @@ from harness.checklist import ChecklistItem
 from harness.evidence import StepLog
 from harness.journal import Call, Journal, JournalError
 from harness.network import RequestLog
-from harness.proof import NOT_OBSERVABLE, ChecklistFailure, Proof
+from harness.proof import NOT_APPLICABLE, NOT_OBSERVABLE, ChecklistFailure, Proof
 from harness.report.broken import fix_for, is_harness_error
 from harness.report.model import (
     CallEvidence, ChecklistResult, EventEvidence, ItemStatus, Report, RequestEvidence, RunInfo, Step, TestResult,
@@ -131,8 +131,10 @@ class RunRecorder:
             result.outcome = "skipped"
             longrepr = report.longrepr
             reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
-            # pytest names a skip by its class: "Skipped: ..." or, for NotObservable, "harness.proof.NotObservable: ...".
-            result.reason = one_line(reason.removeprefix("Skipped: ").removeprefix("harness.proof.NotObservable: "))
+            # pytest names a skip's subclass before its message: the reason is the message.
+            for prefix in ("Skipped: ", "harness.proof.NotApplicable: ", "harness.proof.NotObservable: "):
+                reason = reason.removeprefix(prefix)
+            result.reason = one_line(reason)
         elif report.failed:
             if result.outcome in ("failed", "broken"):
                 return  # the first failure is the one to fix; teardown errors after it follow from it
@@ -275,6 +277,10 @@ class RunRecorder:
                                    docs=item.docs, fix=item.fix, failed_by=[r.nodeid for r in failing])
         if proving:
             return ChecklistResult(item.id, item.title, item.rule, "passed", [r.nodeid for r in proving], None,
+                                   docs=item.docs)
+        if citing and all((r.reason or "").startswith(NOT_APPLICABLE) for r in citing):
+            # the storefront does not offer it (e.g. no credit applications)
+            return ChecklistResult(item.id, item.title, item.rule, "not applicable", names, citing[0].reason,
                                    docs=item.docs)
         if citing and all(item.id in r.unobservable_items or (r.reason or "").startswith(NOT_OBSERVABLE)
                           for r in citing):

@@ -4,7 +4,9 @@ Flexiti does not publish the widget's DOM, so the defaults describe the sandbox 
 the real widget in Training, override any of them from a TOML file (FLEXITI_WIDGET_LOCATORS; every key is listed
 in storefronts/widget-locators.example.toml) without editing tests or page objects:
 
-- `iframe`: the CSS selector of the widget's iframe in the merchant page;
+- `iframe`: the CSS selector of the widget's iframe in the merchant page. Without it the widget is the iframe whose
+  document is on FLEXITI_WIDGET_ORIGIN, whatever its title or container (the SDK's iframe, or the merchant's own
+  iframe in a dialog), so most sites need no override;
 - `[names]` and `[mfa_option_labels]`: accessible names (what a screen reader announces);
 - `[locators]`: how each control is found. A role (with `level` for headings, `exact` for the name) takes its
   accessible name from `[names]`; `label`, `test_id` or `css` find it without a role, and may use `{name}` (the
@@ -21,7 +23,8 @@ from typing import Any
 
 from playwright.sync_api import Frame, FrameLocator, Locator, Page
 
-IFRAME = 'iframe[title="Flexiti widget"]'
+IFRAME: str | None = None  # None: found by the widget origin (see widget_iframe)
+WIDGET_ORIGIN = ""  # set per run from the target (use_widget_origin)
 # Accessible names; "{last4}" is filled in.
 NAMES: dict[str, str] = {
     "mfa_choice_heading": "Verify your identity",
@@ -181,12 +184,29 @@ def _find(root: FrameLocator | Frame, key: str, name: str | None = None, **value
     return root.locator(spec["css"].format_map(fill))
 
 
-def frame(page: Page) -> FrameLocator:
-    return page.frame_locator(IFRAME)
+def use_widget_origin(origin: str) -> None:
+    """The origin the widget is served from (FLEXITI_WIDGET_ORIGIN, or the embedded simulator's)."""
+    global WIDGET_ORIGIN
+    WIDGET_ORIGIN = origin.rstrip("/")
 
 
-def frame_element(page: Page) -> Locator:
-    return page.locator(IFRAME)
+def widget_iframe(origin: str | None = None) -> str:
+    """The widget's iframe: FLEXITI_WIDGET_LOCATORS' `iframe` if given, else the iframe whose src is on the widget
+    origin. The src is where its document comes from, so this holds for the SDK's iframe and a merchant's own."""
+    if IFRAME is not None:
+        return IFRAME
+    on = (origin or WIDGET_ORIGIN).rstrip("/")
+    if not on:
+        raise RuntimeError("the widget origin is not known yet: call locators.use_widget_origin() first")
+    return f'iframe[src^="{on}/"], iframe[src="{on}"]'
+
+
+def frame(page: Page, origin: str | None = None) -> FrameLocator:
+    return page.frame_locator(widget_iframe(origin)).first
+
+
+def frame_element(page: Page, origin: str | None = None) -> Locator:
+    return page.locator(widget_iframe(origin)).first
 
 
 def heading(root: FrameLocator | Frame) -> Locator:

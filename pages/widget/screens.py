@@ -79,14 +79,16 @@ class AccountSelectionScreen(Screen):
 class FlexitiWidget:
     """The widget inside the merchant page, driven as the shopper would."""
 
-    def __init__(self, page: Page, steps: StepLog | None = None) -> None:
+    def __init__(self, page: Page, steps: StepLog | None = None, origin: str | None = None) -> None:
         self.page = page
         self.steps = steps
-        self.root: FrameLocator = locators.frame(page)
+        self.origin = origin  # None: the run's widget origin (locators.use_widget_origin)
+        self.root: FrameLocator = locators.frame(page, origin)
 
     @property
     def frame_element(self) -> Locator:
-        return locators.frame_element(self.page)
+        """The iframe element itself, for its src."""
+        return locators.frame_element(self.page, self.origin)
 
     def wait_until_open(self) -> FlexitiWidget:
         """Arrival: the widget shows its first screen. Waiting on the frame itself (not a FrameLocator) means
