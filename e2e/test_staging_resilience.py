@@ -27,6 +27,7 @@ def test_storefront_token_expired_before_the_next_widget_is_replaced_by_a_new_on
     host = journey.to_widget("single_account")
     with widget_events.awaiting("flx-cancel"):
         host.widget.cancel()
+    storefront.landing()  # wait until the store has taken the shopper back (what it shows is EVT-04's business)
     flexiti_faults.inject("oauth/token", expire_token=True)
 
     with proof.of("RES-03", stop=True):  # reopening the widget on a dead token is this item's failure

@@ -66,11 +66,16 @@ def amounts_match(cart: CartState, sku: dict[str, object]) -> None:
     """TXN-01: sku_data's amounts and products are the cart's, as the store showed them."""
     subtotal, tax, shipping = cart.shown("subtotal"), cart.shown("tax"), cart.shown("shipping")
     lines = cart.shown("lines")
-    sent_total = Decimal(str(sku["transaction_total"]))
-    assert Decimal(str(sku["transaction_subtotal"])) == subtotal, f"sku_data subtotal is not the cart's {subtotal}"
-    assert Decimal(str(sku["gst_hst"])) + Decimal(str(sku.get("pst", 0))) == tax, f"sku_data taxes are not {tax}"
-    assert Decimal(str(sku["shipping_total"])) == shipping, f"sku_data shipping is not the cart's {shipping}"
-    assert sent_total == cart.shown("total"), f"sku_data total {sent_total} is not the cart total {cart.total}"
+    sent_total, sent_subtotal = Decimal(str(sku["transaction_total"])), Decimal(str(sku["transaction_subtotal"]))
+    sent_tax = Decimal(str(sku["gst_hst"])) + Decimal(str(sku.get("pst", 0)))
+    sent_shipping = Decimal(str(sku["shipping_total"]))
+    assert sent_subtotal == subtotal, (
+        f"sku_data transaction_subtotal is {sent_subtotal}, the cart's subtotal is {subtotal}")
+    assert sent_tax == tax, (f"sku_data gst_hst + pst is {sent_tax}, the taxes the cart shows are {tax}: send each "
+                             "tax the shopper is charged")
+    assert sent_shipping == shipping, f"sku_data shipping_total is {sent_shipping}, the cart's shipping is {shipping}"
+    assert sent_total == cart.shown("total"), (
+        f"sku_data transaction_total is {sent_total}, the cart total is {cart.total}")
     products = sku["products"]
     assert isinstance(products, list)
     sent = sorted((str(p["description"]), int(p["quantity"]), Decimal(str(p["extended_price"]))) for p in products)

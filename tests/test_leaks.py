@@ -226,7 +226,7 @@ def test_a_traced_run_keeps_no_code_answer_pin_or_token_in_names_hashes_or_conte
 
     result = _run(tmp_path, "e2e/test_verification.py::test_each_mfa_option_completes_verification",
                   "e2e/test_verification.py::test_wrong_code_shows_error_and_allows_retry",
-                  "e2e/test_apply.py::test_application_decision_is_shown[chromium-approved-Approved]",
+                  "e2e/test_apply.py::test_application_decision_is_shown[chromium-approved]",
                   "--tracing=on", "--screenshot=on", SANDBOX_TOKEN_SEED=TOKEN_SEED)
 
     assert result.returncode == 0, _tail(result)
