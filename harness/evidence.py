@@ -22,11 +22,13 @@ FAILURE_SHOT_TIMEOUT_MS = 5_000
 
 
 def widget_secret_inputs(page: Page) -> list[Locator]:
-    """Where the shopper types what must never be kept: the widget's code / answer / PIN input (any textbox of the
-    widget: it has no other), and any password field on the merchant's own page."""
-    from pages.widget import locators  # the widget's locators, overridable per integration, say where it is
-
-    return [locators.code_input(locators.frame(page)), page.locator("input[type=password]")]
+    """Where the shopper types what must never be kept: every input of every frame embedded in the page (the widget's
+    code, answer and PIN inputs among them, wherever the merchant put the widget and whatever its DOM), and any
+    password field on the merchant's own page. Found without the widget's locators, so a screenshot is masked even
+    before (or without) knowing the widget's origin."""
+    frames = page.frame_locator("iframe")
+    embedded = [frames.nth(index).locator("input, textarea") for index in range(page.locator("iframe").count())]
+    return [*embedded, page.locator("input[type=password]")]
 
 
 def _page_of(target: Page | Locator) -> Page:

@@ -131,7 +131,12 @@ class BoundedRecorder:
             authorization = entry.get("headers", {}).get("authorization")
             masked = self.masker.data(stamped)
             if authorization is not None:
-                masked["headers"]["authorization"] = masked_authorization(self.masker.text(authorization))
+                # Basic is decoded before the masker sees it: the masker would hide the whole base64 blob (it holds
+                # the secret), and the client id in it is worth keeping as evidence.
+                basic = authorization.strip().partition(" ")[0].lower() == "basic"
+                masked["headers"]["authorization"] = (
+                    self.masker.text(masked_authorization(authorization)) if basic
+                    else masked_authorization(self.masker.text(authorization)))
             if len(self._calls) == self.capacity:
                 self.dropped += 1
             self._calls.append(masked)

@@ -9,7 +9,6 @@ import pytest
 from playwright.sync_api import Page
 
 from harness.evidence import MASK_COLOUR, StepLog, failure_screenshots
-from pages.widget.locators import IFRAME
 
 WIDGET = ("<body style='margin:0;background:#fff'><h1>Enter your verification code</h1>"
           "<input aria-label='code' value='824613' style='position:absolute;left:40px;top:80px;width:200px;"
@@ -17,6 +16,7 @@ WIDGET = ("<body style='margin:0;background:#fff'><h1>Enter your verification co
 STORE = (f"<body style='margin:0;background:#fff'><p>Checkout</p>"
          f"<iframe title='Flexiti widget' srcdoc=\"{WIDGET}\" "
          f"style='position:absolute;left:100px;top:60px;width:400px;height:300px;border:0'></iframe></body>")
+IFRAME = "iframe[title='Flexiti widget']"
 MAGENTA = tuple(int(MASK_COLOUR[i:i + 2], 16) for i in (1, 3, 5))
 
 

@@ -15,6 +15,7 @@ from harness.network import RequestLog
 from harness.proxy import RecordingProxy
 from harness.widget_events import EventLog
 from pages.merchant.store import CataloguePage, PaymentPage
+from pages.widget import locators
 from sandbox.flexiti.state import CUSTOMERS_FILE
 from sandbox.servers import Sandbox
 
@@ -80,7 +81,10 @@ def staging() -> Iterator[tuple[Sandbox, RecordingProxy]]:
     """A staging store whose backend calls "Flexiti" through one recording proxy, as two workers would share it."""
     with Sandbox() as sandbox, RecordingProxy(sandbox.urls.flexiti, secrets=[sandbox.client_secret]) as proxy:
         sandbox.route_store_through(proxy.api_base)
+        previous = locators.WIDGET_ORIGIN
+        locators.use_widget_origin(sandbox.urls.flexiti)  # the page objects find the widget by its origin
         yield sandbox, proxy
+        locators.use_widget_origin(previous)
 
 
 def _observed(browser: Browser, sandbox: Sandbox) -> tuple[BrowserContext, RequestLog, EventLog]:
