@@ -12,7 +12,6 @@ from harness.journal import Call, Journal, widget_session_of
 from harness.network import RequestLog
 from harness.widget_events import WidgetEvent
 
-
 # Documented: a GUID of at most 32 characters, so the 32 hex digits without the dashes of the 36-character form.
 _REFERENCE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 _API_PREFIX = re.compile(r"^/flexiti/pos-api/v[\d.]+/(?:client-id/[^/]+/)?")
@@ -30,7 +29,8 @@ def _calls(calls: list[Call]) -> str:
 
 def _gap(sent: Decimal, required: Decimal) -> str:
     difference = required - sent
-    return f"{abs(difference)} {'short' if difference > 0 else 'over'}: look for a tax, shipping or discount line left out"
+    return (f"{abs(difference)} {'short' if difference > 0 else 'over'}: "
+            "look for a tax, shipping or discount line left out")
 
 
 def tokens_only_server_side(journal: Journal, browser: RequestLog, client_secret: str) -> None:
@@ -176,7 +176,8 @@ def nothing_charged(journal: Journal) -> None:
 def token_grants(journal: Journal) -> list[str]:
     """The grant_type of each token request, in order; each must be form-encoded (AUTH-02)."""
     calls = journal.to("oauth/token")
-    not_form = [c for c in calls if not c.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")]
+    not_form = [c for c in calls
+                if not c.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")]
     assert not not_form, (f"{_calls(not_form)} not sent as application/x-www-form-urlencoded, as /oauth/token "
                           "requires")
     return [str((c.body or {}).get("grant_type", "client_credentials")) for c in calls]

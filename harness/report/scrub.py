@@ -106,7 +106,7 @@ def _scrub_zip(path: Path, masker: Masker) -> bool:
         contents[name] = masked
         if _content_named(name):
             old = name.rsplit("/", 1)[-1].split(".", 1)[0]
-            new = hashlib.sha1(masked).hexdigest()  # noqa: S324 - the trace format's own naming, not security
+            new = hashlib.sha1(masked).hexdigest()  # SHA-1: the trace format's own naming, not security
             renamed[old] = new
             names[name] = name.replace(old, new)
         else:

@@ -100,7 +100,8 @@ class Totals:
 
     def amounts(self) -> dict[str, Decimal]:
         """subtotal, hst, shipping and total, as shown."""
-        return {name: money(self.page.get_by_test_id(name).inner_text()) for name in ("subtotal", "hst", "shipping", "total")}
+        return {name: money(self.page.get_by_test_id(name).inner_text())
+                for name in ("subtotal", "hst", "shipping", "total")}
 
     def lines(self) -> list[tuple[str, int, Decimal]]:
         """(item name, quantity, line price) for each row of the order lines table."""
