@@ -211,7 +211,10 @@ def applied_as_initialized(journal: Journal, init: Call, success: WidgetEvent) -
     assert len(applies) == 1, f"{len(applies)} /apply calls for one application: {_calls(applies)}"
     [apply] = applies
     assert not apply.from_browser, f"{_describe(apply)} came from the browser; /apply must be called server side"
-    personal = lambda call: (call.body.get("customer_identification") or {}).get("personal_information")  # noqa: E731
+
+    def personal(call: Call) -> object:
+        return (call.body.get("customer_identification") or {}).get("personal_information")
+
     assert personal(apply) == personal(init), (
         f"{_describe(apply)} changed the personal information {_describe(init)} sent; /apply must repeat it")
     changed = [name for name in REPEATED_ON_APPLY if apply.body.get(name) != init.body.get(name)]

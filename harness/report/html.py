@@ -9,7 +9,7 @@ import re
 import shlex
 from collections.abc import Iterable
 from html import escape
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from harness.report.markdown import (
@@ -447,8 +447,16 @@ def _failure_shot(test: TestResult) -> str:
             "enlarge)</figcaption></figure>")
 
 
+class _Timed(Protocol):
+    """A piece of a test's evidence: a step, widget event, POS API call or request, at its epoch time."""
+
+    @property
+    def time(self) -> float: ...
+
+
 def _evidence(test: TestResult, widget_origin: str | None) -> str:
-    times = [e.time for e in (*test.steps, *test.events, *test.calls, *test.requests)]
+    evidence: tuple[_Timed, ...] = (*test.steps, *test.events, *test.calls, *test.requests)
+    times = [e.time for e in evidence]
     if not times:
         return ""
     start = min(times)

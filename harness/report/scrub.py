@@ -45,7 +45,8 @@ def scrub_file(path: Path, masker: Masker) -> bool:
 
 def _drop_screencast(text: str) -> tuple[str, set[str]]:
     """The trace events without screencast frames, and the resource names those frames pointed at."""
-    kept, frames = [], set()
+    kept: list[str] = []
+    frames: set[str] = set()
     for line in text.splitlines(keepends=True):
         if _SCREENCAST in line:
             try:
