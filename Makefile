@@ -25,13 +25,17 @@ $(VENV)/.installed: pyproject.toml
 certify: setup
 	$(BIN)/python -m pytest e2e --env $(ENV) -n $(WORKERS) $(PYTEST_ARGS)
 
-## test: the harness's own tests (tests/) and the certification suite, against the sandbox, on every core; defect
-## detection runs each defect against the tests citing its items (the full matrix is `make detect`)
+## test: the lint and type gate first (seconds; `make lint`), then the harness's own tests (tests/) and the
+## certification suite, against the sandbox, on every core; defect detection runs each defect against the tests
+## citing its items (the full matrix is `make detect`)
 test: setup
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest tests e2e -n auto $(PYTEST_ARGS)
 	$(BIN)/python -m harness.detection --cited
 
-## lint: ruff over the code, mypy (strict for harness/, pages/, fixtures/); not part of `make test` yet
+## lint: ruff over the code, mypy (strict for harness/, pages/, fixtures/); `make test` runs both first and stops on
+## either; this target runs both and reports both
 lint: $(VENV)/.installed
 	@status=0; $(BIN)/python -m ruff check . || status=1; $(BIN)/python -m mypy || status=1; exit $$status
 

@@ -63,7 +63,8 @@ def test_trust_url_has_no_trailing_slash_and_the_store_uses_https_outside_the_sa
         assert trust_url, "no Trust URL is configured (FLEXITI_TRUST_URL)"
         assert not trust_url.endswith("/"), f"the Trust URL {trust_url!r} ends with a slash; Flexiti requires none"
         parts = urlsplit(trust_url)
-        assert f"{parts.scheme}://{parts.netloc}" == trust_url, f"the Trust URL {trust_url!r} must be the site's base URL"
+        assert f"{parts.scheme}://{parts.netloc}" == trust_url, (
+            f"the Trust URL {trust_url!r} must be the site's base URL")
         # Loopback is where a developer runs a staging copy: browsers treat it as a secure context, https or not.
         if not settings.is_sandbox and urlsplit(target.store_url).hostname not in LOOPBACK:
             assert urlsplit(target.store_url).scheme == "https", f"the storefront {target.store_url} is not https"

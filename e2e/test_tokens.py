@@ -116,7 +116,8 @@ def test_token_expired_during_the_widget_is_recovered_from_with_a_new_token(
     with proof.of("RES-03"):
         assert landing.shown("paid") is True, f"the store does not show the order paid: {landing.describe()}"
         session = success.event_data["widget_session_id"]
-        init, authorization = checks.widget_init_call(flexiti_journal, session), checks.authorization_for(flexiti_journal, session)
+        init = checks.widget_init_call(flexiti_journal, session)
+        authorization = checks.authorization_for(flexiti_journal, session)
         assert authorization.status == 200, f"/authorization after the new token: {authorization.describe()}"
         checks.same_token(flexiti_journal, init, authorization)
         first_init = flexiti_journal.to("widget/init")[0]

@@ -12,7 +12,6 @@ from harness.journal import Call, Journal, widget_session_of
 from harness.network import RequestLog
 from harness.widget_events import WidgetEvent
 
-
 # Documented: a GUID of at most 32 characters, so the 32 hex digits without the dashes of the 36-character form.
 _REFERENCE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 _API_PREFIX = re.compile(r"^/flexiti/pos-api/v[\d.]+/(?:client-id/[^/]+/)?")
@@ -30,7 +29,8 @@ def _calls(calls: list[Call]) -> str:
 
 def _gap(sent: Decimal, required: Decimal) -> str:
     difference = required - sent
-    return f"{abs(difference)} {'short' if difference > 0 else 'over'}: look for a tax, shipping or discount line left out"
+    return (f"{abs(difference)} {'short' if difference > 0 else 'over'}: "
+            "look for a tax, shipping or discount line left out")
 
 
 def tokens_only_server_side(journal: Journal, browser: RequestLog, client_secret: str) -> None:
@@ -176,7 +176,8 @@ def nothing_charged(journal: Journal) -> None:
 def token_grants(journal: Journal) -> list[str]:
     """The grant_type of each token request, in order; each must be form-encoded (AUTH-02)."""
     calls = journal.to("oauth/token")
-    not_form = [c for c in calls if not c.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")]
+    not_form = [c for c in calls
+                if not c.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")]
     assert not not_form, (f"{_calls(not_form)} not sent as application/x-www-form-urlencoded, as /oauth/token "
                           "requires")
     return [str((c.body or {}).get("grant_type", "client_credentials")) for c in calls]
@@ -210,7 +211,10 @@ def applied_as_initialized(journal: Journal, init: Call, success: WidgetEvent) -
     assert len(applies) == 1, f"{len(applies)} /apply calls for one application: {_calls(applies)}"
     [apply] = applies
     assert not apply.from_browser, f"{_describe(apply)} came from the browser; /apply must be called server side"
-    personal = lambda call: (call.body.get("customer_identification") or {}).get("personal_information")  # noqa: E731
+
+    def personal(call: Call) -> object:
+        return (call.body.get("customer_identification") or {}).get("personal_information")
+
     assert personal(apply) == personal(init), (
         f"{_describe(apply)} changed the personal information {_describe(init)} sent; /apply must repeat it")
     changed = [name for name in REPEATED_ON_APPLY if apply.body.get(name) != init.body.get(name)]

@@ -151,7 +151,8 @@ class Applicants:
     def deciding(self, outcome: str) -> Applicant:
         """An applicant whose application ends in `outcome`."""
         if outcome not in self.decisions:
-            raise CustomersFileError(f"no applicant middle name for outcome {outcome!r}; known: {sorted(self.decisions)}")
+            raise CustomersFileError(
+                f"no applicant middle name for outcome {outcome!r}; known: {sorted(self.decisions)}")
         return Applicant(middle_name=self.decisions[outcome], **self.base)
 
     def already_customer(self, customer: Customer) -> Applicant:
@@ -170,7 +171,8 @@ def load_applicants(path: Path) -> Applicants | None:
         return None
     where = f"{path} applicants"
     base = _required(entry, "base", where)
-    for key in ("first_name", "last_name", "dob", "postal_code", "email", "phone_number", "address_1", "city", "province"):
+    for key in ("first_name", "last_name", "dob", "postal_code", "email", "phone_number", "address_1", "city",
+                "province"):
         _required(base, key, f"{where}.base")
     return Applicants(pin=str(_required(entry, "pin", where)), decisions=dict(_required(entry, "decisions", where)),
                       base=dict(base))

@@ -37,7 +37,7 @@ class Faults(Protocol):
 
 def _expired(status: int, error: str, expire_token: bool) -> tuple[int, str, str | None]:
     if expire_token:
-        return int(EXPIRED_TOKEN["status"]), str(EXPIRED_TOKEN["error"]), str(EXPIRED_TOKEN["message"])
+        return EXPIRED_TOKEN["status"], EXPIRED_TOKEN["error"], EXPIRED_TOKEN["message"]
     return status, error, None
 
 

@@ -10,8 +10,8 @@ import contextlib
 import linecache
 import traceback
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError

@@ -39,7 +39,7 @@ import threading
 import time
 import traceback
 from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,7 +54,10 @@ from starlette.routing import Route
 from harness.masking import Masker
 from harness.proxy_faults import FAULTS_PATH, Fault, FaultTable
 from harness.proxy_journal import (
-    DEFAULT_JOURNAL_BODY_BYTES, DEFAULT_JOURNAL_CALLS, BoundedRecorder, proxy_entry,
+    DEFAULT_JOURNAL_BODY_BYTES,
+    DEFAULT_JOURNAL_CALLS,
+    BoundedRecorder,
+    proxy_entry,
 )
 from harness.proxy_server import ThreadedServer
 from harness.recording import JOURNAL_PATH
@@ -283,7 +286,8 @@ class RecordingProxy:
             response = _error(request, 504, "proxy_upstream_unreachable",
                               f"{self.upstream} did not answer within {self.timeout:g}s ({_cause(error)})")
         except httpx.TransportError as error:
-            response = _error(request, 502, "proxy_upstream_unreachable", f"cannot reach {self.upstream}: {_cause(error)}")
+            response = _error(request, 502, "proxy_upstream_unreachable",
+                              f"cannot reach {self.upstream}: {_cause(error)}")
         except Exception:  # noqa: BLE001 - a proxy bug is journaled as a call and kept, not lost in a log
             self.errors.append(f"{request.method} {path}\n{traceback.format_exc()}")
             response = _error(request, 500, "proxy_error", "the recording proxy crashed")
@@ -294,10 +298,8 @@ class RecordingProxy:
     async def _fault(self, request: Request, fault: Fault, path: str) -> Response:
         if fault.timeout:
             # Hold the call until the caller hangs up (its own timeout), never longer than the proxy's own timeout.
-            try:
+            with suppress(TimeoutError):
                 await asyncio.wait_for(self._disconnected(request), timeout=self.timeout)
-            except TimeoutError:
-                pass
             return _error(request, 504, "timeout", "injected timeout: the call was held until the caller gave up")
         return JSONResponse(fault.body(path), status_code=fault.status)
 

@@ -5,12 +5,24 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 # Where faults are set: POST adds one, DELETE clears them all, GET lists them (as the simulator serves its own).
 FAULTS_PATH = "/__sandbox/faults"
+
+
+class ErrorAnswer(TypedDict):
+    """An error as Flexiti answers it: the HTTP status, the error code and its message."""
+
+    status: int
+    error: str
+    message: str
+
+
 # How Flexiti answers a call on an expired access token (or a used or expired refresh token).
-EXPIRED_TOKEN = {"status": 401, "error": "invalid_token", "message": "The access token is unknown or expired"}
+EXPIRED_TOKEN: ErrorAnswer = {
+    "status": 401, "error": "invalid_token", "message": "The access token is unknown or expired",
+}
 
 
 class FaultError(ValueError):

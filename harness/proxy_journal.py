@@ -8,7 +8,7 @@ import binascii
 import json
 import threading
 from collections import deque
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -127,7 +127,7 @@ class BoundedRecorder:
                 self.masker.token(*(str(response[name]) for name in _TOKEN_FIELDS if response.get(name)))
             self._seq += 1
             stamped = {**entry, "seq": self._seq,
-                       "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds")}
+                       "time": datetime.now(UTC).isoformat(timespec="milliseconds")}
             authorization = entry.get("headers", {}).get("authorization")
             masked = self.masker.data(stamped)
             if authorization is not None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -79,7 +79,7 @@ class CallRecorder:
                 # A token answer teaches the masker its tokens, so they are fingerprinted wherever they appear later.
                 self.masker.token(*(str(response[name]) for name in _TOKEN_FIELDS if response.get(name)))
             stamped = {**entry, "seq": len(self._calls) + 1,
-                       "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds")}
+                       "time": datetime.now(UTC).isoformat(timespec="milliseconds")}
             self._calls.append(self.masker.data(stamped))
 
     def calls(self) -> list[dict[str, Any]]:

@@ -265,7 +265,8 @@ def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[st
     if not customers_file.is_absolute():
         customers_file = root / customers_file
     if customers and not customers_file.is_file():
-        problems.append(f"FLEXITI_TEST_CUSTOMERS = {customers!r}: no such file (from {sources.get('FLEXITI_TEST_CUSTOMERS')})")
+        problems.append(f"FLEXITI_TEST_CUSTOMERS = {customers!r}: no such file "
+                        f"(from {sources.get('FLEXITI_TEST_CUSTOMERS')})")
 
     journal_url = url("FLEXITI_JOURNAL_URL", None)
 
@@ -286,7 +287,8 @@ def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[st
     widget_locators = file("FLEXITI_WIDGET_LOCATORS")
     mfa = values.get("FLEXITI_MFA", "auto")
     if mfa not in MFA_MODES:
-        problems.append(f"FLEXITI_MFA = {mfa!r} is not one of {', '.join(MFA_MODES)} (from {sources.get('FLEXITI_MFA')})")
+        problems.append(f"FLEXITI_MFA = {mfa!r} is not one of {', '.join(MFA_MODES)} "
+                        f"(from {sources.get('FLEXITI_MFA')})")
     try:
         manual_mfa_timeout = float(values.get("MANUAL_MFA_TIMEOUT", "180"))
         if manual_mfa_timeout <= 0:

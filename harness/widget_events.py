@@ -47,7 +47,9 @@ CAPTURE_SCRIPT = """
     try { data = JSON.parse(JSON.stringify(event.data)); } catch (e) { data = String(event.data); }
     let fromChild = false;
     for (let i = 0; i < window.frames.length; i++) { if (window.frames[i] === event.source) fromChild = true; }
-    forward({ origin: event.origin, data, receiver: location.href, fromChildFrame: fromChild, time: Date.now() / 1000 });
+    forward({
+      origin: event.origin, data, receiver: location.href, fromChildFrame: fromChild, time: Date.now() / 1000,
+    });
     if (window === window.top && fromChild && data && typeof data === "object" && data.eventType === "flx-failure") {
       const code = String((data.eventData && data.eventData.error) ?? "");
       mark(code);
@@ -64,7 +66,7 @@ CAPTURE_SCRIPT = """
     }
   }, true);
 })();
-""" % {"binding": BINDING, "arrived": ARRIVED, "mark": FAILURE_MARK}
+""" % {"binding": BINDING, "arrived": ARRIVED, "mark": FAILURE_MARK}  # noqa: UP031 - %-format leaves JS braces be
 
 EVENT_TYPES = ("flx-success", "flx-failure", "flx-cancel")
 ACTIONS = ("apply", "purchase", "activation", "retry", None)
@@ -114,7 +116,8 @@ def contract_violations(event: WidgetEvent) -> list[str]:
         if not isinstance(data.get("message"), str):
             problems.append(f"flx-failure: message must be a string, got {data.get('message')!r}")
         return problems
-    required = ("accountNumber", "verified", "action", "mfaOptionSelected", "widget_session_id", "customerId", "accountType")
+    required = ("accountNumber", "verified", "action", "mfaOptionSelected", "widget_session_id", "customerId",
+                "accountType")
     problems += [f"flx-success: missing {name}" for name in required if name not in data]
     account = data.get("accountNumber")
     if account is not None and (not isinstance(account, int) or isinstance(account, bool)):

@@ -149,7 +149,7 @@ def _steps(table: str, raw_steps: Any, allowed: frozenset[str], problems: list[s
     return steps
 
 
-def _check_cart(cart: Any, problems: list[str]) -> dict[str, Any] | None:
+def _check_cart(cart: object, problems: list[str]) -> dict[str, Any] | None:
     if cart is None:
         return None
     if not isinstance(cart, dict):

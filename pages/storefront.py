@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Protocol, cast, runtime_checkable
 
 from playwright.sync_api import Page
 
@@ -46,8 +46,11 @@ class WidgetHost:
 class Storefront(Protocol):
     """The shopper's actions on a merchant's site, and what the site shows back."""
 
-    products: Sequence[str]  # products the site sells, as it names them; the first is the suite's default buy
     capabilities: frozenset[Capability]
+
+    @property  # read-only here, so an adapter may hold its products in a tuple
+    def products(self) -> Sequence[str]:
+        """Products the site sells, as it names them; the first is the suite's default buy."""
 
     def fill_cart(self, products: Sequence[str]) -> CartState:
         """Put each of `products` in the cart (a name twice: two of it); the cart as the site then shows it."""
@@ -99,4 +102,5 @@ def load_storefront_class(spec: str) -> Callable[..., Storefront]:
     if absent:
         raise StorefrontClassError(f"STOREFRONT_CLASS = {spec!r}: {class_name} lacks {', '.join(absent)} "
                                    "(see the Storefront contract in pages/storefront.py)")
-    return found  # type: ignore[no-any-return]
+    # Checked for the contract's methods above, not their signatures: the class is taken at its word.
+    return cast("Callable[..., Storefront]", found)

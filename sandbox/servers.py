@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from harness.proxy_server import ServerStartError, ThreadedServer  # noqa: F401 - re-exported for the fixtures
+from harness.proxy_server import ServerStartError, ThreadedServer
 from sandbox.flexiti.app import CUSTOMER_PORTAL, Simulator
 from sandbox.flexiti.state import SimulatorState
 from sandbox.store.app import Store
@@ -41,7 +41,8 @@ class CrashRecorder:
         try:
             await self.app(scope, receive, send)
         except Exception:
-            self.errors.append(f"{self.name}: {scope.get('method', '')} {scope.get('path', '')}\n{traceback.format_exc()}")
+            self.errors.append(
+                f"{self.name}: {scope.get('method', '')} {scope.get('path', '')}\n{traceback.format_exc()}")
             raise
 
 

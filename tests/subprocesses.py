@@ -8,6 +8,7 @@ them, and a test's own Ctrl-C does not), and are killed, group and all, on timeo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -28,10 +29,8 @@ def popen(command: Sequence[str], **options: Any) -> subprocess.Popen[str]:
 
 def kill_group(process: subprocess.Popen[str]) -> None:
     """Kill the child and everything it started (browsers, servers)."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     process.wait()
 
 

@@ -65,7 +65,7 @@ def test_confirm_with_another_amount_names_reference_and_both_amounts(sandbox: S
 def test_confirm_of_an_unknown_reference_says_flexiti_has_none(sandbox: Sandbox, back_office: BackOffice) -> None:
     _purchase(sandbox, "ORDER-102", 50.0)
 
-    with pytest.raises(BackOfficeMismatch, match="no authorization with reference 'ORDER-404'; expected one of 50.00"):
+    with pytest.raises(BackOfficeMismatch, match=r"no authorization with reference 'ORDER-404'; expected one of 50.00"):
         back_office.confirm("ORDER-404", 50.0)
 
 

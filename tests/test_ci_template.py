@@ -265,7 +265,8 @@ def _upload_problems(step: dict[str, Any]) -> list[str]:
         if any(mark in pattern for mark in ("$", "~", "\\")):
             problems.append(f"{pattern!r} depends on a variable or home directory")
         lowered = pattern.lower()
-        if any(part.startswith(".") and part not in (".", "..") for part in lowered.split("/")) or "customers" in lowered:
+        hidden = any(part.startswith(".") and part not in (".", "..") for part in lowered.split("/"))
+        if hidden or "customers" in lowered:
             problems.append(f"{pattern!r} names a hidden (.env*, .git) or customers file")
     return problems
 

@@ -21,7 +21,8 @@ def test_load_customers_reads_sandbox_roles() -> None:
     assert customers["single_account"].accounts[0].available_credit == Decimal("5000.00")
 
 
-@pytest.mark.parametrize(("option", "expected"), [("sms", "314159"), ("email", "271828"), ("security_question", "Biscuit")])
+@pytest.mark.parametrize(("option", "expected"),
+                         [("sms", "314159"), ("email", "271828"), ("security_question", "Biscuit")])
 def test_mfa_answer_returns_known_answer_for_option(option: str, expected: str) -> None:
     customer = load_customers(CUSTOMERS_FILE)["single_account"]
 

@@ -19,10 +19,10 @@ from harness.customers import Customer
 from harness.errors import HarnessError, ProfileError
 from harness.landing import Capability, Where
 from harness.proof import NotApplicable, NotObservable
+from harness.proxy_server import ThreadedServer
 from harness.widget_events import EventLog
 from pages.profile import ProfileStorefront, load_profile
 from pages.widget import locators
-from sandbox.servers import ThreadedServer
 
 # A stand-in for the widget: a first screen, and a Cancel that posts flx-cancel to the page that embeds it.
 WIDGET = """<!doctype html><title>widget</title><h1>Verify your identity</h1>

@@ -1,4 +1,5 @@
-"""The fidelity table (sandbox/flexiti/FIDELITY.md) stays true: every route listed, every test real, every gap declared."""
+"""The fidelity table (sandbox/flexiti/FIDELITY.md) stays true: every route listed, every test real, every gap
+declared."""
 
 from __future__ import annotations
 

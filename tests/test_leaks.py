@@ -3,7 +3,6 @@ junit.xml, nor in a run that was interrupted; and the production guard looks at 
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -83,7 +82,7 @@ def _hash_guesses(secret: str) -> set[str]:
     bodies = [secret, json.dumps(secret)]
     for key in ("answer", "code", "pin", "client_secret", "verification_code", "password"):
         bodies += [json.dumps({key: secret}), json.dumps({key: secret}, separators=(",", ":")), f"{key}={secret}"]
-    return {hashlib.sha1(body.encode()).hexdigest() for body in bodies}  # noqa: S324 - what the trace names use
+    return {hashlib.sha1(body.encode()).hexdigest() for body in bodies}  # SHA-1: what the trace names use
 
 
 def _leaks(directory: Path, texts: list[str] = (), plain: list[str] = (), numeric: list[str] = ()) -> list[str]:
@@ -103,7 +102,7 @@ def _leaks(directory: Path, texts: list[str] = (), plain: list[str] = (), numeri
         hashes = set(re.findall(r"[0-9a-f]{40}", where + "\n" + text))
         found += [f"sha1 of a body with {guesses[h]!r} in {where}" for h in hashes & guesses.keys()]
         named = _SHA1_NAME.search(where.split("!")[-1])
-        if "!resources/" in where and named and named.group(1) != hashlib.sha1(data).hexdigest():  # noqa: S324
+        if "!resources/" in where and named and named.group(1) != hashlib.sha1(data).hexdigest():
             found.append(f"{where} is named by the hash of content it no longer holds")
     return found
 
@@ -121,7 +120,7 @@ def _run_secrets() -> tuple[list[str], list[str]]:
 # -- the scrubber, on a trace made by hand ----------------------------------------------------------------
 
 def _sha1(data: bytes) -> str:
-    return hashlib.sha1(data).hexdigest()  # noqa: S324
+    return hashlib.sha1(data).hexdigest()
 
 
 def _trace(path: Path, secret_body: bytes) -> str:
@@ -339,7 +338,8 @@ import pytest
 @pytest.fixture(scope="session")
 def browser_like():
     yield
-    raise ExceptionGroup("errors during test teardown", [RuntimeError("Target page, context or browser has been closed")])
+    raise ExceptionGroup("errors during test teardown",
+                         [RuntimeError("Target page, context or browser has been closed")])
 
 
 def test_interrupted(browser_like):
@@ -481,7 +481,7 @@ def test_the_failure_screenshot_does_not_show_the_code_typed_into_the_widget(tmp
     second = _failure_screenshot_of_the_code_input(tmp_path / "second", "864208")
 
     assert first and len(first) == len(second), (len(first), len(second))
-    differing = sum(a != b for a, b in zip(first, second))
+    differing = sum(a != b for a, b in zip(first, second, strict=True))
     assert differing == 0, f"{differing} of {len(first)} rows of the code input change with the code typed"
 
 

@@ -7,8 +7,8 @@ from playwright.sync_api import Error as PlaywrightError
 
 from fixtures.observers import judge_contract
 from harness.checklist import load_catalog
-from harness.proof import ChecklistFailure, NotObservable, Proof
 from harness.errors import HarnessError
+from harness.proof import ChecklistFailure, NotObservable, Proof
 from harness.report.collect import RunRecorder, _is_broken
 from harness.report.model import TestResult
 from harness.widget_events import EventLog
@@ -111,7 +111,8 @@ def test_an_item_partly_unobservable_is_not_proved_whichever_block_came_first(un
                 raise NotObservable("no call journal: set FLEXITI_JOURNAL_URL")
 
     assert "EVT-02" not in proof.proved
-    assert proof.unobservable == {"EVT-02": "not observable in this environment: no call journal: set FLEXITI_JOURNAL_URL"}
+    assert proof.unobservable == {
+        "EVT-02": "not observable in this environment: no call journal: set FLEXITI_JOURNAL_URL"}
 
 
 def test_a_failure_beats_an_unobservable_block_for_the_same_item() -> None:

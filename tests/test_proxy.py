@@ -21,10 +21,10 @@ import pytest
 
 from harness.journal import Journal
 from harness.masking import fingerprint
-from harness.proxy_faults import FAULTS_PATH
 from harness.proxy import RecordingProxy, build_parser, loopback_address, main, proxy_config, upstream_origin
-from harness.settings import SettingsError
+from harness.proxy_faults import FAULTS_PATH
 from harness.recording import JOURNAL_PATH
+from harness.settings import SettingsError
 from sandbox.servers import Sandbox
 from tests import simulator_client as api
 from tests.simulator_client import REDIRECT, SINGLE_ACCOUNT
@@ -337,7 +337,7 @@ def test_cli_stops_cleanly_on_sigterm_and_sigint_whatever_it_inherited(
 ) -> None:
     with _cli(sandbox, preexec=inherited) as (process, _):
         process.send_signal(sent)
-        out, err = process.communicate(timeout=15)
+        _out, err = process.communicate(timeout=15)
 
     assert process.returncode == 0, err
     assert f"Stopping on {sent.name}." in err, err
@@ -416,7 +416,8 @@ def test_env_option_for_the_sandbox_without_an_api_base_says_what_to_set(tmp_pat
 
 
 def test_env_option_refuses_an_api_base_with_another_path_naming_the_setting(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError, match=r"FLEXITI_API_BASE = 'https://flexiti\.example/api' \(from \.env\.training\)"):
+    with pytest.raises(SettingsError,
+                       match=r"FLEXITI_API_BASE = 'https://flexiti\.example/api' \(from \.env\.training\)"):
         _config_for_env(tmp_path, "FLEXITI_CLIENT_SECRET=x-secret\nFLEXITI_API_BASE=https://flexiti.example/api\n")
 
 
@@ -489,7 +490,8 @@ def test_only_pos_api_paths_are_forwarded(proxy: RecordingProxy, sandbox: Sandbo
 
     assert response.status_code == 400, response.text
     assert "outside the POS API base" in response.json()["message"]
-    assert "/__sandbox/config" not in [c["path"] for c in httpx.get(sandbox.urls.flexiti + JOURNAL_PATH).json()["calls"]]
+    journaled = httpx.get(sandbox.urls.flexiti + JOURNAL_PATH).json()["calls"]
+    assert "/__sandbox/config" not in [c["path"] for c in journaled]
 
 
 # -- masking ------------------------------------------------------------------------------------------------------
@@ -660,7 +662,8 @@ def test_the_journal_gives_the_path_upstream_received(sandbox: Sandbox, proxy: R
     [journaled] = _journal(proxy)
     [received] = _simulator_pos_api_calls(sandbox)
     assert status == received["status"] == 401
-    assert journaled["path"] == received["path"] == f"/flexiti/pos-api/v2.5.1/client-id/{sandbox.client_id}/authorizations"
+    assert journaled["path"] == received["path"] == (
+        f"/flexiti/pos-api/v2.5.1/client-id/{sandbox.client_id}/authorizations")
     assert journaled["query"] == received["query"] == {"reference": "ORDER-1"}
 
 
@@ -733,7 +736,8 @@ def test_memory_stays_bounded_after_large_attempts(sandbox: Sandbox) -> None:
 
 
 def test_env_option_refuses_a_plain_http_api_base_beyond_loopback(tmp_path: Path) -> None:
-    (tmp_path / ".env.sandbox").write_text("FLEXITI_API_BASE=http://flexiti.example/flexiti/pos-api\n", encoding="utf-8")
+    (tmp_path / ".env.sandbox").write_text("FLEXITI_API_BASE=http://flexiti.example/flexiti/pos-api\n",
+                                           encoding="utf-8")
 
     with pytest.raises(SettingsError, match=r"FLEXITI_API_BASE = 'http://flexiti\.example/flexiti/pos-api'.*https"):
         proxy_config(build_parser().parse_args(["--env", "sandbox"]), root=tmp_path, environ={})

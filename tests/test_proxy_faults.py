@@ -52,7 +52,8 @@ def faults(proxy: RecordingProxy) -> Iterator[ProxyFaults]:
 
 
 def _proxy_journal(proxy: RecordingProxy) -> list[dict[str, Any]]:
-    return list(httpx.get(proxy.journal_url, headers={"authorization": f"Bearer {proxy.control_token}"}).json()["calls"])
+    control = {"authorization": f"Bearer {proxy.control_token}"}
+    return list(httpx.get(proxy.journal_url, headers=control).json()["calls"])
 
 
 def _simulator_paths(sandbox: Sandbox) -> list[str]:
@@ -361,7 +362,8 @@ def test_staging_site_certifies_init_04_res_01_res_03_and_txn_02_through_the_pro
     assert skipped and all(t["outcome"] == "skipped" for t in skipped), skipped
 
 
-@pytest.mark.parametrize(("defect", "failed"), [("expired_token_refreshed", "RES-03"), ("declines_marked_paid", "TXN-02")])
+@pytest.mark.parametrize(("defect", "failed"),
+                         [("expired_token_refreshed", "RES-03"), ("declines_marked_paid", "TXN-02")])
 def test_staging_site_fails_the_item_its_store_defect_breaks(tmp_path: Path, defect: str, failed: str) -> None:
     with Staging(frozenset({defect})) as staging:
         report = _certify(staging, tmp_path, tests=STAGING_TESTS)

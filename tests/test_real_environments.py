@@ -127,7 +127,8 @@ def test_without_a_journal_server_side_items_are_not_observable_never_passed(
     # verification_code stay unseen: part of EVT-02 is not observable, so it is not reported as passed.
     assert items["EVT-02"]["status"] == "not observable", items["EVT-02"]
     assert "FLEXITI_JOURNAL_URL" in items["EVT-02"]["reason"], items["EVT-02"]
-    [purchase] = [t for t in report["tests"] if t["name"].startswith("test_storefront_purchase_is_paid_and_confirmed_by_flexiti")]
+    [purchase] = [t for t in report["tests"]
+                  if t["name"].startswith("test_storefront_purchase_is_paid_and_confirmed_by_flexiti")]
     assert purchase["outcome"] == "passed", purchase  # the back-office check ran and held
     assert items["ACC-02"]["status"] == "passed", items["ACC-02"]
 

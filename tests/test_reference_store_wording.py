@@ -14,8 +14,8 @@ from harness.customers import Applicants, Customer
 from harness.landing import Where
 from harness.proof import Proof
 from harness.widget_events import EventLog
-from pages.merchant.storefront import ReferenceStorefront
 from pages.merchant.store import OrderPage
+from pages.merchant.storefront import ReferenceStorefront
 from pages.widget import locators
 from sandbox.flexiti.state import MAX_MFA_ATTEMPTS
 from sandbox.servers import Sandbox

@@ -66,7 +66,9 @@ def test_printed_endpoint_hides_tokens_and_passwords() -> None:
 
 @pytest.mark.parametrize(("embedded", "exposed"), [(True, "<loopback>"), (False, None)],
                          ids=["sandbox", "training"])
-def test_only_the_sandbox_exposes_this_machines_loopback_to_the_remote_browser(embedded: bool, exposed: str | None) -> None:
+def test_only_the_sandbox_exposes_this_machines_loopback_to_the_remote_browser(
+    embedded: bool, exposed: str | None,
+) -> None:
     inherited = {"headers": {"x-grid-token": "kept"}, "slow_mo": 100}
 
     options = remote_connect_options(inherited, "ws://127.0.0.1:3000/", {"args": ["--no-first-run"]}, sandbox=embedded)

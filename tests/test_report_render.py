@@ -16,13 +16,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from harness.report import model
 from fixtures.reporting import settings_environ
 from harness.errors import HarnessError, ProfileError
+from harness.report import model
 from harness.report.broken import diagnose, is_harness_error
 from harness.report.collect import RunRecorder, decide, explain, reproducing_command
 from harness.report.detection_picture import detection_html, detection_svg
-from harness.settings import SettingsError
 from harness.report.html import anchor, render_html
 from harness.report.markdown import render_markdown
 from harness.report.model import (
@@ -50,6 +49,7 @@ from harness.report.sequence import (
     sequence_svg,
 )
 from harness.report.write import write_reports
+from harness.settings import SettingsError
 
 SVG = "{http://www.w3.org/2000/svg}"
 T0 = 1_750_000_000.0
@@ -430,7 +430,8 @@ def test_sequence_arrows_send_page_requests_to_flexiti_hosts_to_the_flexiti_api(
 
 def test_sequence_draws_a_journaled_widget_call_once() -> None:
     call = CallEvidence(T0 + 1, "GET", "/widget-api/sessions/s-1", 200, "widget", "masked:1", None, {})
-    copy_seen_by_browser = RequestEvidence(T0 + 1.01, "GET", f"{WIDGET_ORIGIN}/widget-api/sessions/s-1", "fetch", "widget")
+    copy_seen_by_browser = RequestEvidence(T0 + 1.01, "GET", f"{WIDGET_ORIGIN}/widget-api/sessions/s-1", "fetch",
+                                           "widget")
     test = model.TestResult("e2e/t.py::test_x", "test_x", "passed", 1.0, [], calls=[call],
                             requests=[copy_seen_by_browser])
 
@@ -712,7 +713,8 @@ def test_a_failed_item_says_observed_required_change_and_links_its_rule_in_html(
 def test_harness_errors_have_their_own_section_and_fix_and_fail_no_item() -> None:
     report = make_report()
     broken = model.TestResult("e2e/t.py::test_b", "test_b", "broken", 0.1, ["EVT-04"],
-                              reason="setup error: BrowserType.launch: Executable doesn't exist at /x/firefox-1/firefox",
+                              reason="setup error: BrowserType.launch: "
+                                     "Executable doesn't exist at /x/firefox-1/firefox",
                               fix="`playwright install firefox`, or drop `--browser firefox`")
     report.tests.append(broken)
 

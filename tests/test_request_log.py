@@ -20,7 +20,7 @@ SECRET = "sk_test_harness_4f1c9e"
 class _Shop(BaseHTTPRequestHandler):
     """/cookie sets the secret in a cookie, /header in a response header, /body writes it in the page."""
 
-    def do_GET(self) -> None:  # noqa: N802 - the http.server hook's name
+    def do_GET(self) -> None:  # the http.server hook's name
         where = self.path.split("?")[0].strip("/")
         body = (f"<p>token {SECRET}</p>" if where == "body" else "<p>nothing to see</p>").encode()
         self.send_response(200)

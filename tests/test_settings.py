@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from harness.settings import (
-    PROFILES, SANDBOX_CUSTOMERS, SETTINGS, Environment, Secret, SettingsError, load_settings, printable_endpoint,
+    PROFILES,
+    SANDBOX_CUSTOMERS,
+    SETTINGS,
+    Environment,
+    Secret,
+    SettingsError,
+    load_settings,
+    printable_endpoint,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,7 +99,8 @@ def test_load_settings_prefers_environ_over_env_file(tmp_path: Path) -> None:
 
 
 def test_load_settings_prefers_env_specific_file_over_dotenv(tmp_path: Path) -> None:
-    (tmp_path / ".env").write_text("FLEXITI_CLIENT_ID=from-dotenv\nFLEXITI_TRUST_URL=http://base.test\n", encoding="utf-8")
+    (tmp_path / ".env").write_text("FLEXITI_CLIENT_ID=from-dotenv\nFLEXITI_TRUST_URL=http://base.test\n",
+                                   encoding="utf-8")
     (tmp_path / ".env.sandbox").write_text("FLEXITI_CLIENT_ID=from-env-sandbox\n", encoding="utf-8")
 
     settings = load_settings("sandbox", root=tmp_path, environ={})
@@ -128,7 +136,7 @@ def test_describe_hides_secret_and_shows_sources_for_training(tmp_path: Path) ->
 def test_secret_hides_value_in_repr_str_and_format_unless_revealed() -> None:
     secret = Secret("hunter2-very-secret")
 
-    shown = [repr(secret), str(secret), f"{secret}", f"{secret!s}", "{}".format(secret)]
+    shown = [repr(secret), str(secret), f"{secret}", f"{secret!s}", f"{secret}"]
 
     assert all("hunter2" not in text for text in shown)
     assert str(secret) == "***"

@@ -238,7 +238,8 @@ def test_a_french_widget_session_speaks_french(sandbox: Sandbox) -> None:
     token = api.token(sandbox)
     sid = api.session_of(api.init(sandbox, token, {**api.purchase_body(), "lang": "fr"}))
 
-    session = httpx.get(f"{sandbox.urls.flexiti}/widget-api/sessions/{sid}", headers={"authorization": f"Bearer {token}"})
+    session = httpx.get(f"{sandbox.urls.flexiti}/widget-api/sessions/{sid}",
+                        headers={"authorization": f"Bearer {token}"})
     step = api.widget(sandbox, token, sid, "mfa", {"option": "email"})
     wrong = api.widget(sandbox, token, sid, "verify", {"answer": "000000"})
 
@@ -275,7 +276,8 @@ def test_purchase_rows_of_the_documented_flx_success_table(
 ) -> None:
     token = api.token(sandbox)
     sid = api.session_of(api.init(sandbox, token, api.purchase_body(personal_information=personal)))
-    opened = httpx.get(f"{sandbox.urls.flexiti}/widget-api/sessions/{sid}", headers={"authorization": f"Bearer {token}"})
+    opened = httpx.get(f"{sandbox.urls.flexiti}/widget-api/sessions/{sid}",
+                       headers={"authorization": f"Bearer {token}"})
 
     message = api.widget(sandbox, token, sid, "continue", {}).json()["message"]
 

@@ -156,7 +156,7 @@ def test_example_widget_locator_file_matches_the_defaults() -> None:
     before = (locators.IFRAME, dict(locators.NAMES), dict(locators.MFA_OPTION_LABELS), dict(locators.LOCATORS))
     try:
         locators.load_overrides(EXAMPLE_LOCATORS)
-        assert (locators.IFRAME, locators.NAMES, locators.MFA_OPTION_LABELS, locators.LOCATORS) == before
+        assert before == (locators.IFRAME, locators.NAMES, locators.MFA_OPTION_LABELS, locators.LOCATORS)
     finally:
         locators.reset()
 

@@ -53,7 +53,8 @@ def test_contract_violations_empty_for_well_formed_success() -> None:
 @pytest.mark.parametrize(
     ("data", "named"),
     [
-        pytest.param({"eventType": "flx-success", "eventData": _without("customerId")}, "customerId", id="missing-field"),
+        pytest.param({"eventType": "flx-success", "eventData": _without("customerId")}, "customerId",
+                     id="missing-field"),
         pytest.param({"eventType": "flx-success", "eventData": _success_data(verified="true")}, "verified",
                      id="verified-string"),
         pytest.param({"eventType": "flx-success", "eventData": _success_data(action="refund")}, "action",

@@ -76,8 +76,8 @@ def preflight(browsers: list[str], video: str | None, headed: bool, executable_o
     for name in browsers:
         path = executable_of.get(name)
         if name != "chromium" and path is not None and not Path(path).is_file():
-            found.append(Diagnosis(f"{_TITLES.get(name, name)} is not installed", f"`playwright install {name}`, or drop "
-                                                                      f"`--browser {name}`"))
+            found.append(Diagnosis(f"{_TITLES.get(name, name)} is not installed",
+                                   f"`playwright install {name}`, or drop `--browser {name}`"))
     if video and video != "off" and not ffmpeg_available(executable_of.get("chromium")):
         found.append(Diagnosis("--video needs Playwright's ffmpeg, which is not installed",
                                "`playwright install ffmpeg`, or drop `--video`"))
@@ -94,8 +94,5 @@ def ffmpeg_available(chromium_executable: str | None) -> bool:
         roots.insert(0, Path(os.environ["PLAYWRIGHT_BROWSERS_PATH"]))
     if chromium_executable:
         roots += [parent for parent in Path(chromium_executable).parents if parent.name == "ms-playwright"]
-    for root in roots:
-        if any(path.is_file() for path in root.glob("ffmpeg-*/ffmpeg-*")):
-            return True
-    return False
+    return any(path.is_file() for root in roots for path in root.glob("ffmpeg-*/ffmpeg-*"))
 

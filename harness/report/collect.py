@@ -23,8 +23,18 @@ from harness.network import RequestLog
 from harness.proof import NOT_APPLICABLE, NOT_OBSERVABLE, ChecklistFailure, Proof
 from harness.report.broken import fix_for, is_harness_error
 from harness.report.model import (
-    CallEvidence, ChecklistResult, EventEvidence, ItemStatus, Report, RequestEvidence, RunInfo, Step, TestResult,
-    Verdict, test_result_from_json,
+    Caller,
+    CallEvidence,
+    ChecklistResult,
+    EventEvidence,
+    ItemStatus,
+    Report,
+    RequestEvidence,
+    RunInfo,
+    Step,
+    TestResult,
+    Verdict,
+    test_result_from_json,
 )
 from harness.settings import SECRET_NAMES, SETTINGS, printable_endpoint
 from harness.widget_events import EventLog
@@ -162,7 +172,8 @@ class RunRecorder:
         result = self.results.get(item.nodeid)
         proof = getattr(item, "funcargs", {}).get("proof")
         if result is not None and isinstance(proof, Proof):
-            result.failed_items = {item: explain(reason, proof.where.get(item)) for item, reason in proof.failed.items()}
+            result.failed_items = {item: explain(reason, proof.where.get(item))
+                                   for item, reason in proof.failed.items()}
             result.proved_items = sorted(proof.proved - set(proof.failed))
             if result.outcome == "failed" and result.failed_items:
                 result.reason = "; ".join(f"[{item}] {why}" for item, why in result.failed_items.items())
@@ -228,7 +239,8 @@ class RunRecorder:
 
     @staticmethod
     def _call(call: Call) -> CallEvidence:
-        caller = "widget" if call.path.startswith("/widget-api/") else "browser" if call.from_browser else "merchant server"
+        caller: Caller = (
+            "widget" if call.path.startswith("/widget-api/") else "browser" if call.from_browser else "merchant server")
         return CallEvidence(_epoch(call.time), call.method, call.path, call.status, caller, call.token, call.body,
                             call.response, seq=call.seq, headers=dict(call.headers))
 
@@ -377,7 +389,8 @@ def decide(run: RunInfo, checklist: list[ChecklistResult], tests: list[TestResul
                        "merchant.", reasons, failed, broken)
     if failed:
         return Verdict("not ready", f"{_count(len(failed), 'checklist item')} failed: fix "
-                       f"{'it' if len(failed) == 1 else 'them'} and run the whole suite again.", reasons, failed, broken)
+                       f"{'it' if len(failed) == 1 else 'them'} and run the whole suite again.",
+                       reasons, failed, broken)
     if reasons or not applicable:
         return Verdict("incomplete", "Nothing failed, but this run certifies nothing" + (
             "." if reasons else ": no item applies."), reasons, failed, broken)

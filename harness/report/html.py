@@ -9,11 +9,16 @@ import re
 import shlex
 from collections.abc import Iterable
 from html import escape
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from harness.report.markdown import (
-    ITEM_STATUSES, observed_text, outcome_counts_line, short_test_name, store_defects_line, utc_timestamp,
+    ITEM_STATUSES,
+    observed_text,
+    outcome_counts_line,
+    short_test_name,
+    store_defects_line,
+    utc_timestamp,
 )
 from harness.report.model import (
     CallEvidence,
@@ -27,7 +32,6 @@ from harness.report.model import (
     status_label,
 )
 from harness.report.sequence import sequence_svg
-
 
 CSS = """
 :root { --ink: #1f2933; --muted: #5f6b77; --line: #dde2e6; --passed: #2e7d32; --failed: #c62828;
@@ -437,13 +441,22 @@ def _test_section(test: TestResult, report: Report, number: int) -> str:
 def _failure_shot(test: TestResult) -> str:
     if not test.failure_image or test.outcome not in FAILED_OUTCOMES_HTML:
         return ""
-    return (f'<figure class="failure-shot"><a class="shot i-{_e(test.failure_image)}" href="#z-{_e(test.failure_image)}"'
+    return (f'<figure class="failure-shot"><a class="shot i-{_e(test.failure_image)}" '
+            f'href="#z-{_e(test.failure_image)}"'
             ' aria-label="enlarge the screenshot"></a><figcaption>The last screen before the failure (click to '
             "enlarge)</figcaption></figure>")
 
 
+class _Timed(Protocol):
+    """A piece of a test's evidence: a step, widget event, POS API call or request, at its epoch time."""
+
+    @property
+    def time(self) -> float: ...
+
+
 def _evidence(test: TestResult, widget_origin: str | None) -> str:
-    times = [e.time for e in (*test.steps, *test.events, *test.calls, *test.requests)]
+    evidence: tuple[_Timed, ...] = (*test.steps, *test.events, *test.calls, *test.requests)
+    times = [e.time for e in evidence]
     if not times:
         return ""
     start = min(times)
@@ -499,7 +512,8 @@ def _calls_table(calls: list[CallEvidence], start: float, cited: set[int], test_
     return _table(
         "POS API calls",
         ["#", "Time", "Caller", "Method", "Path", "Status", "Token", "Headers", "Body", "Response"],
-        [(f' class="cited" id="{test_anchor}-call-{call.seq}" title="cited by the failure"' if call.seq in cited else "",
+        [(f' class="cited" id="{test_anchor}-call-{call.seq}" title="cited by the failure"'
+          if call.seq in cited else "",
           _call_cells(call, start, opened=call.seq in cited)) for call in calls],
     )
 

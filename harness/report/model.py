@@ -50,6 +50,9 @@ class EventEvidence:
     from_widget: bool  # came from the environment's widget origin
 
 
+Caller = Literal["merchant server", "browser", "widget"]  # who made a POS API call
+
+
 @dataclass
 class CallEvidence:
     """A POS API call Flexiti received (from the journal or the recording proxy; already masked)."""
@@ -58,7 +61,7 @@ class CallEvidence:
     method: str
     path: str
     status: int
-    caller: Literal["merchant server", "browser", "widget"]
+    caller: Caller
     token: str | None  # masked fingerprint
     body: Any
     response: Any

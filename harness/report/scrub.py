@@ -45,7 +45,8 @@ def scrub_file(path: Path, masker: Masker) -> bool:
 
 def _drop_screencast(text: str) -> tuple[str, set[str]]:
     """The trace events without screencast frames, and the resource names those frames pointed at."""
-    kept, frames = [], set()
+    kept: list[str] = []
+    frames: set[str] = set()
     for line in text.splitlines(keepends=True):
         if _SCREENCAST in line:
             try:
@@ -106,7 +107,7 @@ def _scrub_zip(path: Path, masker: Masker) -> bool:
         contents[name] = masked
         if _content_named(name):
             old = name.rsplit("/", 1)[-1].split(".", 1)[0]
-            new = hashlib.sha1(masked).hexdigest()  # noqa: S324 - the trace format's own naming, not security
+            new = hashlib.sha1(masked).hexdigest()  # SHA-1: the trace format's own naming, not security
             renamed[old] = new
             names[name] = name.replace(old, new)
         else:

@@ -12,7 +12,15 @@ from harness.errors import HarnessError
 from harness.evidence import StepLog
 from harness.landing import Capability, CartLine, CartState, Landing, Where
 from pages.merchant.store import (
-    ApplicationPage, ApplyPage, CartPage, CataloguePage, CheckoutPage, OrderPage, PaymentPage, Totals, money,
+    ApplicationPage,
+    ApplyPage,
+    CartPage,
+    CataloguePage,
+    CheckoutPage,
+    OrderPage,
+    PaymentPage,
+    Totals,
+    money,
 )
 from pages.storefront import WidgetHost
 
@@ -99,7 +107,8 @@ class ReferenceStorefront:
         }
         for label, value in fields.items():
             self.page.get_by_label(label, exact=True).fill(value)
-        self.page.get_by_label("Business account" if applicant.account_type == "business" else "Personal account").check()
+        kind = "Business account" if applicant.account_type == "business" else "Personal account"
+        self.page.get_by_label(kind).check()
         self.page.get_by_label("I agree to Flexiti's terms of service").check()
         with self.page.expect_navigation():
             form.page.get_by_role("button", name="Continue to Flexiti").click()

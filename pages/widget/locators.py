@@ -162,10 +162,13 @@ def use_language(lang: str) -> None:
 def reset() -> None:
     """Back to the sandbox widget's locators."""
     global IFRAME
-    IFRAME = _DEFAULTS[0]
-    for current, default in zip((NAMES, MFA_OPTION_LABELS, LOCATORS), _DEFAULTS[1:], strict=True):
-        current.clear()
-        current.update(copy.deepcopy(default))
+    IFRAME, names, labels, locators = copy.deepcopy(_DEFAULTS)
+    NAMES.clear()
+    NAMES.update(names)
+    MFA_OPTION_LABELS.clear()
+    MFA_OPTION_LABELS.update(labels)
+    LOCATORS.clear()
+    LOCATORS.update(locators)
 
 
 def _find(root: FrameLocator | Frame, key: str, name: str | None = None, **values: str) -> Locator:
@@ -175,7 +178,7 @@ def _find(root: FrameLocator | Frame, key: str, name: str | None = None, **value
         options: dict[str, Any] = {option: spec[option] for option in ("level", "exact") if option in spec}
         if name is not None:
             options["name"] = name
-        return root.get_by_role(spec["role"], **options)  # type: ignore[arg-type]  # a role string from the file
+        return root.get_by_role(spec["role"], **options)  # a role string from the file, checked when loaded
     fill = {"name": name or "", **values}
     if "label" in spec:
         return root.get_by_label(spec["label"].format_map(fill), exact=spec.get("exact", False))

@@ -16,7 +16,7 @@ import secrets
 import traceback
 import uuid
 from collections.abc import Awaitable, Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -408,7 +408,8 @@ class Simulator:
             self._check_application(body, identification)
         customer = self.state.find_customer(identification) if flow == "purchase" else None
         session = WidgetSession(
-            session_id=str(uuid.uuid4()), access_token=grant.access_token, client_id=grant.client_id, flow=flow, customer=customer,
+            session_id=str(uuid.uuid4()), access_token=grant.access_token, client_id=grant.client_id, flow=flow,
+            customer=customer,
             application=body if flow == "apply" else None, lang=lang,
         )
         self.state.sessions[session.session_id] = session
@@ -434,7 +435,8 @@ class Simulator:
         if given == ["personal_information"]:
             Simulator._check_personal(identification["personal_information"])
         number = identification.get("account_number")
-        if given == ["account_number"] and not (_is_number(number) and isinstance(number, int) and 0 < number < 10 ** 14):
+        if given == ["account_number"] and not (
+                _is_number(number) and isinstance(number, int) and 0 < number < 10 ** 14):
             raise _wrong_inputs(("customer_identification.account_number", "a number of at most 14 digits", number))
         vcc = identification.get("vcc_number")
         if given == ["vcc_number"] and not (isinstance(vcc, str) and len(vcc) == 16):
@@ -485,13 +487,15 @@ class Simulator:
             raise ApiError(404, "customer_identity_not_found", "The widget session has no identified customer")
         if not session.verified:  # documented: "the customer didn't pass through the widget or was not authenticated"
             raise ApiError(404, "customer_identity_not_found", "The customer did not pass verification in this widget")
-        account = next((a for a in session.customer.accounts if str(a.account_number) == str(body["account_number"])), None)
+        account = next(
+            (a for a in session.customer.accounts if str(a.account_number) == str(body["account_number"])), None)
         if account is None and not self._account_exists(body["account_number"]):
             raise ApiError(404, "not_found", "Customer Account not found")
         if account is None:
             raise ApiError(404, "customer_identity_not_found", "The account does not belong to the verified customer")
         if session.account_number != account.account_number:
-            raise ApiError(404, "customer_identity_not_found", "The account is not the one the customer chose in the widget")
+            raise ApiError(404, "customer_identity_not_found",
+                           "The account is not the one the customer chose in the widget")
         if account.status != "N" or session.customer.purchase_blocked:
             raise ApiError(409, "user_not_able_to_purchase", "This customer cannot make purchases right now")
         with self.state.lock:
@@ -521,7 +525,9 @@ class Simulator:
         """The documented required fields and their types (a number is a JSON number, never a string)."""
         errors: list[tuple[str, str, Any]] = [
             (key, "required", body.get(key))
-            for key in ("account_number", "reference", "amount", "auto_capture", "financing_option", "widget_session_id")
+            for key in (
+                "account_number", "reference", "amount", "auto_capture", "financing_option", "widget_session_id",
+            )
             if body.get(key) in (None, "")
         ]
         if "verification_code" in body:
@@ -830,8 +836,10 @@ class Simulator:
         self._client(request, grant)
         body = await self._json(request)
         session = self.state.sessions.get(str(body.get("widget_session_id", "")))
-        if session is None or session.access_token != grant.access_token or session.flow != "apply" or session.action != "apply":
-            raise ApiError(409, "not_verified", "No finished application widget session for this token and widget_session_id")
+        if (session is None or session.access_token != grant.access_token or session.flow != "apply"
+                or session.action != "apply"):
+            raise ApiError(409, "not_verified",
+                           "No finished application widget session for this token and widget_session_id")
         if body.get("tos_agreement") is not True:
             raise ApiError(409, "tos_agreement_required", "tos_agreement must be true")
         sent = (body.get("customer_identification") or {}).get("personal_information") or {}
@@ -911,7 +919,8 @@ class Simulator:
 
     async def advance_clock(self, request: Request) -> Response:
         seconds = (await self._json(request)).get("seconds")
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) or seconds < 0:
+        if (isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds)
+                or seconds < 0):
             raise ApiError(409, "wrong_inputs", "seconds must be a non-negative number")
         self.state.clock_offset += seconds
         return JSONResponse({"clock_offset": self.state.clock_offset})
@@ -998,7 +1007,8 @@ class TrustedOriginCors:
             return
         allow = [(b"access-control-allow-origin", origin.encode()), (b"vary", b"Origin")]
         if scope["method"] == "OPTIONS":
-            await send({"type": "http.response.start", "status": 204, "headers": allow + [
+            await send({"type": "http.response.start", "status": 204, "headers": [
+                *allow,
                 (b"access-control-allow-methods", b"GET, POST"),
                 (b"access-control-allow-headers", b"authorization, content-type, x-reference-id"),
             ]})

@@ -224,15 +224,14 @@ class SimulatorState:
             if identification.get("account_number"):
                 if any(str(a.account_number) == str(identification["account_number"]) for a in customer.accounts):
                     return customer
-            elif personal:
-                if (
-                    customer.first_name.lower() == str(personal.get("first_name", "")).lower()
-                    and customer.last_name.lower() == str(personal.get("last_name", "")).lower()
-                    and customer.dob == personal.get("dob")
-                    and customer.postal_code.replace(" ", "").upper()
-                    == str(personal.get("postal_code", "")).replace(" ", "").upper()
-                ):
-                    return customer
+            elif personal and (
+                customer.first_name.lower() == str(personal.get("first_name", "")).lower()
+                and customer.last_name.lower() == str(personal.get("last_name", "")).lower()
+                and customer.dob == personal.get("dob")
+                and customer.postal_code.replace(" ", "").upper()
+                == str(personal.get("postal_code", "")).replace(" ", "").upper()
+            ):
+                return customer
         return None
 
     # -- journal ------------------------------------------------------------------------------

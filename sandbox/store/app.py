@@ -205,7 +205,9 @@ class Store:
         flow.redirection_url = await self.flexiti.widget_init(session.token, body)
         flow.widget_session_id = _query_value(flow.redirection_url, "widget_session_id")
 
-    def _widget_page(self, request: Request, flow: WidgetFlow, heading: str, events_url: str, **context: Any) -> Response:
+    def _widget_page(
+        self, request: Request, flow: WidgetFlow, heading: str, events_url: str, **context: Any,
+    ) -> Response:
         return self._page(request, "widget.html", heading=heading, flow=flow, events_url=events_url,
                           sdk_url=self.sdk_url, widget_origin=self.config.widget_origin,
                           customer_portal_url=self.config.customer_portal_url,
