@@ -31,7 +31,9 @@ def test_storefront_token_expired_before_the_next_widget_is_replaced_by_a_new_on
     flexiti_faults.inject("oauth/token", expire_token=True)
 
     with proof.of("RES-03", stop=True):  # reopening the widget on a dead token is this item's failure
-        host = journey.again()
+        storefront.check_out(journey.customer)
+        host = storefront.choose_flexiti()
+        host.widget.wait_until_open()
         with widget_events.awaiting("flx-success"):
             host.widget.verify_by("sms", journey.customer.mfa_answer("sms"))
         success = widget_events.of_type("flx-success")[-1]
