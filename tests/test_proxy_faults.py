@@ -4,10 +4,8 @@ through the proxy shows the shopper each fault the way INIT-04, RES-01 and RES-0
 matching store defect switched on).
 
 End to end twice over: the store's own HTTP endpoints (what the browser posts), for every fault the sandbox's
-resilience tests inject; and a browser run of `e2e/test_staging_resilience.py` with `--env training`, the selector
-profile and the proxy, the way a merchant certifies a staging site. The selector profile cannot say where a store
-shows an init error or its cart count, so INIT-04 is checked at the HTTP level only (see the README's "Fault injection
-on a staging site")."""
+resilience tests inject; and a browser run of `e2e/test_staging_resilience.py` and `e2e/test_resilience.py` with
+`--env training`, the selector profile and the proxy, the way a merchant certifies a staging site."""
 
 from __future__ import annotations
 
@@ -257,6 +255,22 @@ def test_init_fault_through_the_proxy_is_shown_with_the_cart_intact_and_nothing_
     assert journal.to("/authorization") == []
 
 
+def test_init_refusal_through_the_proxy_is_hidden_with_the_store_defect() -> None:
+    """INIT-04 fails for a store that takes widget/init's 409 for "no financing" and says nothing."""
+    with Staging(frozenset({"init_refusal_hidden"})) as defective, defective.shopper() as shop:
+        defective.faults.inject("widget/init", status=409, error="general_error")
+        _to_checkout(shop, "LAMP-03")
+
+        placed = _place_order(shop)
+        back = shop.get(placed.headers.get("location", "/"))
+
+        [init] = defective.journal().to("widget/init")
+    assert (placed.status_code, placed.headers.get("location")) == (303, "/checkout"), placed.text[:500]
+    said = [f'data-testid="{kind}"' in back.text for kind in ("notice", "checkout-error")]
+    assert back.status_code == 200 and said == [False, False], back.text[:500]
+    assert init.status == 409
+
+
 def _widget_session(staging: Staging, placed: httpx.Response) -> tuple[str, str]:
     """The order id, and the widget session (verified by SMS as the shopper does in the widget, which calls
     Flexiti directly, not through the merchant's backend)."""
@@ -295,6 +309,22 @@ def test_authorization_fault_through_the_proxy_is_shown_and_nothing_is_charged(
     authorizations = clean_staging.journal().to("/authorization")
     assert len(authorizations) == 1 and authorizations[0].status in (500, 504)
     assert not [p for p in _simulator_paths(clean_staging.sandbox) if p.endswith("/authorization")]
+
+
+def test_authorization_fault_through_the_proxy_is_retried_with_the_store_defect() -> None:
+    """RES-01 fails for a store that sends /authorization again after a 5xx: the second call reaches Flexiti."""
+    with Staging(frozenset({"authorization_retried"})) as defective, defective.shopper() as shop:
+        _to_checkout(shop, "LAMP-03")
+        order_id, sid = _widget_session(defective, _place_order(shop))
+        defective.faults.inject("/authorization", status=500)
+
+        shop.post(f"/orders/{order_id}/flexiti-events", json=_success(sid))
+        order = shop.get(f"/orders/{order_id}")
+
+        authorizations = defective.journal().to("/authorization")
+        reached = [p for p in _simulator_paths(defective.sandbox) if p.endswith("/authorization")]
+    assert [c.status for c in authorizations] == [500, 200]
+    assert len(reached) == 1 and "Paid with Flexiti" in order.text
 
 
 def _expired_token_at_the_next_widget(staging: Staging) -> httpx.Response:
@@ -361,7 +391,10 @@ def test_staging_site_certifies_init_04_res_01_res_03_and_txn_02_through_the_pro
     assert skipped and all(t["outcome"] == "skipped" for t in skipped), skipped
 
 
-@pytest.mark.parametrize(("defect", "failed"), [("expired_token_refreshed", "RES-03"), ("declines_marked_paid", "TXN-02")])
+@pytest.mark.parametrize(("defect", "failed"), [
+    ("init_refusal_hidden", "INIT-04"), ("authorization_retried", "RES-01"), ("expired_token_refreshed", "RES-03"),
+    ("declines_marked_paid", "TXN-02"),
+])
 def test_staging_site_fails_the_item_its_store_defect_breaks(tmp_path: Path, defect: str, failed: str) -> None:
     with Staging(frozenset({defect})) as staging:
         report = _certify(staging, tmp_path, tests=STAGING_TESTS)
