@@ -264,6 +264,8 @@ class Store:
                 }},
             })
         except FlexitiError as error:
+            if error.status == 409 and "init_refusal_hidden" in self.defects:
+                return self._redirect(request, "/checkout")
             return await self.checkout(
                 request, f"Flexiti financing is unavailable right now ({error.error}). Your cart is unchanged.",
                 shopper, status=502,
@@ -364,7 +366,7 @@ class Store:
                 session.token = await self.flexiti.new_token()
             if "refresh_mid_flow" in self.defects:
                 session.token = await self.flexiti.refreshed(session.token)
-            result = await self.flexiti.authorize(session.token, body)
+            result = await self._authorization(session.token, body)
         except FlexitiError as error:
             if error.error in DECLINES and "declines_marked_paid" in self.defects:
                 order.status = "paid"
@@ -377,6 +379,14 @@ class Store:
         order.status = "paid"
         order.authorization_id = str(result.get("authorization_id", ""))
         session.cart.clear()
+
+    async def _authorization(self, token: Token, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return await self.flexiti.authorize(token, body)
+        except FlexitiError as error:
+            if error.status < 500 or "authorization_retried" not in self.defects:
+                raise
+            return await self.flexiti.authorize(token, body)  # defect: the first may have been taken already
 
     async def order(self, request: Request) -> Response:
         try:

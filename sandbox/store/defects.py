@@ -32,6 +32,10 @@ DEFECTS = {
     "expired_token_refreshed": _defect("tries to refresh an expired token before the next widget, and gives up: a "
                                        "shopper who left the widget open too long can never pay", "RES-03"),
     "missing_reference_id": _defect("sends no x-reference-id header", "AUTH-03"),
+    # Only Flexiti being down (5xx, no answer) is reported; a refusal (409) is taken for "no financing offered".
+    # RES-01 covers 5xx and timeouts, which this store still shows.
+    "init_refusal_hidden": _defect("returns to checkout without a word when widget/init answers 409",
+                                   "INIT-04"),
     "init_from_browser": _defect("calls widget/init from the browser with the access token", "INIT-01"),
     "two_identifiers": _defect("sends a FlexitiCard number as well as the personal information", "INIT-01"),
     "no_origin_check": _defect("acts on any message with a widget event type, from any origin", "EVT-01"),
@@ -48,6 +52,8 @@ DEFECTS = {
     "apply_changed_info": _defect("sends /apply with the last name in capitals", "EVT-07"),
     "retry_not_handled": _defect("treats action=retry as a failure instead of reopening the widget", "EVT-08"),
     "declines_marked_paid": _defect("marks the order paid when Flexiti declines the authorization", "TXN-02"),
+    # A generic retry-on-5xx policy applied to a call that is not idempotent: Flexiti may have taken the first one.
+    "authorization_retried": _defect("sends /authorization again on its own after a 5xx or no answer", "RES-01"),
     "no_idempotency": _defect("acts on every widget event, so a double-click's extra event overrides a payment",
                               "RES-02"),
     "trust_url_trailing_slash": _defect("registered its Trust URL with a trailing slash", "CFG-01"),
