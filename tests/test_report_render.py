@@ -674,6 +674,29 @@ def test_a_sandbox_run_is_a_self_test_that_certifies_no_merchant(statuses: tuple
     assert verdict.failed_items == (["EVT-02"] if "failed" in statuses else [])
 
 
+@pytest.mark.parametrize(("path", "advised"), [
+    ("/flexiti/pos-api/v2.5/client-id/merchant-1/merchants/login", True),
+    ("/flexiti/pos-api/v2.5/client-id/merchant-1/widget/init", False),
+])
+def test_the_deprecated_merchant_login_is_an_advisory_never_a_failure(path: str, advised: bool) -> None:
+    report = make_report()
+    passed = next(test for test in report.tests if test.outcome == "passed")
+    passed.calls.append(CallEvidence(T0 + 1, "POST", path, 200, "merchant server", None, {}, {}, seq=42))
+    report.verdict = decide(report.run, report.checklist, report.tests)
+
+    html, markdown = render_html(report), render_markdown(report)
+
+    assert bool(report.verdict.advisories) is advised, report.verdict.advisories
+    assert report.verdict.status == "not ready" and report.verdict.failed_items == ["AUTH-01"]  # unchanged by it
+    if advised:
+        [advice] = report.verdict.advisories
+        assert "deprecated Login As Merchant" in advice and "#42" in advice
+        assert "Advisory (not a failure)" in html and "deprecated Login As Merchant" in html
+        assert "Advisory (not a failure):" in markdown
+    else:
+        assert "Advisory" not in html and "Advisory" not in markdown
+
+
 def test_html_and_markdown_open_with_the_verdict() -> None:
     report = make_report()
 

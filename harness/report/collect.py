@@ -356,8 +356,29 @@ class RunRecorder:
         return report
 
 
+# Flexiti: "Login As Merchant" is deprecated since release 20.3; a store that still calls it is outdated, not wrong.
+DEPRECATED_LOGIN = re.compile(r"/client-id/[^/]+/merchants/login/?$")
+
+
+def advisories(tests: list[TestResult]) -> list[str]:
+    """Advice that is no checklist failure: the deprecated merchants/login, with the calls that show it."""
+    logins = sorted({f"#{call.seq}" for test in tests for call in test.calls
+                     if call.caller == "merchant server" and DEPRECATED_LOGIN.search(call.path)})
+    if not logins:
+        return []
+    return [f"The store still calls the deprecated Login As Merchant endpoint (POST /client-id/{{client_id}}/merchants/"
+            f"login; journal call {', '.join(logins)}). Flexiti deprecated it in release 20.3: it is not wrong, just "
+            "outdated; the access token from /oauth/token is all the widget flow needs, so remove the call."]
+
+
 def decide(run: RunInfo, checklist: list[ChecklistResult], tests: list[TestResult]) -> Verdict:
     """The verdict: ready only when every applicable item passed in a whole run against a real environment."""
+    verdict = _decide(run, checklist, tests)
+    verdict.advisories = advisories(tests)
+    return verdict
+
+
+def _decide(run: RunInfo, checklist: list[ChecklistResult], tests: list[TestResult]) -> Verdict:
     failed = [item.id for item in checklist if item.status == "failed"]
     broken = [test.nodeid for test in tests if test.outcome == "broken"]
     applicable = [item for item in checklist if item.status != "not applicable"]

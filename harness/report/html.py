@@ -247,6 +247,7 @@ def _verdict(report: Report) -> str:
         f'<li><a href="#finding-{_e(i)}">{_e(i)}</a> {_e(items[i].title) if i in items else ""}</li>'
         for i in verdict.failed_items)
     reasons = "".join(f"<li>{_e(reason)}</li>" for reason in verdict.reasons)
+    advice = "".join(f"<li>{_e(advisory)}</li>" for advisory in verdict.advisories)
     kind = {"sandbox self-test": "Embedded sandbox — not a certification"}.get(verdict.status, "Verdict")
     return (
         f'<header class="verdict {_e(verdict.status.replace(" ", "-"))}{" has-failures" if failed else ""}" '
@@ -254,6 +255,7 @@ def _verdict(report: Report) -> str:
         f'<div class="kind">{_e(kind)}</div><h1>{_e(verdict.title)}</h1><p>{_e(verdict.summary)}</p>'
         + (f"<p>Failed items:</p><ul>{failed}</ul>" if failed else "")
         + (f"<p>Why this run certifies nothing:</p><ul>{reasons}</ul>" if reasons and verdict.status != "ready" else "")
+        + (f'<p>Advisory (not a failure):</p><ul class="advisories">{advice}</ul>' if advice else "")
         + "</header>"
     )
 

@@ -59,6 +59,8 @@ def _verdict(report: Report) -> str:
         lines += ["", "Failed items: " + ", ".join(f"[{i}](#{i.lower()})" for i in verdict.failed_items)]
     if verdict.reasons and verdict.status != "ready":
         lines += ["", "Why this run certifies nothing:", "", *(f"- {_one_line(r)}" for r in verdict.reasons)]
+    if verdict.advisories:
+        lines += ["", "Advisory (not a failure):", "", *(f"- {_one_line(a)}" for a in verdict.advisories)]
     return "\n".join(lines)
 
 

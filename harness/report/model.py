@@ -143,6 +143,8 @@ class Verdict:
     reasons: list[str] = field(default_factory=list)  # why incomplete, what is broken
     failed_items: list[str] = field(default_factory=list)
     broken_tests: list[str] = field(default_factory=list)
+    # What Flexiti calls outdated but not wrong (the deprecated merchants/login): said, never a failure.
+    advisories: list[str] = field(default_factory=list)
 
     @property
     def title(self) -> str:
