@@ -32,7 +32,7 @@ test: setup
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest tests e2e -n auto $(PYTEST_ARGS)
-	$(BIN)/python -m harness.detection --cited
+	$(BIN)/python -m sandbox.detection --cited
 
 ## lint: ruff over the code, mypy (strict for harness/, pages/, fixtures/); `make test` runs both first and stops on
 ## either; this target runs both and reports both
@@ -69,7 +69,7 @@ flake-load: setup
 ## (DETECT_ARGS="--adapter profile" drives the store through storefronts/reference-store.toml instead)
 DETECT_ARGS ?=
 detect: setup
-	$(BIN)/python -m harness.detection $(DETECT_ARGS)
+	$(BIN)/python -m sandbox.detection $(DETECT_ARGS)
 
 ## bench: measure the harness (see bench/README.md); BENCH_ARGS="--only sandbox_rps" picks figures
 bench: setup

@@ -1,7 +1,7 @@
 """Defect detection: every store defect is caught with exactly its expected items.
 
 Here (`make test`) the plan and the table are checked and one defect goes through the cited run end to end;
-`make test` then runs `python -m harness.detection --cited` over every defect, and `make detect` the full matrix
+`make test` then runs `python -m sandbox.detection --cited` over every defect, and `make detect` the full matrix
 (every defect against the whole suite: the only proof that nothing outside a defect's items is reported)."""
 
 from __future__ import annotations
@@ -9,7 +9,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness.detection import CLEAN, Detection, cited_plan, cited_verdicts, run_cited, run_one, table_lines
+from sandbox.detection import (
+    CLEAN,
+    Detection,
+    cited_plan,
+    cited_verdicts,
+    run_cited,
+    run_one,
+    table_lines,
+    write_picture,
+)
 from sandbox.store.defects import DEFECTS
 
 
@@ -69,3 +78,14 @@ def test_cited_verdicts_come_from_the_tests_run_against_each_defect(tmp_path: Pa
     assert verdicts["tax_left_out"].over_reported == {"AUTH-04"}
     assert verdicts["no_origin_check"].verdict == "run failed"  # a harness error is neither caught nor missed
     assert verdicts["no_idempotency"].error == "no e2e test cites its expected items"
+
+
+def test_the_detection_table_is_written_as_a_picture(tmp_path: Path) -> None:
+    detections = [Detection(CLEAN, frozenset(), frozenset(), 30.0),
+                  Detection("tax_left_out", frozenset({"EVT-02", "TXN-01"}), frozenset({"TXN-01"}), 12.0)]
+
+    page = write_picture(detections, tmp_path / "out" / "detection.html", cited=False, adapter="profile")
+
+    html = page.read_text(encoding="utf-8")
+    assert "<svg" in html and "tax_left_out" in html and "full matrix, profile adapter" in html
+    assert "missed" in html  # EVT-02 was expected and did not fail

@@ -379,7 +379,7 @@ def _certify(staging: Staging, tmp_path: Path, *, with_proxy: bool = True,
 
 # The clean store through the profile and the proxy passing all four (and the sandbox-only forms skipped, saying why)
 # is asserted by tests/test_real_environments.py's whole-suite training run; here, each defect against the tests that
-# cite its item, as `harness.detection --cited` does in the sandbox.
+# cite its item, as `sandbox.detection --cited` does in the sandbox.
 FAULT_TESTS = "error_at or token_expired or declined"  # -k: the tests of STAGING_TESTS that inject a fault
 
 

@@ -1,6 +1,6 @@
 """The `make detect` table as a picture: defects × checklist items, each cell caught, missed or over-reported.
 
-`detection_svg(rows)` takes the rows `harness.detection.as_json` writes (dicts with defect, expected, failed,
+`detection_svg(rows)` takes the rows `sandbox.detection.as_json` writes (dicts with defect, expected, failed,
 verdict, seconds, error); `detection_html(rows)` wraps the picture in a self-contained page.
 """
 

@@ -1,4 +1,4 @@
-"""`python -m harness.detection`: run the certification suite against every store defect and print what it caught.
+"""`python -m sandbox.detection`: run the certification suite against every store defect and print what it caught.
 
 The full matrix (the default; `make detect`): for each defect, and the clean store, the whole e2e suite runs against
 the sandbox with that defect switched on; the checklist items that failed are compared with the items the defect
@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.report.detection_picture import detection_html
 from sandbox.store.defects import DEFECTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -206,8 +207,17 @@ def as_json(detections: list[Detection]) -> str:
                        for d in detections], indent=2)
 
 
+def write_picture(detections: list[Detection], path: Path, *, cited: bool, adapter: str) -> Path:
+    """The table as a picture (defects × items: expected, caught, missed, over-reported) in a page of its own."""
+    mode = "cited tests" if cited else "full matrix"
+    title = f"Flexiti harness: defect detection ({mode}, {adapter} adapter)"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(detection_html(json.loads(as_json(detections)), title=title), encoding="utf-8")
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.detection", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m sandbox.detection", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("defects", nargs="*",
                         help=f"defects to try (default: all {len(DEFECTS)}, plus the clean store)")
@@ -220,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2 if (os.cpu_count() or 1) >= 2 else 0,
                         help="pytest-xdist workers per suite run (default: 2 on two cores or more, else serial)")
     parser.add_argument("--json", type=Path, help="also write the table as JSON here")
+    parser.add_argument("--html", type=Path, default=Path("reports") / "detection.html",
+                        help="the table as a picture, in a self-contained page (default: reports/detection.html)")
     args = parser.parse_args(argv)
     unknown = [name for name in args.defects if name not in DEFECTS]
     if unknown:
@@ -245,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(as_json(detections), encoding="utf-8")
+    print(f"detection report: {write_picture(detections, args.html, cited=args.cited, adapter=args.adapter)}")
     good = all(d.verdict in ("caught", "clean") for d in detections)
     return 0 if good else 1
 
