@@ -28,7 +28,7 @@ from harness.errors import HarnessError, ProfileError
 from harness.evidence import StepLog
 from harness.landing import Capability, CartLine, CartState, Landing, Where
 from harness.proof import NotApplicable, NotObservable
-from pages.storefront import WidgetHost
+from pages.storefront import WidgetHost, without_query
 from pages.widget import locators
 
 SHOPPER_FIELDS = ("first_name", "last_name", "dob", "postal_code", "email", "phone_number")
@@ -372,7 +372,7 @@ class ProfileStorefront:
     def _where(self, url: str) -> Where:
         for place, spec in self.profile.where.items():
             if "url_pattern" in spec:
-                if re.search(spec["url_pattern"], url):
+                if re.search(spec["url_pattern"], without_query(url)):  # /checkout?error=… is still the checkout
                     return Where(place)
             elif self._locate(spec, many=True).count() and self._locate(spec).is_visible():
                 return Where(place)

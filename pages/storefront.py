@@ -17,6 +17,7 @@ import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, cast, runtime_checkable
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Page
 
@@ -104,3 +105,8 @@ def load_storefront_class(spec: str) -> Callable[..., Storefront]:
                                    "(see the Storefront contract in pages/storefront.py)")
     # Checked for the contract's methods above, not their signatures: the class is taken at its word.
     return cast("Callable[..., Storefront]", found)
+
+
+def without_query(url: str) -> str:
+    """The URL without its query and fragment: where the shopper is, whatever the page was told (?error=…)."""
+    return urlsplit(url)._replace(query="", fragment="").geturl()

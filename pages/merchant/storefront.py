@@ -22,7 +22,7 @@ from pages.merchant.store import (
     Totals,
     money,
 )
-from pages.storefront import WidgetHost
+from pages.storefront import WidgetHost, without_query
 
 # The store's pages that host the widget: the shopper has landed once the store leaves them.
 WIDGET_PAGES = re.compile(r"/orders/ORD-[A-Z0-9]+/pay$|/applications/APL-[A-Z0-9]+/widget$")
@@ -74,17 +74,18 @@ class ReferenceStorefront:
     def landing(self) -> Landing:
         self.page.wait_for_url(lambda url: not WIDGET_PAGES.search(url))
         url = self.page.url
+        place_url = without_query(url)  # /checkout?flexiti_error=… is still the checkout
         where, paid, reference = Where.ELSEWHERE, False, None
-        if (order := OrderPage.ORDER_URL.search(url)) is not None:
+        if (order := OrderPage.ORDER_URL.search(place_url)) is not None:
             shown = OrderPage(self.page, self.steps).wait_until_loaded()
             where, paid, reference = Where.ORDER, shown.status.inner_text().strip() == PAID, order.group(1)
-        elif ApplicationPage.URL.search(url):
+        elif ApplicationPage.URL.search(place_url):
             ApplicationPage(self.page, self.steps).wait_until_loaded()
             where = Where.DECISION
         else:
             for page_class, place in ((CheckoutPage, Where.CHECKOUT), (CartPage, Where.CART),
                                       (ApplyPage, Where.APPLY_FORM), (CataloguePage, Where.ELSEWHERE)):
-                if page_class.url is not None and page_class.url.search(url):
+                if page_class.url is not None and page_class.url.search(place_url):
                     page_class(self.page, self.steps).wait_until_loaded()
                     where = place
                     break
