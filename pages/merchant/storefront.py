@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from harness.customers import Applicant, Customer
 from harness.errors import HarnessError
@@ -72,7 +72,10 @@ class ReferenceStorefront:
         return self._host("widget page, reloaded")
 
     def landing(self) -> Landing:
-        self.page.wait_for_url(lambda url: not WIDGET_PAGES.search(url))
+        # Arrival: the page is no longer a widget page. Checked on the page's URL until it holds, not on navigation
+        # events: a store whose page script sends the shopper back (a widget/init made from the browser) may
+        # navigate between two events the harness listens to.
+        expect(self.page).not_to_have_url(WIDGET_PAGES)
         url = self.page.url
         place_url = without_query(url)  # /checkout?flexiti_error=… is still the checkout
         where, paid, reference = Where.ELSEWHERE, False, None
