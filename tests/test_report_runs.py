@@ -182,7 +182,7 @@ def test_failing_run_html_report_reads_at_a_glance_in_a_browser(
     expect(enlarged).to_be_visible()
     box = enlarged.bounding_box()
     assert box is not None and box["width"] >= 1300 and box["height"] >= 700
-    assert enlarged.evaluate("zoom => getComputedStyle(zoom).backgroundImage").startswith('url("data:image/jpeg')
+    assert enlarged.evaluate("zoom => getComputedStyle(zoom).backgroundImage").startswith('url("data:image/webp')
     assert requested == [html.as_uri()], requested
 
 
