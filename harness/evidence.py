@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ EvidenceMode = Literal["steps", "off"]
 MASK_COLOUR = "#FF00FF"
 # A step is kept as a WebP at three quarters of its CSS size: about a third of the bytes of the full-size JPEG
 # (quality 40) it replaces, and its text still reads when the report enlarges it (issue 15: the whole report of a
-# sandbox run under 3 MB). Chromium does the shrinking, so no imaging library is needed.
+# sandbox run under 3 MB). The browser does the shrinking, so no imaging library is needed.
 STEP_SCALE = 0.75
 STEP_QUALITY = 60
 # When no shrinking page can be had (a persistent context has no Browser to open one in): a full-size JPEG.
@@ -38,7 +39,8 @@ def _page_of(target: Page | Locator) -> Page:
     return target if isinstance(target, Page) else target.page
 
 
-# Decodes a PNG, scales it with Chromium's high-quality filter and encodes it as WebP; returns its base64.
+# Decodes a PNG, scales it with the browser's high-quality filter and encodes it as WebP; returns a data: URI. A
+# browser that cannot encode WebP (Firefox, WebKit) gives a PNG instead, and the URI says so.
 _SHRINK_SCRIPT = """async ([png, scale, quality]) => {
     const bitmap = await createImageBitmap(await (await fetch("data:image/png;base64," + png)).blob());
     const width = Math.max(1, Math.round(bitmap.width * scale));
@@ -46,10 +48,11 @@ _SHRINK_SCRIPT = """async ([png, scale, quality]) => {
     const small = await createImageBitmap(bitmap, {resizeWidth: width, resizeHeight: height, resizeQuality: "high"});
     const canvas = new OffscreenCanvas(width, height);
     canvas.getContext("2d").drawImage(small, 0, 0);
-    const bytes = new Uint8Array(await (await canvas.convertToBlob({type: "image/webp", quality})).arrayBuffer());
+    const blob = await canvas.convertToBlob({type: "image/webp", quality});
+    const bytes = new Uint8Array(await blob.arrayBuffer());
     let binary = "";
     for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    return btoa(binary);
+    return "data:" + blob.type + ";base64," + btoa(binary);
 }"""
 
 
@@ -67,8 +70,10 @@ class _Shrinker:
         if digest not in self._done:
             if self._page is None or self._page.is_closed() or self._browser is not browser:
                 self._browser, self._page = browser, browser.new_context().new_page()
-            webp = self._page.evaluate(_SHRINK_SCRIPT, [base64.b64encode(png).decode(), scale, quality / 100])
-            self._done[digest] = "data:image/webp;base64," + webp
+            uri = self._page.evaluate(_SHRINK_SCRIPT, [base64.b64encode(png).decode(), scale, quality / 100])
+            if not re.fullmatch(r"data:image/(?:webp|png);base64,[A-Za-z0-9+/]*=*", uri):
+                raise Error(f"the shrinking page returned no WebP or PNG: {uri[:40]!r}")
+            self._done[digest] = uri
         return self._done[digest]
 
 
@@ -113,7 +118,10 @@ class StepLog:
         if browser is None:
             uri = "data:image/jpeg;base64," + base64.b64encode(shot).decode()
         else:
-            uri = _shrinker.data_uri(shot, browser, self.scale, self.quality)
+            try:
+                uri = _shrinker.data_uri(shot, browser, self.scale, self.quality)
+            except Error:  # the shot is taken and masked: kept full size rather than lost
+                uri = "data:image/png;base64," + base64.b64encode(shot).decode()
         return self._images.setdefault(hashlib.sha256(uri.encode()).hexdigest(), uri)
 
 
