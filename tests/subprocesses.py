@@ -12,7 +12,7 @@ import contextlib
 import os
 import signal
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +21,15 @@ def _default_signals() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def popen(command: Sequence[str], **options: Any) -> subprocess.Popen[str]:
-    """A child in its own process group, with SIGINT at its default whatever this process ignores."""
-    return subprocess.Popen(list(command), preexec_fn=_default_signals, start_new_session=True, text=True,
-                            **options)
+def popen(command: Sequence[str], then: Callable[[], None] | None = None, **options: Any) -> subprocess.Popen[str]:
+    """A child in its own process group, with SIGINT at its default whatever this process ignores; `then` runs in
+    the child after that (a test that hands the child a disposition on purpose, as a background launch would)."""
+    def prepare() -> None:
+        _default_signals()
+        if then is not None:
+            then()
+
+    return subprocess.Popen(list(command), preexec_fn=prepare, start_new_session=True, text=True, **options)
 
 
 def kill_group(process: subprocess.Popen[str]) -> None:
@@ -39,7 +44,8 @@ def interrupt_group(process: subprocess.Popen[str]) -> None:
     os.killpg(process.pid, signal.SIGINT)
 
 
-def run(command: Sequence[str], cwd: Path, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
+def run(command: Sequence[str], cwd: Path | None, env: dict[str, str] | None, timeout: float
+        ) -> subprocess.CompletedProcess[str]:
     """Run to the end and capture the output; on timeout the whole group is killed, then TimeoutExpired."""
     process = popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:

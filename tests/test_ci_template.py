@@ -8,7 +8,6 @@ import json
 import posixpath
 import re
 import shutil
-import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -18,6 +17,7 @@ import yaml
 
 from fixtures.browser import WS_ENDPOINT_SETTING
 from harness.settings import REQUIRED_OUTSIDE_SANDBOX, SETTINGS
+from tests import subprocesses
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -176,8 +176,8 @@ def _zizmor_findings(folder: Path) -> list[dict[str, Any]]:
                     "so rerun `make setup` (or `pip install -e .`)")
     # --strict-collection: a workflow zizmor cannot parse fails the audit instead of being skipped with a warning.
     # --no-exit-codes: exit 0 whatever was found, so any other exit is zizmor itself failing.
-    result = subprocess.run([zizmor, "--offline", "--strict-collection", "--no-exit-codes", "--no-progress",
-                             "--format", "json-v1", str(folder)], capture_output=True, text=True, timeout=120)
+    result = subprocesses.run([zizmor, "--offline", "--strict-collection", "--no-exit-codes", "--no-progress",
+                               "--format", "json-v1", str(folder)], cwd=None, env=None, timeout=120)
     why = result.stderr.split("Stack backtrace:")[0].strip()
     assert result.returncode == 0, f"zizmor failed (exit {result.returncode}): {why}"
     return json.loads(result.stdout)

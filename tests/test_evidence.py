@@ -9,6 +9,8 @@ import pytest
 from playwright.sync_api import Page
 
 from harness.evidence import MASK_COLOUR, StepLog, failure_screenshots
+from harness.report.html import image_size
+from pages.widget import locators
 
 WIDGET = ("<body style='margin:0;background:#fff'><h1>Enter your verification code</h1>"
           "<input aria-label='code' value='824613' style='position:absolute;left:40px;top:80px;width:200px;"
@@ -20,14 +22,16 @@ IFRAME = "iframe[title='Flexiti widget']"
 MAGENTA = tuple(int(MASK_COLOUR[i:i + 2], 16) for i in (1, 3, 5))
 
 
-def _pixel(page: Page, image: str, x: float, y: float) -> tuple[int, int, int]:
-    """The colour at (x, y) of an image (a data: URI), decoded by the browser itself."""
-    rgb = page.evaluate("""async ([src, x, y]) => {
+def _pixel(page: Page, image: str, x: float, y: float, width: float) -> tuple[int, int, int]:
+    """The colour at CSS point (x, y) of a capture `width` CSS pixels wide (a data: URI, kept at whatever scale),
+    decoded by the browser itself."""
+    rgb = page.evaluate("""async ([src, x, y, width]) => {
         const img = new Image(); img.src = src; await img.decode();
         const canvas = document.createElement("canvas"); canvas.width = img.width; canvas.height = img.height;
         const context = canvas.getContext("2d"); context.drawImage(img, 0, 0);
-        return Array.from(context.getImageData(Math.round(x), Math.round(y), 1, 1).data.slice(0, 3));
-    }""", [image, x, y])
+        const scale = img.width / width;
+        return Array.from(context.getImageData(Math.round(x * scale), Math.round(y * scale), 1, 1).data.slice(0, 3));
+    }""", [image, x, y, width])
     return (rgb[0], rgb[1], rgb[2])
 
 
@@ -36,17 +40,23 @@ def _is_mask(colour: tuple[int, int, int]) -> bool:
     return all(abs(channel - wanted) <= 40 for channel, wanted in zip(colour, MAGENTA, strict=True))
 
 
+@pytest.fixture(autouse=True)
+def widget_named_by_its_title(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The widget here is a srcdoc iframe, on no origin: named as a merchant names its own (FLEXITI_WIDGET_LOCATORS).
+    monkeypatch.setattr(locators, "IFRAME", "iframe[title='Flexiti widget']")
+
+
 @pytest.fixture
 def checkout_with_code_typed(page: Page) -> Page:
     page.set_viewport_size({"width": 640, "height": 400})
     page.set_content(STORE)
-    page.frame_locator(IFRAME).get_by_role("textbox").wait_for()
+    locators.frame(page).get_by_role("textbox").wait_for()
     return page
 
 
 def test_step_screenshots_of_the_page_and_of_the_widget_mask_the_code_input(checkout_with_code_typed: Page) -> None:
     page = checkout_with_code_typed
-    frame = page.locator(IFRAME)
+    frame = locators.frame_element(page)
     steps = StepLog()
 
     steps.capture(page, "checkout")
@@ -55,10 +65,10 @@ def test_step_screenshots_of_the_page_and_of_the_widget_mask_the_code_input(chec
     whole, widget = (step.image for step in steps.steps)
     assert whole is not None and widget is not None
     # The input's centre: at (100+40+100, 60+80+20) on the page, (40+100, 80+20) in the widget's own shot.
-    assert _is_mask(_pixel(page, whole, 240, 160)), _pixel(page, whole, 240, 160)
-    assert _is_mask(_pixel(page, widget, 140, 100)), _pixel(page, widget, 140, 100)
+    assert _is_mask(_pixel(page, whole, 240, 160, 640)), _pixel(page, whole, 240, 160, 640)
+    assert _is_mask(_pixel(page, widget, 140, 100, 400)), _pixel(page, widget, 140, 100, 400)
     # Only the input: the heading beside it stays as the shopper saw it, so the test can tell the two apart.
-    assert not _is_mask(_pixel(page, widget, 380, 280)), _pixel(page, widget, 380, 280)
+    assert not _is_mask(_pixel(page, widget, 380, 280, 400)), _pixel(page, widget, 380, 280, 400)
 
 
 def test_identical_step_screenshots_are_kept_once(checkout_with_code_typed: Page) -> None:
@@ -75,5 +85,28 @@ def test_the_failure_screenshot_masks_the_code_input(checkout_with_code_typed: P
     [written] = failure_screenshots(checkout_with_code_typed.context, tmp_path)
 
     image = "data:image/png;base64," + base64.b64encode(written.read_bytes()).decode()
-    assert _is_mask(_pixel(checkout_with_code_typed, image, 240, 160))
-    assert not _is_mask(_pixel(checkout_with_code_typed, image, 20, 300))
+    assert _is_mask(_pixel(checkout_with_code_typed, image, 240, 160, 640))
+    assert not _is_mask(_pixel(checkout_with_code_typed, image, 20, 300, 640))
+
+
+def test_a_step_screenshot_is_a_small_webp_at_three_quarters_of_its_size(page: Page) -> None:
+    # A page of text and a table at the default 1280x720 viewport, as the store's checkout is: as the full-size JPEG
+    # (quality 40) steps were before, 20 kB; now about 8 kB. The whole report of a sandbox run must stay under 3 MB.
+    page.set_viewport_size({"width": 1280, "height": 720})
+    rows = "".join(f"<tr><td>Item {n} with a long descriptive name</td><td>{n}</td><td>${n * 37}.99</td></tr>"
+                   for n in range(1, 4))
+    page.set_content(f"<body style='font-family:sans-serif'><h1>Checkout</h1><table>{rows}</table>"
+                     f"<p>{'Finance this purchase with Flexiti. ' * 4}</p></body>")
+    steps = StepLog()
+
+    steps.capture(page, "checkout")
+
+    [step] = steps.steps
+    assert step.image is not None and step.image.startswith("data:image/webp;base64,"), (step.image or "")[:40]
+    data = base64.b64decode(step.image.split(",", 1)[1])
+    assert len(data) <= 12_000, len(data)
+    # Three quarters of the CSS size: 960 pixels wide, enough for 16 px text to read when enlarged.
+    assert page.evaluate("async src => { const img = new Image(); img.src = src; await img.decode(); "
+                         "return [img.width, img.height]; }", step.image) == [960, 540]
+    assert image_size(step.image) == (960, 540)  # read from the WebP header, for the report's aspect ratio
+    assert b"ICCP" not in data[:64]  # no colour profile: 450 bytes of every step for nothing

@@ -369,7 +369,7 @@ def test_a_child_gets_sigint_at_its_default_even_when_the_parent_ignores_it(tmp_
               f"print(subprocesses.run([sys.executable, '-c', {probe!r}], cwd={str(tmp_path)!r}, env=dict(),"
               f" timeout=60).stdout.strip())")
 
-    result = subprocess.run([sys.executable, "-c", parent], capture_output=True, text=True, timeout=120)
+    result = subprocesses.run([sys.executable, "-c", parent], cwd=None, env=None, timeout=120)
 
     assert result.stdout.strip() == "True", result.stdout + result.stderr
 

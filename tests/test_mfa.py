@@ -4,7 +4,6 @@ frame that waits for the code screen), a human who never comes, and the automati
 from __future__ import annotations
 
 import dataclasses
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from harness.customers import Customer
 from harness.settings import SettingsError, check_manual_mfa
 from harness.widget_events import EventLog
 from pages.widget.mfa import MfaStrategy, MfaTimeout
+from tests import subprocesses
 
 # The "human": types the PIN and presses Verify on the code screen, as a person at the keyboard would.
 HUMAN = """code => {
@@ -104,8 +104,7 @@ def test_manual_mfa_stops_the_run_before_any_browser_starts(tmp_path: Path, extr
     command = [sys.executable, "-m", "pytest", "--mfa", "manual", *extra, "--collect-only", "-q",
                f"--reports-dir={tmp_path}", f"--junitxml={tmp_path / 'junit.xml'}", "e2e/test_purchase.py"]
 
-    result = subprocess.run(command, cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocesses.run(command, cwd=Path(__file__).resolve().parent.parent, env=None, timeout=120)
 
     assert result.returncode == 4, result.stdout[-2000:] + result.stderr[-2000:]
     assert "--mfa manual" in result.stderr and ("--headed" if not extra else "-n") in result.stderr, result.stderr

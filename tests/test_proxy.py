@@ -27,6 +27,7 @@ from harness.recording import JOURNAL_PATH
 from harness.settings import SettingsError
 from sandbox.servers import Sandbox
 from tests import simulator_client as api
+from tests import subprocesses
 from tests.simulator_client import REDIRECT, SINGLE_ACCOUNT
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -266,8 +267,8 @@ def _cli(sandbox: Sandbox, *args: str, token: str | None = PROXY_TOKEN, preexec:
         env["FLEXITI_PROXY_TOKEN"] = token
     command = [sys.executable, "-m", "harness.proxy", "--upstream", sandbox.urls.flexiti, "--port", "0",
                "--secret-env", "PROXY_TEST_SECRET", *args]
-    process = subprocess.Popen(command, cwd=REPOSITORY, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, preexec_fn=preexec)
+    process = subprocesses.popen(command, then=preexec, cwd=REPOSITORY, env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE)
     try:
         assert process.stdout is not None
         ready, _, _ = select.select([process.stdout], [], [], CLI_START_SECONDS)
@@ -278,8 +279,8 @@ def _cli(sandbox: Sandbox, *args: str, token: str | None = PROXY_TOKEN, preexec:
         yield process, lines
     finally:
         if process.poll() is None:
-            process.kill()
-            process.communicate(timeout=15)
+            subprocesses.kill_group(process)
+        process.communicate(timeout=15)  # closes the pipes
 
 
 def _urls(first_line: str) -> tuple[str, str]:
@@ -293,7 +294,7 @@ def test_cli_prints_its_urls_forwards_and_stops_on_ctrl_c(sandbox: Sandbox) -> N
         api_base, journal_url = _urls(first_line)
         refused = _misspelled_secret(api_base, sandbox)
         journal_text = httpx.get(journal_url, headers={"authorization": f"Bearer {PROXY_TOKEN}"}).text
-        process.send_signal(signal.SIGINT)
+        subprocesses.interrupt_group(process)  # Ctrl-C as a terminal sends it
         out, err = process.communicate(timeout=15)
 
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/flexiti/pos-api", api_base)
@@ -375,7 +376,7 @@ def test_help_documents_every_option(capsys: pytest.CaptureFixture[str]) -> None
 
 def test_proxy_imports_nothing_from_the_sandbox() -> None:
     code = "import sys, harness.proxy; print(sorted(m for m in sys.modules if m.split('.')[0] == 'sandbox'))"
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPOSITORY, capture_output=True, text=True, timeout=60)
+    result = subprocesses.run([sys.executable, "-c", code], cwd=REPOSITORY, env=dict(os.environ), timeout=60)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

@@ -19,6 +19,7 @@ from harness.journal import Journal
 from harness.proxy import RecordingProxy
 from sandbox.flexiti.state import CUSTOMERS_FILE
 from sandbox.servers import Sandbox
+from tests import subprocesses
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILE = ROOT / "storefronts" / "reference-store.toml"
@@ -58,7 +59,7 @@ def _run(reports: Path, env: str, settings: dict[str, str], *args: str, cwd: Pat
     command = [sys.executable, "-m", "pytest", "-p", "no:randomly", f"--env={env}", "--evidence=off",
                f"--reports-dir={reports}", f"--junitxml={reports / 'junit.xml'}", f"--output={reports / 'playwright'}",
                *args]
-    return subprocess.run(command, cwd=cwd, env=settings, capture_output=True, text=True, timeout=600)
+    return subprocesses.run(command, cwd=cwd, env=settings, timeout=600)
 
 
 def _report(reports: Path, env: str) -> dict[str, Any]:

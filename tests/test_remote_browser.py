@@ -25,6 +25,7 @@ from playwright.sync_api import BrowserType
 from fixtures.browser import LAUNCH_OPTIONS_HEADER, WS_ENDPOINT_SETTING, remote_connect_options, server_launch_options
 from harness.browser import QUIET_FLAGS, resolve_local
 from harness.settings import SettingsError, load_settings, printable_endpoint
+from tests import subprocesses
 
 ROOT = Path(__file__).resolve().parent.parent
 QUICK_TEST = "e2e/test_purchase.py::test_widget_is_rendered_from_the_widget_origin"
@@ -153,8 +154,7 @@ def running_playwright_server(log_path: Path) -> Iterator[PlaywrightServer]:
     command = [sys.executable, "-m", "playwright", "run-server", "--port", "0", "--host", "127.0.0.1", "--unsafe"]
     env = {**os.environ, "DEBUG": "pw:server"}
     with log_path.open("w", encoding="utf-8") as log:
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, text=True,
-                                   env=env, start_new_session=True)
+        process = subprocesses.popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, env=env)
     lines: queue.Queue[str | None] = queue.Queue()
     drained = threading.Thread(target=_drain, args=(process.stdout, lines), daemon=True)
     drained.start()
@@ -174,8 +174,7 @@ def _environment(**settings: str) -> dict[str, str]:
 def _run_suite(reports: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "pytest", "-p", "no:randomly", f"--reports-dir={reports}",
                f"--junitxml={reports / 'junit.xml'}", f"--output={reports / 'playwright'}", "--evidence", "off", *args]
-    return subprocess.run(command, cwd=ROOT, env=_environment(**settings), capture_output=True, text=True,
-                          timeout=SUITE_DEADLINE_S)
+    return subprocesses.run(command, cwd=ROOT, env=_environment(**settings), timeout=SUITE_DEADLINE_S)
 
 
 def _resolved_chromium_version(browser_type: BrowserType) -> str | None:
@@ -184,7 +183,7 @@ def _resolved_chromium_version(browser_type: BrowserType) -> str | None:
     executable = resolve_local(os.environ.get("E2E_CHROMIUM")).executable_path
     if executable is None:
         return None
-    banner = subprocess.run([executable, "--version"], capture_output=True, text=True, timeout=60).stdout
+    banner = subprocesses.run([executable, "--version"], cwd=None, env=None, timeout=60).stdout
     found = re.search(r"\b(\d+\.\d+\.\d+\.\d+)\b", banner)
     assert found, f"{executable} --version printed {banner!r}"
     return found.group(1)

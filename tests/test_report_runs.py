@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -19,6 +18,7 @@ from playwright.sync_api import Page, Route, expect
 
 from harness.customers import load_applicants, load_customers
 from sandbox.flexiti.state import CUSTOMERS_FILE, seeded_token
+from tests import subprocesses
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANTED_SECRET = "planted-client-secret-7Qx9Zt"
@@ -48,8 +48,7 @@ def _environment(**settings: str) -> dict[str, str]:
 
 
 def _run(reports: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(_command(reports, *args), cwd=ROOT, env=_environment(**settings), capture_output=True,
-                          text=True, timeout=600)
+    return subprocesses.run(_command(reports, *args), cwd=ROOT, env=_environment(**settings), timeout=600)
 
 
 def _report(reports: Path, env: str = "sandbox") -> dict[str, Any]:
@@ -182,7 +181,7 @@ def test_failing_run_html_report_reads_at_a_glance_in_a_browser(
     expect(enlarged).to_be_visible()
     box = enlarged.bounding_box()
     assert box is not None and box["width"] >= 1300 and box["height"] >= 700
-    assert enlarged.evaluate("zoom => getComputedStyle(zoom).backgroundImage").startswith('url("data:image/jpeg')
+    assert enlarged.evaluate("zoom => getComputedStyle(zoom).backgroundImage").startswith('url("data:image/webp')
     assert requested == [html.as_uri()], requested
 
 
@@ -241,18 +240,22 @@ def test_bad_settings_stop_the_run_and_still_write_a_report(tmp_path: Path) -> N
 
 
 def test_interrupted_run_writes_a_report_that_says_so(tmp_path: Path) -> None:
-    process = subprocess.Popen(_command(tmp_path, "-v", "e2e/test_verification.py"), cwd=ROOT,
-                               env=_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocesses.popen(_command(tmp_path, "-v", "e2e/test_verification.py"), cwd=ROOT,
+                                 env=_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert process.stdout is not None
     printed: list[str] = []
     interrupted = False
-    for line in process.stdout:
-        printed.append(line)
-        if "PASSED" in line:  # one test finished: interrupt the rest, as a person pressing Ctrl-C would
-            process.send_signal(signal.SIGINT)
-            interrupted = True
-            break
-    rest, _ = process.communicate(timeout=120)
+    try:
+        for line in process.stdout:
+            printed.append(line)
+            if "PASSED" in line:  # one test finished: interrupt the rest, as a person pressing Ctrl-C would
+                subprocesses.interrupt_group(process)
+                interrupted = True
+                break
+        rest, _ = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            subprocesses.kill_group(process)
     output = "".join(printed) + rest
     tail = "\n".join(output.strip().splitlines()[-25:])
 
@@ -293,11 +296,6 @@ def test_waits_in_its_body_second(proof):
 '''
 
 
-def _default_sigint() -> None:
-    """The child takes Ctrl-C as a person's terminal would, even when this run inherited SIGINT as ignored."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "two-workers"])
 def test_an_interrupted_test_is_never_passed_nor_proves_its_items(tmp_path: Path, workers: list[str]) -> None:
     tests, reports, fifo = tmp_path / "tests_that_wait", tmp_path / "reports", tmp_path / "in-body"
@@ -307,17 +305,16 @@ def test_an_interrupted_test_is_never_passed_nor_proves_its_items(tmp_path: Path
     path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     command = [*_command(reports, "-p", "conftest", "-p", "no:cacheprovider", "--rootdir", str(tests),
                          *workers, str(tests / "test_waits.py"))]
-    process = subprocess.Popen(command, cwd=ROOT, env=_environment(PYTHONPATH=path, IN_BODY_FIFO=str(fifo)),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               start_new_session=True, preexec_fn=_default_sigint)
+    process = subprocesses.popen(command, cwd=ROOT, env=_environment(PYTHONPATH=path, IN_BODY_FIFO=str(fifo)),
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         with open(fifo, encoding="utf-8") as marker:  # blocks until a test body opens it: waiting on state
             assert marker.readline() == "in body\n"
-        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches every process of the terminal's group
+        subprocesses.interrupt_group(process)  # Ctrl-C reaches every process of the terminal's group
         output, _ = process.communicate(timeout=120)
     finally:
         if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
+            subprocesses.kill_group(process)
             process.communicate()
 
     report = _report(reports)

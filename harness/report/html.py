@@ -143,7 +143,7 @@ body:has(#show-notrun:checked) table.checklist tr[data-status]:not([data-status=
 """
 FAILED_OUTCOMES_HTML = ("failed", "broken", "error")
 _CITED_CALL = re.compile(r"#(\d+)\b")
-_SAFE_IMAGE = re.compile(r"data:image/(?:jpeg|png);base64,[A-Za-z0-9+/]+=*")
+_SAFE_IMAGE = re.compile(r"data:image/(?:jpeg|png|webp);base64,[A-Za-z0-9+/]+=*")
 _CITED_EVENT = re.compile(r"\bflx-[a-z]+\b")
 
 
@@ -218,13 +218,15 @@ def _image_css(images: dict[str, str], used: set[str]) -> str:
 
 
 def image_size(uri: str) -> tuple[int, int] | None:
-    """Width and height of a JPEG or PNG data: URI (from its header; nothing is decoded)."""
+    """Width and height of a JPEG, PNG or WebP data: URI (from its header; nothing is decoded)."""
     try:
         data = base64.b64decode(uri.split(",", 1)[1][:200_000] + "==", validate=False)
     except (ValueError, IndexError):
         return None
     if data.startswith(b"\x89PNG") and len(data) >= 24:
         return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data.startswith(b"RIFF") and data[8:12] == b"WEBP" and len(data) >= 30:
+        return _webp_size(data)
     index = 2
     while data.startswith(b"\xff\xd8") and index + 9 < len(data):
         if data[index] != 0xFF:
@@ -233,6 +235,18 @@ def image_size(uri: str) -> tuple[int, int] | None:
         if marker in (0xC0, 0xC1, 0xC2):
             return int.from_bytes(data[index + 7:index + 9], "big"), int.from_bytes(data[index + 5:index + 7], "big")
         index += 2 + length
+    return None
+
+
+def _webp_size(data: bytes) -> tuple[int, int] | None:
+    chunk = data[12:16]
+    if chunk == b"VP8 " and data[23:26] == b"\x9d\x01\x2a":  # lossy: 14-bit sizes after the key frame's start code
+        return int.from_bytes(data[26:28], "little") & 0x3FFF, int.from_bytes(data[28:30], "little") & 0x3FFF
+    if chunk == b"VP8L" and data[20] == 0x2F:  # lossless: two 14-bit sizes less one, packed after the signature
+        bits = int.from_bytes(data[21:25], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if chunk == b"VP8X":  # extended: 24-bit sizes less one
+        return int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1
     return None
 
 

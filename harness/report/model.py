@@ -203,7 +203,7 @@ class Report:
 
 def image_file(key: str, uri: str) -> str:
     """Where a picture is written beside the report (relative to the reports folder)."""
-    extension = "png" if uri.startswith("data:image/png") else "jpg"
+    extension = next((kind for kind in ("png", "webp") if uri.startswith(f"data:image/{kind}")), "jpg")
     return f"images/{key}.{extension}"
 
 

@@ -36,7 +36,7 @@ def _write_images(report: Report, directory: Path) -> list[Path]:
     run left there and this report does not show are removed, so the folder and the zip hold this run only."""
     wanted = {directory / image_file(key, uri) for key, uri in report.images.items()}
     for stale in (directory / "images").glob("*"):
-        if stale.is_file() and stale not in wanted and stale.suffix in (".jpg", ".png"):
+        if stale.is_file() and stale not in wanted and stale.suffix in (".jpg", ".png", ".webp"):
             stale.unlink()
     written = []
     for key, uri in report.images.items():
