@@ -297,7 +297,8 @@ class ApplyPage(StorePage):
         self.page.get_by_role("heading", name="Apply for Flexiti financing").wait_for()
         return self._arrived()
 
-    def apply_as(self, applicant: Applicant) -> ApplicationWidgetPage:
+    def submit(self, applicant: Applicant) -> None:
+        """Fill in the form as `applicant`, agree to the terms and continue to Flexiti (whatever page that opens)."""
         fields = {
             "First name": applicant.first_name, "Middle name": applicant.middle_name, "Last name": applicant.last_name,
             "Date of birth": applicant.dob, "Email": applicant.email, "Phone": applicant.phone_number,
@@ -311,6 +312,9 @@ class ApplyPage(StorePage):
         self.page.get_by_label("I agree to Flexiti's terms of service").check()
         with self.page.expect_navigation():
             self.page.get_by_role("button", name="Continue to Flexiti").click()
+
+    def apply_as(self, applicant: Applicant) -> ApplicationWidgetPage:
+        self.submit(applicant)
         if not ApplicationWidgetPage.url or not ApplicationWidgetPage.url.search(self.page.url):
             shown = self.error.all_inner_texts() or ["no error shown"]
             raise NotArrived(f"the store did not open Flexiti: still at {self.page.url} ({shown[0]})")

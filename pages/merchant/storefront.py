@@ -102,20 +102,7 @@ class ReferenceStorefront:
         return self._shown(cart.totals)
 
     def apply(self, applicant: Applicant) -> WidgetHost:
-        form = ApplyPage(self.page, self.steps).open()
-        fields = {
-            "First name": applicant.first_name, "Middle name": applicant.middle_name, "Last name": applicant.last_name,
-            "Date of birth": applicant.dob, "Email": applicant.email, "Phone": applicant.phone_number,
-            "Address": applicant.address_1, "City": applicant.city, "Province": applicant.province,
-            "Postal code": applicant.postal_code,
-        }
-        for label, value in fields.items():
-            self.page.get_by_label(label, exact=True).fill(value)
-        kind = "Business account" if applicant.account_type == "business" else "Personal account"
-        self.page.get_by_label(kind).check()
-        self.page.get_by_label("I agree to Flexiti's terms of service").check()
-        with self.page.expect_navigation():
-            form.page.get_by_role("button", name="Continue to Flexiti").click()
+        ApplyPage(self.page, self.steps).open().submit(applicant)
         return self._host("application widget page")
 
     def missing(self, capability: Capability) -> str:
