@@ -204,9 +204,12 @@ def _check_landing(landing: Any, problems: list[str]) -> tuple[dict[str, dict[st
         if place.value not in where:
             problems.append(f"[landing.where] {place.value} is missing: every purchase lands at checkout or an order")
     extras: dict[str, Any] = {}
-    unknown = set(landing) - {"where", "notice", "paid", "order_reference"}
+    unknown = set(landing) - {"where", "notice", "paid", "order_reference", "widget_page"}
     if unknown:
         problems.append(f"[landing] unknown key(s) {sorted(unknown)}")
+    if "widget_page" in landing:
+        problems += _check_pattern(landing["widget_page"], "[landing] widget_page")
+        extras["widget_page"] = landing["widget_page"]
     if "notice" in landing:
         problems += _check_locator(landing["notice"], "[landing] notice")
         extras["notice"] = landing["notice"]
@@ -320,6 +323,15 @@ class ProfileStorefront:
         except PlaywrightTimeout:
             raise AssertionError(f"the store did not act on the widget's report: the widget is still shown at "
                                  f"{self.page.url}") from None
+        if "widget_page" in self.profile.landing:
+            # A page that opens the widget from its own script may send the shopper away before the widget ever
+            # showed: the store has acted once the shopper is off that page.
+            hosting = re.compile(self.profile.landing["widget_page"])
+            try:
+                self.page.wait_for_url(lambda url: hosting.search(without_query(url)) is None)
+            except PlaywrightTimeout:
+                raise AssertionError(f"the store did not act on the widget's report: the shopper is still on the "
+                                     f"widget's page {self.page.url}") from None
         self.page.wait_for_load_state()
         if self.steps is not None:
             self.steps.capture(self.page, "landing")

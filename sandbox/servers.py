@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+import threading
 import traceback
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,33 @@ class CrashRecorder:
             raise
 
 
+class InFlight:
+    """ASGI wrapper counting the requests being served, so a reset can wait until the previous test's are done."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._serving = 0
+        self._changed = threading.Condition()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with self._changed:
+            self._serving += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            with self._changed:
+                self._serving -= 1
+                self._changed.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no request is being served (at most `timeout` seconds); False if one still is."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._serving == 0, timeout)
+
+
 @dataclass(frozen=True)
 class SandboxUrls:
     store: str
@@ -77,7 +105,8 @@ class Sandbox:
         # The store reads the simulator's clock, so moving it forward ages the store's tokens too.
         self.store = Store(config, sdk_url=f"{self._flexiti.url}/sdk/flexiti-sdk.js", clock=self.state.now,
                            defects=store_defects)
-        store_app = CrashRecorder(self.store.app, "reference store", self.state.errors)
+        self._store_serving = InFlight(self.store.app)
+        store_app = CrashRecorder(self._store_serving, "reference store", self.state.errors)
         self._store = ThreadedServer("reference store", store_app, STORE_HOST)
         self.urls = SandboxUrls(store=self._store.url, flexiti=self._flexiti.url)
         self._admin = httpx.Client(base_url=self._flexiti.url, timeout=10)  # one client: no set-up per call
@@ -108,9 +137,16 @@ class Sandbox:
         self.store.set_defects(defects)
         self._set_trust_url(defects)
 
+    def settle(self) -> bool:
+        """Wait until the store has finished serving (a closed page's last event may still be calling Flexiti),
+        so none of a test's calls lands in the next test's journal; False if the store is still busy after the
+        longest two Flexiti calls it could be making."""
+        return self._store_serving.wait_idle(2 * STORE_TIMEOUT_SECONDS + 1)
+
     def reset(self) -> None:
         """Forget every token, session, order and journal entry, and restore the run's store defects: each test
-        starts clean."""
+        starts clean (after the previous test's requests are done)."""
+        self.settle()
         if self.store.defects != self.store_defects:
             self.set_store_defects(self.store_defects)
         self.state.reset()

@@ -3,6 +3,7 @@ rejected with messages that name the file, the table and the step at fault."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +37,7 @@ def test_reference_profile_describes_every_action_and_capability() -> None:
     assert set(profile.where) == {place.value for place in Where if place is not Where.ELSEWHERE}
     assert profile.landing["paid"] == {"test_id": "order-status", "says": "Paid with Flexiti"}
     assert profile.landing["order_reference"] == {"url_pattern": "/orders/(ORD-[A-Z0-9]+)$"}
+    assert re.search(profile.landing["widget_page"], "/orders/ORD-1A2B3C4D/pay")
 
 
 MINIMAL = """
@@ -79,6 +81,7 @@ checkout = { url_pattern = "/checkout$" }
 basket = { url_pattern = "/basket" }
 [landing]
 paid = { test_id = "status" }
+widget_page = "/pay("
 [order_outcome]
 locator = { test_id = "status" }
 """)
@@ -97,6 +100,7 @@ locator = { test_id = "status" }
     assert "[landing.where] basket: not one of" in message
     assert "[landing.where] order is missing" in message
     assert "[landing] paid needs says" in message
+    assert "[landing] widget_page: missing )" in message
     assert "unknown table(s) ['order_outcome']" in message
     assert "products = [" in message
 

@@ -10,6 +10,7 @@ from playwright.sync_api import Locator, Page
 
 from harness.customers import Applicant, Customer
 from harness.evidence import StepLog
+from pages.storefront import without_query
 from pages.widget.screens import FlexitiWidget
 
 
@@ -65,8 +66,9 @@ class StorePage:
         return self._arrived()
 
     def _wait_for_url(self) -> None:
-        if self.url is not None:
-            self.page.wait_for_url(self.url)
+        # The page is where its path says, whatever the query tells it (/checkout?flexiti_error=… is the checkout).
+        if (url := self.url) is not None:
+            self.page.wait_for_url(lambda address: url.search(without_query(address)) is not None)
 
 
 class CataloguePage(StorePage):

@@ -199,8 +199,10 @@ class Store:
         if "two_identifiers" in self.defects and body.get("flow") == "purchase":
             body["customer_identification"]["vcc_number"] = "5000000000000011"
         if "init_from_browser" in self.defects and body.get("flow") == "purchase":
-            flow.browser_init = {"url": self.flexiti.widget_init_url(), "token": session.token.access_token,
-                                 "body": body}
+            # The page gives up when the server would have: the defect is where the call is made, not its patience.
+            url = self.flexiti.widget_init_url()
+            flow.browser_init = {"url": url, "token": session.token.access_token, "body": body,
+                                 "timeout_ms": round(self.flexiti.timeout_for(url) * 1000)}
             return
         flow.redirection_url = await self.flexiti.widget_init(session.token, body)
         flow.widget_session_id = _query_value(flow.redirection_url, "widget_session_id")

@@ -78,7 +78,8 @@ class FlexitiClient:
         # A GUID of 32 characters per call, as Flexiti asks for x-reference-id.
         return {"x-reference-id": uuid.uuid4().hex} if self.send_reference_id else {}
 
-    def _timeout_for(self, url: str) -> float:
+    def timeout_for(self, url: str) -> float:
+        """Seconds to wait for Flexiti's answer on `url`: the configured timeout, unless a test shortened it."""
         for suffix, shortened in self.short_timeouts.items():
             if shortened[1] > 0 and url.rstrip("/").endswith(suffix.rstrip("/")):
                 shortened[1] -= 1
@@ -87,7 +88,7 @@ class FlexitiClient:
 
     async def _post(self, url: str, **kwargs: Any) -> httpx.Response:
         """POST, with transport trouble turned into the same error type as Flexiti's own errors."""
-        timeout = self._timeout_for(url)
+        timeout = self.timeout_for(url)
         try:
             return await self._http.post(url, timeout=timeout, **kwargs)
         except httpx.TimeoutException:

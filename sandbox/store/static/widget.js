@@ -60,11 +60,12 @@
         headers: { "authorization": `Bearer ${init.token}`, "content-type": "application/json",
                    "x-reference-id": crypto.randomUUID().replaceAll("-", "") },
         body: JSON.stringify(init.body),
+        signal: AbortSignal.timeout(init.timeout_ms),
       });
       const data = await response.json().catch(() => ({}));
       if (response.ok) open(data.redirection_url); else back(data.error || response.status);
     } catch (error) {
-      back("unreachable");
+      back(error.name === "TimeoutError" ? "timeout" : "unreachable");
     }
   }
 
