@@ -6,20 +6,17 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import threading
 from collections import deque
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 from harness.masking import Masker, fingerprint
-from harness.recording import KEPT_HEADERS
+from harness.recording import KEPT_HEADERS, CallRecorder
 
 DEFAULT_JOURNAL_CALLS = 1000
 # A POS API body is a few kilobytes; a journaled body over this is replaced by a marker, so the journal's memory is
 # bounded by calls x this.
 DEFAULT_JOURNAL_BODY_BYTES = 32 * 1024
-_TOKEN_FIELDS = ("access_token", "refresh_token")
 
 
 def not_kept(raw: bytes, why: str) -> str:
@@ -105,46 +102,36 @@ def proxy_entry(method: str, path: str, query: dict[str, str], headers: dict[str
     return entry
 
 
-class BoundedRecorder:
+class BoundedRecorder(CallRecorder):
     """The journal's last `capacity` entries, numbered, timed and masked as they are recorded; older entries are
     dropped and counted. Sequence numbers keep counting across drops and clears, so "calls after #n" stays true."""
 
     def __init__(self, masker: Masker, capacity: int = DEFAULT_JOURNAL_CALLS) -> None:
         if capacity < 1:
             raise ValueError("the journal must keep at least one call")
-        self.masker = masker
+        super().__init__(masker)
         self.capacity = capacity
-        self._calls: deque[dict[str, Any]] = deque(maxlen=capacity)
+        self._calls = deque(maxlen=capacity)
         self._seq = 0
         self.dropped = 0
-        self._lock = threading.Lock()
 
-    def record(self, entry: dict[str, Any]) -> None:
-        with self._lock:
-            response = entry.get("response")
-            if isinstance(response, dict):
-                # A token answer teaches the masker its tokens, so they are fingerprinted wherever they appear later.
-                self.masker.token(*(str(response[name]) for name in _TOKEN_FIELDS if response.get(name)))
-            self._seq += 1
-            stamped = {**entry, "seq": self._seq,
-                       "time": datetime.now(UTC).isoformat(timespec="milliseconds")}
-            authorization = entry.get("headers", {}).get("authorization")
-            masked = self.masker.data(stamped)
-            if authorization is not None:
-                # Basic is decoded before the masker sees it: the masker would hide the whole base64 blob (it holds
-                # the secret), and the client id in it is worth keeping as evidence.
-                basic = authorization.strip().partition(" ")[0].lower() == "basic"
-                masked["headers"]["authorization"] = (
-                    self.masker.text(masked_authorization(authorization)) if basic
-                    else masked_authorization(self.masker.text(authorization)))
-            if len(self._calls) == self.capacity:
-                self.dropped += 1
-            self._calls.append(masked)
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
 
-    def calls(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return list(self._calls)
+    def _masked(self, stamped: dict[str, Any]) -> dict[str, Any]:
+        masked = super()._masked(stamped)
+        authorization = stamped.get("headers", {}).get("authorization")
+        if authorization is not None:
+            # Basic is decoded before the masker sees it: the masker would hide the whole base64 blob (it holds the
+            # secret), and the client id in it is worth keeping as evidence.
+            basic = authorization.strip().partition(" ")[0].lower() == "basic"
+            masked["headers"]["authorization"] = (
+                self.masker.text(masked_authorization(authorization)) if basic
+                else masked_authorization(self.masker.text(authorization)))
+        return masked
 
-    def clear(self) -> None:
-        with self._lock:
-            self._calls.clear()
+    def _keep(self, masked: dict[str, Any]) -> None:
+        if len(self._calls) == self.capacity:
+            self.dropped += 1
+        self._calls.append(masked)

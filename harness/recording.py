@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import deque
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -69,7 +70,7 @@ class CallRecorder:
 
     def __init__(self, masker: Masker) -> None:
         self.masker = masker
-        self._calls: list[dict[str, Any]] = []
+        self._calls: deque[dict[str, Any]] = deque()
         self._lock = threading.Lock()
 
     def record(self, entry: dict[str, Any]) -> None:
@@ -78,9 +79,18 @@ class CallRecorder:
             if isinstance(response, dict):
                 # A token answer teaches the masker its tokens, so they are fingerprinted wherever they appear later.
                 self.masker.token(*(str(response[name]) for name in _TOKEN_FIELDS if response.get(name)))
-            stamped = {**entry, "seq": len(self._calls) + 1,
-                       "time": datetime.now(UTC).isoformat(timespec="milliseconds")}
-            self._calls.append(self.masker.data(stamped))
+            stamped = {**entry, "seq": self._next_seq(), "time": datetime.now(UTC).isoformat(timespec="milliseconds")}
+            self._keep(self._masked(stamped))
+
+    def _next_seq(self) -> int:
+        return len(self._calls) + 1
+
+    def _masked(self, stamped: dict[str, Any]) -> dict[str, Any]:
+        masked: dict[str, Any] = self.masker.data(stamped)
+        return masked
+
+    def _keep(self, masked: dict[str, Any]) -> None:
+        self._calls.append(masked)
 
     def calls(self) -> list[dict[str, Any]]:
         with self._lock:
