@@ -9,9 +9,11 @@ them, and a test's own Ctrl-C does not), and are killed, group and all, on timeo
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -54,3 +56,43 @@ def run(command: Sequence[str], cwd: Path | None, env: dict[str, str] | None, ti
         kill_group(process)
         raise
     return subprocess.CompletedProcess(list(command), process.returncode, stdout, stderr)
+
+
+# -- the suite as a child: the harness's own tests run it as a merchant would, and read what it wrote --------------
+
+ROOT = Path(__file__).resolve().parent.parent
+# Settings that would change what a child run is checked against: the child gets only what its test gives it.
+RUN_SETTINGS = ("FLEXITI_", "SANDBOX_", "STORE_URL")
+
+
+def suite_command(reports: Path, *args: str) -> list[str]:
+    """pytest with every output (reports, JUnit, Playwright's folder) under `reports`, in a fixed test order."""
+    return [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider", f"--reports-dir={reports}",
+            f"--junitxml={reports / 'junit.xml'}", f"--output={reports / 'playwright'}", *args]
+
+
+def suite_environment(*dropped: str, **settings: str) -> dict[str, str]:
+    """This process's environment without the run settings (and `dropped` prefixes), plus `settings`."""
+    prefixes = (*RUN_SETTINGS, *dropped)
+    return {**{name: value for name, value in os.environ.items() if not name.startswith(prefixes)}, **settings}
+
+
+def run_suite(reports: Path, *args: str, timeout: float = 600, **settings: str) -> subprocess.CompletedProcess[str]:
+    """The suite (or the tests `args` name) in a child, with only `settings` for configuration."""
+    return run(suite_command(reports, *args), cwd=ROOT, env=suite_environment(**settings), timeout=timeout)
+
+
+def read_report(reports: Path, env: str = "sandbox") -> dict[str, Any]:
+    """The JSON certification report a child run wrote."""
+    report: dict[str, Any] = json.loads((reports / f"certification-{env}.json").read_text(encoding="utf-8"))
+    return report
+
+
+def report_item(report: dict[str, Any], item_id: str) -> dict[str, Any]:
+    """One checklist item of a report."""
+    return next(item for item in report["checklist"] if item["id"] == item_id)
+
+
+def output_tail(result: subprocess.CompletedProcess[str], lines: int = 30) -> str:
+    """The last lines a child printed, for an assertion message."""
+    return "\n".join((result.stdout + result.stderr).strip().splitlines()[-lines:])

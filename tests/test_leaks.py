@@ -15,7 +15,6 @@ import xml.etree.ElementTree as ElementTree
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -24,6 +23,7 @@ from harness.masking import Masker, contains_secret
 from harness.report.scrub import scrub_file, scrub_tree
 from sandbox.flexiti.state import CUSTOMERS_FILE, seeded_token
 from tests import subprocesses
+from tests.subprocesses import output_tail, read_report, report_item, run_suite, suite_command, suite_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 ENCODED_SECRET = "Pl&nted+S3cret/B1<x>"  # every character an HTML-safe JSON encoder or a URL escapes
@@ -32,34 +32,6 @@ PRODUCTION_API = "https://posapi.flexiti.fi/flexiti/pos-api"
 DESTRUCTIVE_TEST = "e2e/test_storefront.py::test_storefront_purchase_is_paid_and_confirmed_by_flexiti"
 _IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"RIFF", b"\x1aE\xdf\xa3")
 _SHA1_NAME = re.compile(r"(?:^|/)([0-9a-f]{40})(?:\.[A-Za-z0-9]+)?$")
-
-
-# -- running the suite in a child process ------------------------------------------------------------
-
-def _command(reports: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider", f"--reports-dir={reports}",
-            f"--junitxml={reports / 'junit.xml'}", f"--output={reports / 'playwright'}", *args]
-
-
-def _environment(**settings: str) -> dict[str, str]:
-    kept = {k: v for k, v in os.environ.items() if not k.startswith(("FLEXITI_", "SANDBOX_", "STORE_URL"))}
-    return {**kept, **settings}
-
-
-def _run(reports: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
-    return subprocesses.run(_command(reports, *args), cwd=ROOT, env=_environment(**settings), timeout=600)
-
-
-def _report(reports: Path, env: str = "sandbox") -> dict[str, Any]:
-    return json.loads((reports / f"certification-{env}.json").read_text(encoding="utf-8"))
-
-
-def _item(report: dict[str, Any], item_id: str) -> dict[str, Any]:
-    return next(item for item in report["checklist"] if item["id"] == item_id)
-
-
-def _tail(result: subprocess.CompletedProcess[str]) -> str:
-    return "\n".join((result.stdout + result.stderr).strip().splitlines()[-30:])
 
 
 # -- scanning what a run left ---------------------------------------------------------------------------
@@ -205,13 +177,13 @@ def test_an_encoded_secret_in_the_page_fails_auth01_and_is_printed_nowhere(tmp_p
     (plugins / "target_in_a_failing_frame.py").write_text(TARGET_IN_A_FAILING_FRAME, encoding="utf-8")
     path = os.pathsep.join(filter(None, [str(plugins), os.environ.get("PYTHONPATH")]))
 
-    result = _run(reports, "e2e/test_storefront.py::test_storefront_opens_the_widget_from_the_widget_origin",
+    result = run_suite(reports, "e2e/test_storefront.py::test_storefront_opens_the_widget_from_the_widget_origin",
                   "-p", "target_in_a_failing_frame", "-vvv", "-l", "--tracing=on", "--screenshot=on",
                   FLEXITI_CLIENT_SECRET=ENCODED_SECRET, SANDBOX_STORE_DEFECTS="secret_in_browser", PYTHONPATH=path)
     tmp_path = reports
 
-    assert result.returncode == 1, _tail(result)
-    auth = _item(_report(tmp_path), "AUTH-01")
+    assert result.returncode == 1, output_tail(result)
+    auth = report_item(read_report(tmp_path), "AUTH-01")
     assert auth["status"] == "failed" and "secret" in auth["reason"], auth
     leaks = _leaks(tmp_path, texts=[result.stdout, result.stderr], plain=[ENCODED_SECRET])
     assert not leaks, leaks[:10]
@@ -223,12 +195,12 @@ def test_an_encoded_secret_in_the_page_fails_auth01_and_is_printed_nowhere(tmp_p
 def test_a_traced_run_keeps_no_code_answer_pin_or_token_in_names_hashes_or_contents(tmp_path: Path) -> None:
     plain, numeric = _run_secrets()
 
-    result = _run(tmp_path, "e2e/test_verification.py::test_each_mfa_option_completes_verification",
+    result = run_suite(tmp_path, "e2e/test_verification.py::test_each_mfa_option_completes_verification",
                   "e2e/test_verification.py::test_wrong_code_shows_error_and_allows_retry",
                   "e2e/test_apply.py::test_application_decision_is_shown[chromium-approved]",
                   "--tracing=on", "--screenshot=on", SANDBOX_TOKEN_SEED=TOKEN_SEED)
 
-    assert result.returncode == 0, _tail(result)
+    assert result.returncode == 0, output_tail(result)
     names = [where for where, _ in _files(tmp_path)]
     assert any(name.endswith("!trace.trace") for name in names), "no trace was kept, so nothing was scanned"
     assert any(_SHA1_NAME.search(name.split("!")[-1]) for name in names if "!" in name), "no trace resources"
@@ -243,10 +215,10 @@ def test_a_traced_run_keeps_no_code_answer_pin_or_token_in_names_hashes_or_conte
 def test_the_failure_trace_of_a_failed_test_keeps_no_code(tmp_path: Path) -> None:
     plain, numeric = _run_secrets()
 
-    result = _run(tmp_path, "e2e/test_outcomes.py::test_amount_and_sku_data_match_the_cart",
+    result = run_suite(tmp_path, "e2e/test_outcomes.py::test_amount_and_sku_data_match_the_cart",
                   SANDBOX_STORE_DEFECTS="tax_left_out", SANDBOX_TOKEN_SEED=TOKEN_SEED)
 
-    assert result.returncode == 1, _tail(result)
+    assert result.returncode == 1, output_tail(result)
     assert list(tmp_path.rglob("trace.zip")), "the failed test kept no trace, so nothing was scanned"
     leaks = _leaks(tmp_path, texts=[result.stdout, result.stderr], plain=plain, numeric=numeric)
     assert not leaks, leaks[:10]
@@ -256,7 +228,7 @@ def _interrupt_after_first_pass(reports: Path, whom: str, *args: str, **settings
     """Start a run, and once one test passed, interrupt the next: SIGINT to the process group, as a terminal's
     Ctrl-C sends it (the browser stops too), or to pytest alone, as `kill -INT` does (the browser lives on, and
     the interrupted test's trace is written during the session's teardown, after every test's report)."""
-    process = subprocesses.popen(_command(reports, "-v", *args), cwd=ROOT, env=_environment(**settings),
+    process = subprocesses.popen(suite_command(reports, "-v", *args), cwd=ROOT, env=suite_environment(**settings),
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert process.stdout is not None
     printed: list[str] = []
@@ -321,10 +293,10 @@ def test_an_artifact_no_report_lists_is_scrubbed_at_the_end_of_the_run(tmp_path:
     (plugins / "late_artifact.py").write_text(LATE_ARTIFACT, encoding="utf-8")
     path = os.pathsep.join(filter(None, [str(plugins), os.environ.get("PYTHONPATH")]))
 
-    result = _run(reports, "e2e/test_verification.py::test_each_mfa_option_completes_verification[chromium-sms]",
+    result = run_suite(reports, "e2e/test_verification.py::test_each_mfa_option_completes_verification[chromium-sms]",
                   "-p", "late_artifact", FLEXITI_CLIENT_SECRET="late-planted-secret-4Kq", PYTHONPATH=path)
 
-    assert result.returncode == 0, _tail(result)
+    assert result.returncode == 0, output_tail(result)
     assert (reports / "playwright" / "interrupted-test" / "trace.zip").is_file()
     leaks = _leaks(reports, plain=["late-planted-secret-4Kq"])
     assert not leaks, leaks
@@ -355,8 +327,8 @@ def test_an_interruption_whose_teardown_fails_still_exits_2_with_a_named_testcas
                                "-p", "fixtures.interruption", "test_interrupted.py", "--junitxml=junit.xml"],
                               cwd=tmp_path, env=environment, timeout=120)
 
-    assert result.returncode == 2, _tail(result)
-    assert not re.search(r"Traceback|ExceptionGroup", result.stdout + result.stderr), _tail(result)
+    assert result.returncode == 2, output_tail(result)
+    assert not re.search(r"Traceback|ExceptionGroup", result.stdout + result.stderr), output_tail(result)
     [case] = ElementTree.parse(tmp_path / "junit.xml").getroot().iter("testcase")
     assert case.get("name") == "test_interrupted" and case.find("error") is not None, case.attrib
 
@@ -465,9 +437,9 @@ def _failure_screenshot_of_the_code_input(reports: Path, code: str) -> list[byte
     plugins.mkdir()
     (plugins / "fail_with_the_code_typed.py").write_text(FAIL_WITH_THE_CODE_TYPED, encoding="utf-8")
     path = os.pathsep.join(filter(None, [str(plugins), os.environ.get("PYTHONPATH")]))
-    result = _run(reports, CODE_TEST, "-p", "fail_with_the_code_typed", "--screenshot=only-on-failure",
+    result = run_suite(reports, CODE_TEST, "-p", "fail_with_the_code_typed", "--screenshot=only-on-failure",
                   PLANTED_CODE=code, BOX_FILE=str(box_file), PYTHONPATH=path)
-    assert result.returncode == 1 and "planted failure" in result.stdout, _tail(result)
+    assert result.returncode == 1 and "planted failure" in result.stdout, output_tail(result)
     [screenshot] = list(reports.rglob("*.png"))
     box = json.loads(box_file.read_text())
     assert box and box["width"] > 10 and box["height"] > 5, box
@@ -501,30 +473,31 @@ def _collected(result: subprocess.CompletedProcess[str]) -> list[str]:
                                    {"FLEXITI_API_BASE": "https://posapi.flexiti.fi:443/flexiti/pos-api"}])
 def test_a_training_run_on_a_production_host_leaves_destructive_tests_out(tmp_path: Path,
                                                                           hosts: dict[str, str]) -> None:
-    result = _run(tmp_path, "e2e/test_storefront.py", "--env", "training", "--collect-only", "-q",
+    result = run_suite(tmp_path, "e2e/test_storefront.py", "--env", "training", "--collect-only", "-q",
                   **_training_on(**hosts))
 
     collected = _collected(result)
-    assert any("test_storefront_opens_the_widget_from_the_widget_origin" in test for test in collected), _tail(result)
+    assert any("test_storefront_opens_the_widget_from_the_widget_origin" in test for test in collected), \
+        output_tail(result)
     assert not [test for test in collected if test.startswith(DESTRUCTIVE_TEST)], collected
 
 
 @pytest.mark.parametrize("named", [DESTRUCTIVE_TEST, "--pyargs e2e.test_storefront::"
                                                      "test_storefront_purchase_is_paid_and_confirmed_by_flexiti"])
 def test_a_named_destructive_test_is_refused_on_a_production_host(tmp_path: Path, named: str) -> None:
-    result = _run(tmp_path, *named.split(), "--env", "training", "--collect-only",
+    result = run_suite(tmp_path, *named.split(), "--env", "training", "--collect-only",
                   **_training_on(FLEXITI_API_BASE=PRODUCTION_API))
 
-    assert result.returncode == 4, _tail(result)
-    assert "refused in production" in result.stderr and "FLEXITI_API_BASE" in result.stderr, _tail(result)
+    assert result.returncode == 4, output_tail(result)
+    assert "refused in production" in result.stderr and "FLEXITI_API_BASE" in result.stderr, output_tail(result)
 
 
 def test_with_workers_the_guard_line_and_the_report_name_the_left_out_tests(tmp_path: Path) -> None:
-    result = _run(tmp_path, "e2e/test_storefront.py", "-k", "purchase_is_paid", "-n", "2", "--env", "training",
+    result = run_suite(tmp_path, "e2e/test_storefront.py", "-k", "purchase_is_paid", "-n", "2", "--env", "training",
                   **_training_on(FLEXITI_API_BASE=PRODUCTION_API))
 
-    assert "production guard: 1 test(s) marked destructive were not run" in result.stdout, _tail(result)
-    report = _report(tmp_path, "training")
+    assert "production guard: 1 test(s) marked destructive were not run" in result.stdout, output_tail(result)
+    report = read_report(tmp_path, "training")
     [left_out] = [test for test in report["tests"] if test["nodeid"].startswith(DESTRUCTIVE_TEST)]
     assert left_out["outcome"] == "skipped" and "production guard" in left_out["reason"], left_out
-    assert _item(report, "ACC-02")["status"] == "not run", _item(report, "ACC-02")
+    assert report_item(report, "ACC-02")["status"] == "not run", report_item(report, "ACC-02")

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
-import sys
 import xml.etree.ElementTree as ElementTree
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, Route, expect
@@ -19,6 +16,7 @@ from playwright.sync_api import Page, Route, expect
 from harness.customers import load_applicants, load_customers
 from sandbox.flexiti.state import CUSTOMERS_FILE, seeded_token
 from tests import subprocesses
+from tests.subprocesses import read_report, report_item, run_suite, suite_command, suite_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANTED_SECRET = "planted-client-secret-7Qx9Zt"
@@ -35,28 +33,6 @@ def _refuse(self):
 
 Sandbox.__enter__ = _refuse
 """
-
-
-def _command(reports: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "pytest", "-p", "no:randomly", f"--reports-dir={reports}",
-            f"--junitxml={reports / 'junit.xml'}", f"--output={reports / 'playwright'}", *args]
-
-
-def _environment(**settings: str) -> dict[str, str]:
-    kept = {k: v for k, v in os.environ.items() if not k.startswith(("FLEXITI_", "SANDBOX_", "STORE_URL"))}
-    return {**kept, **settings}
-
-
-def _run(reports: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
-    return subprocesses.run(_command(reports, *args), cwd=ROOT, env=_environment(**settings), timeout=600)
-
-
-def _report(reports: Path, env: str = "sandbox") -> dict[str, Any]:
-    return json.loads((reports / f"certification-{env}.json").read_text(encoding="utf-8"))
-
-
-def _item(report: dict[str, Any], item_id: str) -> dict[str, Any]:
-    return next(item for item in report["checklist"] if item["id"] == item_id)
 
 
 # Images are pixels: random bytes in them can spell "2222", but no text secret is stored in them as text.
@@ -89,22 +65,22 @@ def _junit_checklists(junit: Path) -> dict[str, list[str]]:
 def failing_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
     """One e2e file against a store that leaves the tax out: run once, read by the tests below."""
     reports = tmp_path_factory.mktemp("failing-run")
-    return reports, _run(reports, "e2e/test_outcomes.py", SANDBOX_STORE_DEFECTS="tax_left_out")
+    return reports, run_suite(reports, "e2e/test_outcomes.py", SANDBOX_STORE_DEFECTS="tax_left_out")
 
 
 def test_failing_run_report_points_at_the_cause(failing_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
     tmp_path, result = failing_run
 
-    report = _report(tmp_path)
+    report = read_report(tmp_path)
     assert result.returncode == 1, result.stdout[-2000:]
-    assert _item(report, "TXN-01")["status"] == "failed"
-    evt = _item(report, "EVT-02")
+    assert report_item(report, "TXN-01")["status"] == "failed"
+    evt = report_item(report, "EVT-02")
     assert evt["status"] == "failed"
     assert "amount" in evt["reason"] and "cart total" in evt["reason"], evt["reason"]
     assert "61.03 short" in evt["reason"] and "taxes and shipping included" in evt["reason"], evt["reason"]
     assert {item["id"] for item in report["checklist"] if item["status"] == "failed"} == {"EVT-02", "TXN-01"}
     # Reasons in words: no exception class, no raw assert; the rule's page and the change to make.
-    for item in (evt, _item(report, "TXN-01")):
+    for item in (evt, report_item(report, "TXN-01")):
         assert "ChecklistFailure" not in item["reason"] and "assert " not in item["reason"], item["reason"]
         assert item["docs"].startswith("https://flexiti.atlassian.net/") and item["fix"], item
     assert AMOUNT_TEST + "[chromium]" not in evt["tests"], "a test that failed the item is listed as proving it"
@@ -191,15 +167,15 @@ def test_sandbox_that_cannot_start_stops_the_run_and_says_why(tmp_path: Path) ->
     (plugins / "sandbox_that_cannot_start.py").write_text(SANDBOX_THAT_CANNOT_START, encoding="utf-8")
     path = os.pathsep.join(filter(None, [str(plugins), os.environ.get("PYTHONPATH")]))
 
-    result = _run(reports, "-p", "sandbox_that_cannot_start", "e2e/test_outcomes.py", PYTHONPATH=path)
+    result = run_suite(reports, "-p", "sandbox_that_cannot_start", "e2e/test_outcomes.py", PYTHONPATH=path)
 
-    report = _report(reports)
+    report = read_report(reports)
     assert result.returncode == 3, result.stdout[-2000:] + result.stderr[-2000:]
     assert report["run"]["stopped_early"] == (
         "stopped: the embedded sandbox did not start: OSError: no free port (planted by the test)")
     # A harness that could not start proves nothing about the store: its items are not run, never failed.
     assert {item["status"] for item in report["checklist"]} <= {"not run", "not applicable"}, report["checklist"]
-    assert _item(report, "TXN-01")["status"] == "not run"
+    assert report_item(report, "TXN-01")["status"] == "not run"
     assert str((reports / "certification-sandbox.html").resolve()) in result.stdout
 
 
@@ -209,7 +185,7 @@ def test_reports_hold_none_of_the_run_secrets(tmp_path: Path) -> None:
     assert applicants is not None
 
     # One test per flow that types or carries a secret, each keeping its trace: the worst case for leaks.
-    result = _run(tmp_path, "e2e/test_purchase.py::test_single_account_customer_completes_purchase",
+    result = run_suite(tmp_path, "e2e/test_purchase.py::test_single_account_customer_completes_purchase",
                   "e2e/test_apply.py::test_application_decision_is_shown[chromium-approved]",
                   "e2e/test_verification.py::test_each_mfa_option_completes_verification[chromium-security_question]",
                   "e2e/test_verification.py::test_wrong_code_shows_error_and_allows_retry",
@@ -230,9 +206,9 @@ def test_reports_hold_none_of_the_run_secrets(tmp_path: Path) -> None:
 
 
 def test_bad_settings_stop_the_run_and_still_write_a_report(tmp_path: Path) -> None:
-    result = _run(tmp_path, "e2e", "--env", "training")
+    result = run_suite(tmp_path, "e2e", "--env", "training")
 
-    report = _report(tmp_path, "training")
+    report = read_report(tmp_path, "training")
     assert result.returncode == 4
     assert "STORE_URL" in result.stderr
     assert "STORE_URL" in report["run"]["stopped_early"]
@@ -240,8 +216,8 @@ def test_bad_settings_stop_the_run_and_still_write_a_report(tmp_path: Path) -> N
 
 
 def test_interrupted_run_writes_a_report_that_says_so(tmp_path: Path) -> None:
-    process = subprocesses.popen(_command(tmp_path, "-v", "e2e/test_verification.py"), cwd=ROOT,
-                                 env=_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocesses.popen(suite_command(tmp_path, "-v", "e2e/test_verification.py"), cwd=ROOT,
+                                 env=suite_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert process.stdout is not None
     printed: list[str] = []
     interrupted = False
@@ -260,7 +236,7 @@ def test_interrupted_run_writes_a_report_that_says_so(tmp_path: Path) -> None:
     tail = "\n".join(output.strip().splitlines()[-25:])
 
     assert interrupted, f"no test passed, so the run was never interrupted:\n{tail}"
-    report = _report(tmp_path)
+    report = read_report(tmp_path)
     outcomes = {test["name"]: test["outcome"] for test in report["tests"]}
     assert process.returncode == 2, (
         f"exit {process.returncode}, report says {report['run']['stopped_early']!r}, tests {outcomes}:\n{tail}")
@@ -303,9 +279,9 @@ def test_an_interrupted_test_is_never_passed_nor_proves_its_items(tmp_path: Path
     (tests / "test_waits.py").write_text(BODY_THAT_WAITS, encoding="utf-8")
     os.mkfifo(fifo)
     path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    command = [*_command(reports, "-p", "conftest", "-p", "no:cacheprovider", "--rootdir", str(tests),
+    command = [*suite_command(reports, "-p", "conftest", "-p", "no:cacheprovider", "--rootdir", str(tests),
                          *workers, str(tests / "test_waits.py"))]
-    process = subprocesses.popen(command, cwd=ROOT, env=_environment(PYTHONPATH=path, IN_BODY_FIFO=str(fifo)),
+    process = subprocesses.popen(command, cwd=ROOT, env=suite_environment(PYTHONPATH=path, IN_BODY_FIFO=str(fifo)),
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         with open(fifo, encoding="utf-8") as marker:  # blocks until a test body opens it: waiting on state
@@ -317,10 +293,10 @@ def test_an_interrupted_test_is_never_passed_nor_proves_its_items(tmp_path: Path
             subprocesses.kill_group(process)
             process.communicate()
 
-    report = _report(reports)
+    report = read_report(reports)
     outcomes = {test["name"]: test["outcome"] for test in report["tests"]}
     assert "passed" not in outcomes.values(), (outcomes, output[-2000:])
-    assert _item(report, "EVT-04")["status"] != "passed" and _item(report, "EVT-05")["status"] != "passed"
+    assert report_item(report, "EVT-04")["status"] != "passed" and report_item(report, "EVT-05")["status"] != "passed"
     assert report["verdict"]["status"] != "ready"
     assert report["run"]["stopped_early"], output[-2000:]
 
@@ -341,15 +317,15 @@ def test_a_profile_error_is_a_harness_error_apart_from_failures_with_its_fix(tmp
     (plugins / "profile_that_breaks.py").write_text(PROFILE_THAT_BREAKS, encoding="utf-8")
     path = os.pathsep.join(filter(None, [str(plugins), os.environ.get("PYTHONPATH")]))
 
-    result = _run(reports, "-p", "profile_that_breaks",
+    result = run_suite(reports, "-p", "profile_that_breaks",
                   "e2e/test_outcomes.py::test_cancel_returns_to_checkout_with_the_cart_intact", PYTHONPATH=path)
 
-    report = _report(reports)
+    report = read_report(reports)
     assert result.returncode == 1, result.stdout[-2000:]
     [test] = report["tests"]
     assert test["outcome"] == "broken", test
     assert "matches nothing" in test["reason"] and test["fix"], test
-    assert _item(report, "EVT-04")["status"] == "not run"  # a broken harness neither fails nor proves
+    assert report_item(report, "EVT-04")["status"] == "not run"  # a broken harness neither fails nor proves
     assert not [item for item in report["checklist"] if item["status"] == "failed"]
     assert report["verdict"]["broken_tests"] == [test["nodeid"]]
     assert any("broken by a harness error" in reason for reason in report["verdict"]["reasons"])
@@ -359,21 +335,21 @@ def test_a_profile_error_is_a_harness_error_apart_from_failures_with_its_fix(tmp
 
 
 def test_base_url_names_the_storefront_and_is_refused_against_the_embedded_store(tmp_path: Path) -> None:
-    result = _run(tmp_path, "e2e/test_outcomes.py", "--base-url", "http://127.0.0.1:9")
+    result = run_suite(tmp_path, "e2e/test_outcomes.py", "--base-url", "http://127.0.0.1:9")
 
     assert result.returncode == 4, result.stdout[-2000:]
     assert "--base-url" in result.stderr and "STORE_URL" in result.stderr
-    report = _report(tmp_path)
+    report = read_report(tmp_path)
     assert report["tests"] == [] and not [i for i in report["checklist"] if i["status"] == "passed"]
 
 
 def test_a_browser_the_machine_lacks_stops_the_run_before_any_test_with_the_fix(tmp_path: Path) -> None:
-    result = _run(tmp_path, "e2e/test_outcomes.py", "--browser", "webkit", "--video", "on",
+    result = run_suite(tmp_path, "e2e/test_outcomes.py", "--browser", "webkit", "--video", "on",
                   PLAYWRIGHT_BROWSERS_PATH=str(tmp_path / "no-browsers"))
 
     assert result.returncode == 4, result.stdout[-2000:]
     assert "WebKit is not installed: `playwright install webkit`, or drop `--browser webkit`" in result.stderr
     assert "--video needs Playwright's ffmpeg" in result.stderr
-    report = _report(tmp_path)
+    report = read_report(tmp_path)
     assert report["tests"] == [] and not [i for i in report["checklist"] if i["status"] == "failed"]
     assert "webkit" in report["run"]["stopped_early"]
