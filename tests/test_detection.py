@@ -19,11 +19,11 @@ from sandbox.detection import (
     table_lines,
     write_picture,
 )
-from sandbox.store.defects import DEFECTS
+from sandbox.store.defects import StoreDefect
 
 
 def test_every_defect_is_cited_by_some_e2e_test(tmp_path: Path) -> None:
-    plan = cited_plan(list(DEFECTS), tmp_path)
+    plan = cited_plan(list(StoreDefect), tmp_path)
 
     uncited = [defect for defect, tests in plan.items() if not tests]
     assert not uncited, f"no e2e test cites the expected items of {uncited}: the cited run could not catch them"
