@@ -213,8 +213,9 @@ class Store:
                           **context)
 
     def _widget_page_flags(self, flow: WidgetFlow) -> dict[str, Any]:
-        """Switches of the widget page's script besides its defaults (only the widget's origin, one outcome per
-        opening, the customer portal on activation): none."""
+        """Data attributes for the widget page's script besides the widget's own: none, as its defaults are the
+        correct behaviour (messages from the widget's origin only, one outcome per opening, the customer portal on
+        activation)."""
         return {}
 
     def _for_this_flow(self, flow: WidgetFlow, event_type: str | None, data: dict[str, Any]) -> bool:
