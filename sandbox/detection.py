@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.report.detection_picture import detection_html
-from sandbox.store.defects import DEFECTS
+from sandbox.store.defects import StoreDefect, UnknownDefectError
 
 ROOT = Path(__file__).resolve().parent.parent
 CLEAN = "(clean store)"
@@ -98,7 +98,7 @@ def run_one(defect: str, workers: int, selection: list[str], scratch: Path, adap
     started = time.perf_counter()
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=RUN_DEADLINE_S)
     seconds = time.perf_counter() - started
-    expected = DEFECTS[defect].expected if defect != CLEAN else frozenset()
+    expected = StoreDefect.named(defect).expected if defect != CLEAN else frozenset()
     report = folder / "certification-sandbox.json"
     if not report.is_file():
         tail = (result.stdout + result.stderr).strip().splitlines()[-5:]
@@ -137,8 +137,8 @@ def cited_verdicts(report: Path, plan: dict[str, list[str]], seconds: dict[str, 
         error = failure if not ran else (f"harness error in {', '.join(broken)}" if broken else None)
         if not planned:
             error = "no e2e test cites its expected items"
-        detections.append(Detection(defect, DEFECTS[defect].expected, frozenset(failed), seconds.get(defect, 0.0),
-                                    error=error, reasons=tuple(sorted(failed.items()))))
+        detections.append(Detection(defect, StoreDefect.named(defect).expected, frozenset(failed),
+                                    seconds.get(defect, 0.0), error=error, reasons=tuple(sorted(failed.items()))))
     return detections
 
 
@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox.detection", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("defects", nargs="*",
-                        help=f"defects to try (default: all {len(DEFECTS)}, plus the clean store)")
+                        help=f"defects to try (default: all {len(StoreDefect)}, plus the clean store)")
     parser.add_argument("--cited", action="store_true",
                         help="one run, each defect against the tests citing its items (make test); default: the "
                              "full matrix, each defect against the whole suite (make detect)")
@@ -233,19 +233,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--html", type=Path, default=Path("reports") / "detection.html",
                         help="the table as a picture, in a self-contained page (default: reports/detection.html)")
     args = parser.parse_args(argv)
-    unknown = [name for name in args.defects if name not in DEFECTS]
-    if unknown:
-        parser.error(f"unknown defects {unknown}; known: {', '.join(sorted(DEFECTS))}")
+    try:
+        StoreDefect.parse(args.defects, "the command line")
+    except UnknownDefectError as error:
+        parser.error(str(error))
     detections = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="flexiti-detection-") as scratch:
         if args.cited:
             print(f"defect detection (cited, adapter: {args.adapter}): each defect against the tests that cite its "
                   "items; the full matrix is `make detect`", flush=True)
-            detections = run_cited(args.defects or list(DEFECTS), args.workers, Path(scratch), args.adapter,
+            detections = run_cited(args.defects or list(StoreDefect), args.workers, Path(scratch), args.adapter,
                                    say=lambda line: print(line, flush=True))
         else:
-            names = args.defects or [CLEAN, *DEFECTS]
+            names = args.defects or [CLEAN, *StoreDefect]
             for index, name in enumerate(names, 1):
                 print(f"[{index}/{len(names)}] {name}: started", flush=True)
                 detection = run_one(name, args.workers, ["e2e"], Path(scratch), args.adapter)

@@ -6,6 +6,7 @@ import dataclasses
 import secrets
 import threading
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,7 @@ import httpx
 from harness.proxy_server import ServerStartError, ThreadedServer
 from sandbox.flexiti.app import CUSTOMER_PORTAL, Simulator
 from sandbox.flexiti.state import SimulatorState
-from sandbox.store.app import Store
+from sandbox.store.defective import DefectiveStore
 from sandbox.store.flexiti_client import FlexitiConfig
 
 # Two loopback host names make two sites, so the widget iframe is cross-site (an out-of-process
@@ -88,7 +89,7 @@ class Sandbox:
     """The simulator and the reference store, wired together with sandbox credentials."""
 
     def __init__(self, client_id: str = SANDBOX_CLIENT_ID, client_secret: str | None = None,
-                 store_defects: frozenset[str] = frozenset(), token_seed: str | None = None) -> None:
+                 store_defects: Iterable[str] = frozenset(), token_seed: str | None = None) -> None:
         self.client_id = client_id
         # A fresh secret per run unless one is given: no secret is ever committed or reused.
         self.client_secret = client_secret or "sbx-" + secrets.token_urlsafe(24)
@@ -103,15 +104,15 @@ class Sandbox:
             timeout=STORE_TIMEOUT_SECONDS,
         )
         # The store reads the simulator's clock, so moving it forward ages the store's tokens too.
-        self.store = Store(config, sdk_url=f"{self._flexiti.url}/sdk/flexiti-sdk.js", clock=self.state.now,
-                           defects=store_defects)
+        self.store = DefectiveStore(config, sdk_url=f"{self._flexiti.url}/sdk/flexiti-sdk.js", clock=self.state.now,
+                                    defects=store_defects)
         self._store_serving = InFlight(self.store.app)
         store_app = CrashRecorder(self._store_serving, "reference store", self.state.errors)
         self._store = ThreadedServer("reference store", store_app, STORE_HOST)
         self.urls = SandboxUrls(store=self._store.url, flexiti=self._flexiti.url)
         self._admin = httpx.Client(base_url=self._flexiti.url, timeout=10)  # one client: no set-up per call
-        self.store_defects = store_defects  # the run's own; a test may switch others on until the next reset
-        self._set_trust_url(store_defects)
+        self.store_defects = self.store.defects  # the run's own; a test may switch others on until the next reset
+        self._set_trust_url()
 
     def start(self) -> Sandbox:
         self._flexiti.start()
@@ -127,15 +128,14 @@ class Sandbox:
         self._store.stop()
         self._flexiti.stop()
 
-    def _set_trust_url(self, defects: frozenset[str]) -> None:
-        # The Trust URL the merchant registered in the Developer Portal (a defect adds the slash Flexiti warns about).
-        trailing = "/" if "trust_url_trailing_slash" in defects else ""
-        self.state.default_trust_url = self.state.trust_url = self._store.url + trailing
+    def _set_trust_url(self) -> None:
+        # The Trust URL the merchant registered in the Developer Portal.
+        self.state.default_trust_url = self.state.trust_url = self.store.registered_trust_url(self._store.url)
 
-    def set_store_defects(self, defects: frozenset[str]) -> None:
+    def set_store_defects(self, defects: Iterable[str]) -> None:
         """Switch the reference store's defects for one test (detection runs); the next reset restores the run's."""
         self.store.set_defects(defects)
-        self._set_trust_url(defects)
+        self._set_trust_url()
 
     def settle(self) -> bool:
         """Wait until the store has finished serving (a closed page's last event may still be calling Flexiti),

@@ -9,21 +9,26 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from sandbox.detection import (
     CLEAN,
     Detection,
     cited_plan,
     cited_verdicts,
+    main,
     run_cited,
     run_one,
     table_lines,
     write_picture,
 )
-from sandbox.store.defects import DEFECTS
+from sandbox.store.defects import StoreDefect, UnknownDefectError
+
+STORE = Path(__file__).parent.parent / "sandbox" / "store"
 
 
 def test_every_defect_is_cited_by_some_e2e_test(tmp_path: Path) -> None:
-    plan = cited_plan(list(DEFECTS), tmp_path)
+    plan = cited_plan(list(StoreDefect), tmp_path)
 
     uncited = [defect for defect, tests in plan.items() if not tests]
     assert not uncited, f"no e2e test cites the expected items of {uncited}: the cited run could not catch them"
@@ -89,3 +94,31 @@ def test_the_detection_table_is_written_as_a_picture(tmp_path: Path) -> None:
     html = page.read_text(encoding="utf-8")
     assert "<svg" in html and "tax_left_out" in html and "full matrix, profile adapter" in html
     assert "missed" in html  # EVT-02 was expected and did not fail
+
+
+def test_an_unknown_defect_name_is_an_error_naming_the_input_and_the_known_ones(capsys: pytest.CaptureFixture[str]
+                                                                                 ) -> None:
+    with pytest.raises(UnknownDefectError) as raised:
+        StoreDefect.parse(["tax_left_out", "tax_forgotten"], "SANDBOX_STORE_DEFECTS")
+    assert str(raised.value).startswith("SANDBOX_STORE_DEFECTS names unknown defects ['tax_forgotten']; known: ")
+    assert all(defect.value in str(raised.value) for defect in StoreDefect)
+
+    with pytest.raises(SystemExit):
+        main(["tax_forgotten"])
+    assert "unknown defects ['tax_forgotten']" in capsys.readouterr().err
+
+
+def test_each_defect_carries_its_items_and_is_known_by_its_value() -> None:
+    assert StoreDefect.named("tax_left_out") is StoreDefect.TAX_LEFT_OUT == "tax_left_out"
+    assert StoreDefect.TAX_LEFT_OUT.expected == {"EVT-02", "TXN-01"}
+    assert all(defect.description and defect.expected for defect in StoreDefect)
+
+
+def test_the_correct_integration_has_no_defect_in_it_and_each_defect_has_its_deviation() -> None:
+    correct = (STORE / "app.py").read_text(encoding="utf-8") + (STORE / "flexiti_client.py").read_text(encoding="utf-8")
+    defective = (STORE / "defective.py").read_text(encoding="utf-8")
+
+    assert not [defect.value for defect in StoreDefect if defect.value in correct or defect.name in correct]
+    assert "StoreDefect" not in correct
+    assert not [defect.name for defect in StoreDefect if f"StoreDefect.{defect.name}" not in defective]
+

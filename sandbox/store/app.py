@@ -2,7 +2,9 @@
 Flexiti credit application.
 
 Read it as an example integration. The server does every POS API call; the page only renders the
-`redirection_url` with the SDK and forwards the widget's events to the server, which decides.
+`redirection_url` with the SDK and forwards the widget's events to the server, which decides. Each step a
+merchant can get wrong is a small method of `Store`; the sandbox's deliberate defects override those steps in
+sandbox/store/defective.py, so nothing here is a defect.
 """
 
 from __future__ import annotations
@@ -51,14 +53,13 @@ class ShopperSession:
     notice: str | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class WidgetFlow:
     """What the store remembers of one opening of the widget (an order payment or an application)."""
 
     redirection_url: str | None = None
     widget_session_id: str | None = None
     settled: bool = False  # the widget's outcome was acted on; later events are ignored
-    browser_init: dict[str, Any] | None = None  # defect init_from_browser: what the page needs to call widget/init
 
 
 @dataclass
@@ -115,22 +116,12 @@ DECISION_TEXT = {
 class Store:
     """The store app around one Flexiti configuration and one in-memory state."""
 
-    def set_defects(self, defects: frozenset[str]) -> None:
-        """Switch the store's deliberate defects (sandbox/store/defects.py); detection runs switch them per test."""
-        self.defects = defects
-        self.flexiti.refresh_with_new_token = "no_refresh" in defects
-        self.flexiti.refresh_before_widget = "stale_token" not in defects
-        self.flexiti.send_reference_id = "missing_reference_id" not in defects
-        self.flexiti.renew_expired = "expired_token_refreshed" not in defects
-
     def __init__(self, config: FlexitiConfig, sdk_url: str, state: StoreState | None = None,
-                 clock: Callable[[], float] = time.time, defects: frozenset[str] = frozenset()) -> None:
+                 clock: Callable[[], float] = time.time) -> None:
         self.config = config
-        self.defects = defects
         self.sdk_url = sdk_url
         self.state = state or StoreState()
-        self.flexiti = FlexitiClient(config, clock=clock)
-        self.set_defects(defects)
+        self.flexiti = self._flexiti_client(config, clock)
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
         self.templates.filters["money"] = money
         self.app = Starlette(
@@ -159,6 +150,13 @@ class Store:
         yield
         await self.flexiti.aclose()
 
+    def _flexiti_client(self, config: FlexitiConfig, clock: Callable[[], float]) -> FlexitiClient:
+        return FlexitiClient(config, clock=clock)
+
+    def registered_trust_url(self, store_url: str) -> str:
+        """The Trust URL to register in Flexiti's Developer Portal: the store's origin exactly, no path, no slash."""
+        return store_url
+
     # -- helpers --------------------------------------------------------------------------------
     def _session(self, request: Request) -> tuple[str, ShopperSession]:
         session_id = request.cookies.get(COOKIE, "")
@@ -175,13 +173,15 @@ class Store:
     def _page(self, request: Request, template: str, status: int = 200, **context: Any) -> Response:
         _, session = self._session(request)
         notice, session.notice = session.notice, None
-        leaked = {"clientId": self.config.client_id, "clientSecret": self.config.client_secret} \
-            if "secret_in_browser" in self.defects else None
         html = self.templates.get_template(template).render(
             cart_count=sum(session.cart.values()), notice=notice, status_text=STATUS_TEXT,
-            decision_text=DECISION_TEXT, leaked_config=leaked, **context
+            decision_text=DECISION_TEXT, **self._page_extras(), **context
         )
         return self._with_cookie(request, HTMLResponse(html, status_code=status))
+
+    def _page_extras(self) -> dict[str, Any]:
+        """What every page's template gets besides its own context: nothing of Flexiti's credentials, ever."""
+        return {}
 
     def _redirect(self, request: Request, url: str) -> Response:
         return self._with_cookie(request, RedirectResponse(url, status_code=303))
@@ -196,15 +196,12 @@ class Store:
     async def _open_widget(self, session: ShopperSession, flow: WidgetFlow, body: dict[str, Any]) -> None:
         """widget/init with a fresh token: refreshed before opening the widget, so one token carries the flow."""
         session.token = await self.flexiti.for_widget(session.token)
-        if "two_identifiers" in self.defects and body.get("flow") == "purchase":
-            body["customer_identification"]["vcc_number"] = "5000000000000011"
-        if "init_from_browser" in self.defects and body.get("flow") == "purchase":
-            # The page gives up when the server would have: the defect is where the call is made, not its patience.
-            url = self.flexiti.widget_init_url()
-            flow.browser_init = {"url": url, "token": session.token.access_token, "body": body,
-                                 "timeout_ms": round(self.flexiti.timeout_for(url) * 1000)}
-            return
-        flow.redirection_url = await self.flexiti.widget_init(session.token, body)
+        await self._widget_init(session.token, flow, body)
+
+    async def _widget_init(self, token: Token, flow: WidgetFlow, body: dict[str, Any]) -> None:
+        """widget/init from the server; the page gets only the redirection_url, whose widget_session_id the
+        store keeps to match the widget's events and to send with /authorization or /apply."""
+        flow.redirection_url = await self.flexiti.widget_init(token, body)
         flow.widget_session_id = _query_value(flow.redirection_url, "widget_session_id")
 
     def _widget_page(
@@ -212,10 +209,19 @@ class Store:
     ) -> Response:
         return self._page(request, "widget.html", heading=heading, flow=flow, events_url=events_url,
                           sdk_url=self.sdk_url, widget_origin=self.config.widget_origin,
-                          customer_portal_url=self.config.customer_portal_url,
-                          any_origin="no_origin_check" in self.defects, no_guard="no_idempotency" in self.defects,
-                          no_portal="activation_ignored" in self.defects,
+                          customer_portal_url=self.config.customer_portal_url, **self._widget_page_flags(flow),
                           **context)
+
+    def _widget_page_flags(self, flow: WidgetFlow) -> dict[str, Any]:
+        """Data attributes for the widget page's script besides the widget's own: none, as its defaults are the
+        correct behaviour (messages from the widget's origin only, one outcome per opening, the customer portal on
+        activation)."""
+        return {}
+
+    def _for_this_flow(self, flow: WidgetFlow, event_type: str | None, data: dict[str, Any]) -> bool:
+        """Whether a widget event belongs to this flow: a success must name the widget session of its widget/init
+        (an event from another tab's or an earlier widget must not settle this order)."""
+        return event_type != "flx-success" or data.get("widget_session_id") == flow.widget_session_id
 
     # -- shopping -------------------------------------------------------------------------------
     async def catalogue(self, request: Request) -> Response:
@@ -258,22 +264,29 @@ class Store:
             return await self.checkout(request, f"Please fill in: {', '.join(missing)}.", shopper, status=422)
         order = Order("ORD-" + uuid.uuid4().hex[:8].upper(), session_id, lines, totals_of(lines), shopper)
         try:
-            await self._open_widget(session, order.flow, {
-                "flow": "purchase",
-                "lang": shopper_language(request),
-                "customer_identification": {"personal_information": {
-                    name: shopper[name] for name in ("first_name", "last_name", "dob", "postal_code")
-                }},
-            })
+            await self._open_widget(session, order.flow, self._purchase_init_body(request, shopper))
         except FlexitiError as error:
-            if error.status == 409 and "init_refusal_hidden" in self.defects:
-                return self._redirect(request, "/checkout")
-            return await self.checkout(
-                request, f"Flexiti financing is unavailable right now ({error.error}). Your cart is unchanged.",
-                shopper, status=502,
-            )
+            return await self._widget_init_failed(request, error, shopper)
         self.state.orders[order.order_id] = order
         return self._redirect(request, f"/orders/{order.order_id}/pay")
+
+    def _purchase_init_body(self, request: Request, shopper: dict[str, str]) -> dict[str, Any]:
+        """The widget/init body of a purchase: the shopper's personal information as its one identifier."""
+        return {
+            "flow": "purchase",
+            "lang": shopper_language(request),
+            "customer_identification": {"personal_information": {
+                name: shopper[name] for name in ("first_name", "last_name", "dob", "postal_code")
+            }},
+        }
+
+    async def _widget_init_failed(self, request: Request, error: FlexitiError, shopper: dict[str, str]) -> Response:
+        """Back to checkout with the reason on the page, a refusal (409) as much as Flexiti being down: the shopper
+        must learn that Flexiti financing is not available, and the cart stays."""
+        return await self.checkout(
+            request, f"Flexiti financing is unavailable right now ({error.error}). Your cart is unchanged.",
+            shopper, status=502,
+        )
 
     async def pay(self, request: Request) -> Response:
         try:
@@ -293,54 +306,85 @@ class Store:
             return JSONResponse({"error": "no such order"}, status_code=404)
         _, session = self._session(request)
         event_type, data = _event(await request.json())
-        done = {"next": f"/orders/{order.order_id}"}
-        if order.flow.settled and "no_idempotency" not in self.defects:
-            return JSONResponse(done)  # a second click, a reload, a late event: the first outcome stands
-        if order.flow.browser_init is not None and order.flow.widget_session_id is None:
-            order.flow.widget_session_id = data.get("widget_session_id")  # the page opened the widget itself
-        if event_type == "flx-success" and data.get("widget_session_id") != order.flow.widget_session_id:
+        if self._order_settled(order):
+            return JSONResponse({"next": f"/orders/{order.order_id}"})
+        if not self._for_this_flow(order.flow, event_type, data):
             return JSONResponse({"error": "the event is not for this order's widget session"}, status_code=409)
         order.flow.settled = True
         action = data.get("action")
-        verified = data.get("verified") is True or "authorize_unverified" in self.defects
         if event_type == "flx-cancel":
-            order.status = "cancelled"
-            session.notice = "You cancelled Flexiti financing. Your cart is still here."
-            if "cancel_empties_cart" in self.defects:
-                session.cart.clear()
-        elif event_type == "flx-failure":
-            order.status = "failed"
-            if "failure_not_shown" not in self.defects:
-                session.notice = f"Flexiti could not complete the payment ({data.get('message', 'unknown error')}). " \
-                                 "Your cart is still here."
-        elif action == "purchase" and verified and data.get("accountNumber"):
-            await self._authorize(order, session, int(data["accountNumber"]))
-            return JSONResponse(done)
-        elif action == "purchase":
-            order.status = "verification_failed"
-            session.notice = "We could not verify your identity with Flexiti. Please choose another payment method."
-        elif action == "activation" and "activation_ignored" not in self.defects:
-            order.status = "cancelled"
-            session.notice = "Your Flexiti account needs to be activated. We opened the Flexiti customer portal " \
-                             "in a new tab; come back to pay once it is active."
-            return JSONResponse({"open": self.config.customer_portal_url, "next": "/checkout"})
-        elif action == "apply":
+            return self._on_cancel(order, session)
+        if event_type == "flx-failure":
+            return self._on_failure(order, session, data)
+        if action == "purchase":
+            return await self._on_purchase(order, session, data)
+        if action == "activation":
+            return self._on_activation(order, session)
+        if action == "apply":
             order.status = "cancelled"
             session.notice = "We could not find a Flexiti account for you. You can apply for one here."
             return JSONResponse({"next": "/apply"})
-        else:
-            order.status = "failed"
-            session.notice = "Your Flexiti account cannot be used to purchase. Please choose another payment method."
+        return self._on_not_usable(order, session)
+
+    def _order_settled(self, order: Order) -> bool:
+        """The idempotency guard: a second click, a reload, a late event: the first outcome stands."""
+        return order.flow.settled
+
+    def _on_cancel(self, order: Order, session: ShopperSession) -> Response:
+        """flx-cancel: the order is cancelled, the cart stays for another payment method."""
+        order.status = "cancelled"
+        session.notice = "You cancelled Flexiti financing. Your cart is still here."
+        return JSONResponse({"next": "/checkout"})
+
+    def _on_failure(self, order: Order, session: ShopperSession, data: dict[str, Any]) -> Response:
+        """flx-failure: not paid, and the shopper is told why, back at checkout with the cart."""
+        order.status = "failed"
+        session.notice = f"Flexiti could not complete the payment ({data.get('message', 'unknown error')}). " \
+                         "Your cart is still here."
+        return JSONResponse({"next": "/checkout"})
+
+    async def _on_purchase(self, order: Order, session: ShopperSession, data: dict[str, Any]) -> Response:
+        """flx-success with action=purchase: authorize only a verified customer, with the account it names."""
+        if self._verified(data) and data.get("accountNumber"):
+            await self._authorize(order, session, int(data["accountNumber"]))
+            return JSONResponse({"next": f"/orders/{order.order_id}"})
+        order.status = "verification_failed"
+        session.notice = "We could not verify your identity with Flexiti. Please choose another payment method."
+        return JSONResponse({"next": "/checkout"})
+
+    def _verified(self, data: dict[str, Any]) -> bool:
+        """Flexiti verified the customer: `verified` is exactly true (missing, false or "true" are not)."""
+        return data.get("verified") is True
+
+    def _on_activation(self, order: Order, session: ShopperSession) -> Response:
+        """flx-success with action=activation: the account exists but is not active; the page opens the customer
+        portal in a new tab."""
+        order.status = "cancelled"
+        session.notice = "Your Flexiti account needs to be activated. We opened the Flexiti customer portal " \
+                         "in a new tab; come back to pay once it is active."
+        return JSONResponse({"open": self.config.customer_portal_url, "next": "/checkout"})
+
+    def _on_not_usable(self, order: Order, session: ShopperSession) -> Response:
+        """Any other outcome: this Flexiti account cannot pay; the shopper chooses another payment method."""
+        order.status = "failed"
+        session.notice = "Your Flexiti account cannot be used to purchase. Please choose another payment method."
         return JSONResponse({"next": "/checkout"})
 
     async def _authorize(self, order: Order, session: ShopperSession, account_number: int) -> None:
+        body = self._authorization_body(order, account_number)
+        try:
+            result = await self._authorization(await self._token_for_authorization(session), body)
+        except FlexitiError as error:
+            self._authorization_refused(order, error)
+            return
+        order.status = "paid"
+        order.authorization_id = str(result.get("authorization_id", ""))
+        session.cart.clear()
+
+    def _authorization_body(self, order: Order, account_number: int) -> dict[str, Any]:
+        """The /authorization body: the order's total with its tax, and sku_data line by line as in the cart."""
         totals = order.totals
-        if "tax_left_out" in self.defects:
-            totals = Totals(totals.subtotal, Decimal("0.00"), totals.shipping)
-        lines = order.lines
-        if "sku_mismatch" in self.defects:
-            lines = [Line(line.product, 1) for line in lines]
-        body = {
+        return {
             "account_number": account_number,
             "reference": order.order_id,
             "amount": float(totals.total),
@@ -357,38 +401,27 @@ class Store:
                 "products": [
                     {"sku_id": line.product.sku, "description": line.product.name, "quantity": line.quantity,
                      "unit_price": float(line.product.price), "extended_price": float(line.extended)}
-                    for line in lines
+                    for line in order.lines
                 ],
             },
         }
-        try:
-            # The token of widget/init carries /authorization unchanged: Flexiti refuses any other (not_verified).
-            assert session.token is not None  # set by _open_widget for this order
-            if "new_token_for_authorization" in self.defects:
-                session.token = await self.flexiti.new_token()
-            if "refresh_mid_flow" in self.defects:
-                session.token = await self.flexiti.refreshed(session.token)
-            result = await self._authorization(session.token, body)
-        except FlexitiError as error:
-            if error.error in DECLINES and "declines_marked_paid" in self.defects:
-                order.status = "paid"
-            elif error.error in DECLINES:
-                order.status, order.message = "declined", DECLINES[error.error]
-            else:
-                order.status = "failed"
-                order.message = f"We could not confirm your Flexiti payment ({error.error}). You have not been charged."
-            return
-        order.status = "paid"
-        order.authorization_id = str(result.get("authorization_id", ""))
-        session.cart.clear()
+
+    async def _token_for_authorization(self, session: ShopperSession) -> Token:
+        """The token of widget/init carries /authorization unchanged: Flexiti refuses any other (not_verified)."""
+        assert session.token is not None  # set by _open_widget for this order
+        return session.token
 
     async def _authorization(self, token: Token, body: dict[str, Any]) -> dict[str, Any]:
-        try:
-            return await self.flexiti.authorize(token, body)
-        except FlexitiError as error:
-            if error.status < 500 or "authorization_retried" not in self.defects:
-                raise
-            return await self.flexiti.authorize(token, body)  # defect: the first may have been taken already
+        """/authorization, once: it is not idempotent, so a 5xx or no answer is reported, never retried."""
+        return await self.flexiti.authorize(token, body)
+
+    def _authorization_refused(self, order: Order, error: FlexitiError) -> None:
+        """A decline is a "no" to this purchase; anything else is a failure. Neither charges the shopper."""
+        if error.error in DECLINES:
+            order.status, order.message = "declined", DECLINES[error.error]
+        else:
+            order.status = "failed"
+            order.message = f"We could not confirm your Flexiti payment ({error.error}). You have not been charged."
 
     async def order(self, request: Request) -> Response:
         try:
@@ -444,37 +477,14 @@ class Store:
         flow = application.flow
         if flow.settled:
             return JSONResponse(done)
-        if event_type == "flx-success" and data.get("widget_session_id") != flow.widget_session_id:
+        if not self._for_this_flow(flow, event_type, data):
             return JSONResponse({"error": "the event is not for this application's widget session"}, status_code=409)
         action = data.get("action")
-        if event_type == "flx-success" and action == "retry" and "retry_not_handled" not in self.defects:
-            # A third-party timeout at Flexiti: start a new widget session and show the widget again.
-            try:
-                await self._open_widget(session, flow, _apply_body(application.applicant, application.lang))
-            except FlexitiError as error:
-                flow.settled = True
-                session.notice = f"Flexiti applications are unavailable right now ({error.error})."
-                return JSONResponse({"next": "/apply"})
-            return JSONResponse({"reopen": flow.redirection_url})
+        if event_type == "flx-success" and action == "retry":
+            return await self._on_application_retry(application, session)
         flow.settled = True
-        if event_type == "flx-success" and action == "apply" and "apply_skipped" in self.defects:
-            application.decision = "approved"
-            return JSONResponse(done)
         if event_type == "flx-success" and action == "apply":
-            applicant = dict(application.applicant)
-            if "apply_changed_info" in self.defects:
-                applicant["last_name"] = applicant["last_name"].upper()
-            try:
-                assert session.token is not None  # set by _open_widget for this flow; kept unchanged (the reference)
-                result = await self.flexiti.apply(session.token, {
-                    **_apply_body(applicant, application.lang), "widget_session_id": flow.widget_session_id,
-                })
-            except FlexitiError as error:
-                session.notice = f"Flexiti could not take your application ({error.error})."
-                return JSONResponse({"next": "/apply"})
-            application.decision = str(result.get("decision"))
-            application.account_number = result.get("account_number")
-            return JSONResponse(done)
+            return await self._on_apply(application, session)
         if event_type == "flx-success" and action == "activation":
             session.notice = "You already have a Flexiti account that needs activation: we opened the customer portal."
             return JSONResponse({"open": self.config.customer_portal_url, "next": "/"})
@@ -486,7 +496,42 @@ class Store:
         elif event_type == "flx-failure":
             session.notice = f"Flexiti could not take your application ({data.get('message', 'unknown error')})."
         else:
-            session.notice = "Flexiti cannot accept an application from you at this time."
+            return self._application_not_accepted(session)
+        return JSONResponse({"next": "/apply"})
+
+    async def _on_application_retry(self, application: Application, session: ShopperSession) -> Response:
+        """flx-success with action=retry: a third-party timeout at Flexiti; start a new widget session and show
+        the widget again."""
+        flow = application.flow
+        try:
+            await self._open_widget(session, flow, _apply_body(application.applicant, application.lang))
+        except FlexitiError as error:
+            flow.settled = True
+            session.notice = f"Flexiti applications are unavailable right now ({error.error})."
+            return JSONResponse({"next": "/apply"})
+        return JSONResponse({"reopen": flow.redirection_url})
+
+    async def _on_apply(self, application: Application, session: ShopperSession) -> Response:
+        """flx-success with action=apply: /apply with the widget's session and the applicant's information exactly
+        as sent to widget/init; Flexiti's decision is the application's."""
+        try:
+            assert session.token is not None  # set by _open_widget for this flow; kept unchanged (the reference)
+            result = await self.flexiti.apply(session.token, self._apply_request(application))
+        except FlexitiError as error:
+            session.notice = f"Flexiti could not take your application ({error.error})."
+            return JSONResponse({"next": "/apply"})
+        application.decision = str(result.get("decision"))
+        application.account_number = result.get("account_number")
+        return JSONResponse({"next": f"/applications/{application.application_id}"})
+
+    def _apply_request(self, application: Application) -> dict[str, Any]:
+        """The /apply body: widget/init's application body again, with the widget_session_id."""
+        return {**_apply_body(application.applicant, application.lang),
+                "widget_session_id": application.flow.widget_session_id}
+
+    def _application_not_accepted(self, session: ShopperSession) -> Response:
+        """Any other outcome of the application widget: Flexiti will not take an application now."""
+        session.notice = "Flexiti cannot accept an application from you at this time."
         return JSONResponse({"next": "/apply"})
 
     async def application(self, request: Request) -> Response:

@@ -59,11 +59,6 @@ class FlexitiClient:
         # closing at that moment would fail the call ("unreachable"), and a POST such as /authorization is not
         # retried. (Probably what failed one CI detection run; it never reproduced here.)
         self._http = httpx.AsyncClient(timeout=config.timeout, limits=httpx.Limits(keepalive_expiry=2.0))
-        # Knobs for the sandbox's deliberate defects; a real integration keeps the defaults.
-        self.refresh_before_widget = True
-        self.refresh_with_new_token = False
-        self.send_reference_id = True
-        self.renew_expired = True
         # Sandbox control (Sandbox.shorten_store_timeout): endpoint suffix -> [seconds, calls left], so a test that
         # injects a timeout waits a fraction of a second for the store to give up, and only on that call.
         self.short_timeouts: dict[str, list[float]] = {}
@@ -76,7 +71,7 @@ class FlexitiClient:
 
     def _reference(self) -> dict[str, str]:
         # A GUID of 32 characters per call, as Flexiti asks for x-reference-id.
-        return {"x-reference-id": uuid.uuid4().hex} if self.send_reference_id else {}
+        return {"x-reference-id": uuid.uuid4().hex}
 
     def timeout_for(self, url: str) -> float:
         """Seconds to wait for Flexiti's answer on `url`: the configured timeout, unless a test shortened it."""
@@ -111,8 +106,7 @@ class FlexitiClient:
         return await self._request_token({"grant_type": "client_credentials", "scope": "customer"})
 
     async def refreshed(self, token: Token) -> Token:
-        if self.refresh_with_new_token:
-            return await self.new_token()
+        """The refresh_token grant: a new access token for the same client, not a second client_credentials one."""
         return await self._request_token({"grant_type": "refresh_token", "refresh_token": token.refresh_token})
 
     async def for_widget(self, token: Token | None) -> Token:
@@ -120,14 +114,12 @@ class FlexitiClient:
         of widget/init as the flow's reference (widget, /authorization, /apply), so it is refreshed here, before
         the widget opens, giving the shopper its whole lifetime; never between widget/init and the flow's end.
         A new one when there is none, or when it expired (a widget left open too long) and cannot be refreshed."""
-        if token is None or (self.renew_expired and token.near_expiry(self.clock(), threshold=0)):
+        if token is None or token.near_expiry(self.clock(), threshold=0):
             return await self.new_token()
-        if not self.refresh_before_widget and not token.near_expiry(self.clock(), threshold=0):
-            return token  # defect stale_token: the session's token, however little of its life is left
         try:
             return await self.refreshed(token)
         except FlexitiError as error:
-            if error.status != 401 or not self.renew_expired:
+            if error.status != 401:
                 raise
             return await self.new_token()  # it expired on the way
 
@@ -138,9 +130,6 @@ class FlexitiClient:
             headers={"authorization": f"Bearer {token.access_token}", **self._reference()},
         )
         return self._checked(response)
-
-    def widget_init_url(self) -> str:
-        return self._url("v2.5", f"client-id/{self.config.client_id}/widget/init")
 
     async def widget_init(self, token: Token, body: dict[str, Any]) -> str:
         return str((await self._call(token, "v2.5", "widget/init", body))["redirection_url"])

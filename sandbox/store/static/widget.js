@@ -43,7 +43,7 @@
     status.textContent = "Something went wrong with this payment: " + (outcome.error || response.status);
   }
 
-  // The sandbox's deliberate defects (see sandbox/store/defects.py); a correct store has none of this.
+  // The sandbox's deliberate defects (see sandbox/store/defective.py); a correct store has none of this.
   if ("anyOrigin" in root.dataset) {
     window.addEventListener("message", (event) => {
       const message = event.data || {};
