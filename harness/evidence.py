@@ -1,5 +1,6 @@
-"""Step evidence: a screenshot each time the shopper arrives at a store page or a widget screen, and one of each
-open page when a test fails; in every one the widget's code, answer and PIN inputs are masked."""
+"""Step evidence: a screenshot each time the shopper arrives at a store page or a widget screen (the last one again
+when the page shows the same), and one of each open page when a test fails; in every one the widget's code, answer
+and PIN inputs are masked."""
 
 from __future__ import annotations
 
