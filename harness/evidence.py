@@ -4,28 +4,29 @@ and PIN inputs are masked."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
+import contextlib
+import functools
 import hashlib
-import re
+import io
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from playwright.sync_api import Browser, BrowserContext, CDPSession, Error, Frame, Locator, Page
+from PIL import Image, features
+from playwright.sync_api import BrowserContext, CDPSession, Error, Frame, Locator, Page
 
 EvidenceMode = Literal["steps", "off"]
 # Painted over every secret input: what a reader of the report sees instead of a one-time code or a PIN.
 MASK_COLOUR = "#FF00FF"
 # A step is kept as a WebP at three quarters of its CSS size: about a third of the bytes of the full-size JPEG
 # (quality 40) it replaces, and its text still reads when the report enlarges it (issue 15: the whole report of a
-# sandbox run under 3 MB). The browser does the shrinking, so no imaging library is needed.
+# sandbox run under 3 MB). Pillow encodes it on a thread of its own, off the test's path.
 STEP_SCALE = 0.75
 STEP_QUALITY = 60
-# When no shrinking page can be had (a persistent context has no Browser to open one in): a full-size JPEG.
-FALLBACK_JPEG_QUALITY = 40
 FAILURE_SHOT_TIMEOUT_MS = 5_000
 
 
@@ -43,119 +44,35 @@ def _page_of(target: Page | Locator) -> Page:
     return target if isinstance(target, Page) else target.page
 
 
-# Decodes a PNG, scales it with the browser's high-quality filter and encodes it as WebP; returns a data: URI. A
-# browser that cannot encode WebP (Firefox, WebKit) gives a PNG instead, and the URI says so.
-_SHRINK_SCRIPT = """async ([png, scale, quality]) => {
-    const bitmap = await createImageBitmap(await (await fetch("data:image/png;base64," + png)).blob());
-    const width = Math.max(1, Math.round(bitmap.width * scale));
-    const height = Math.max(1, Math.round(bitmap.height * scale));
-    const small = await createImageBitmap(bitmap, {resizeWidth: width, resizeHeight: height, resizeQuality: "high"});
-    const canvas = new OffscreenCanvas(width, height);
-    canvas.getContext("2d").drawImage(small, 0, 0);
-    const blob = await canvas.convertToBlob({type: "image/webp", quality});
-    const bytes = new Uint8Array(await blob.arrayBuffer());
-    let binary = "";
-    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    return "data:" + blob.type + ";base64," + btoa(binary);
-}"""
+def _encoded(png: bytes, scale: float, quality: int) -> str:
+    """The masked PNG as a WebP data: URI, first scaled by `scale` (1 when the browser already shot it at the step's
+    scale); a PNG when this Pillow has no WebP encoder, or the masked PNG itself when it cannot be encoded, so the
+    step keeps a picture. A WebP made from pixels carries no text and, from Pillow, no colour profile."""
+    try:
+        with Image.open(io.BytesIO(png)) as shot:
+            picture = shot.convert("RGB")  # no alpha channel: a plain lossy WebP, a third smaller
+        if scale != 1:
+            size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
+            picture = picture.resize(size, Image.Resampling.LANCZOS)
+        encoded, kind = io.BytesIO(), "webp" if _has_webp() else "png"
+        if kind == "webp":
+            picture.save(encoded, "WEBP", quality=quality)
+        else:
+            picture.save(encoded, "PNG")
+    except (OSError, ValueError, MemoryError, Image.DecompressionBombError):
+        return "data:image/png;base64," + base64.b64encode(png).decode()  # masked already, only bigger
+    return f"data:image/{kind};base64," + base64.b64encode(encoded.getvalue()).decode()
 
 
-class _Shrinker:
-    """A blank page in a context of its own in the test's browser, where shots are re-encoded: it is in no test's
-    context, so no test, trace or video sees it. One per browser, kept for the session."""
-
-    def __init__(self) -> None:
-        self._browser: Browser | None = None
-        self._page: Page | None = None
-        # digest of the PNG and settings -> data URI (or its encoding under way): the catalogue page is shrunk once
-        self._done: dict[str, str | _Pending] = {}
-
-    def _page_in(self, browser: Browser) -> Page:
-        if self._page is None or self._page.is_closed() or self._browser is not browser:
-            self._browser, self._page = browser, browser.new_context().new_page()
-            self._done.clear()
-        return self._page
-
-    def data_uri(self, png: bytes, browser: Browser, scale: float, quality: int) -> str:
-        shrunk = self.start(png, browser, scale, quality, wait=True)
-        return shrunk if isinstance(shrunk, str) else shrunk.result()
-
-    def start(self, png: bytes, browser: Browser, scale: float, quality: int, wait: bool = False) -> str | _Pending:
-        """The shot re-encoded as a WebP (or PNG) data URI; unless `wait`, encoded on the shrinking page while the test
-        goes on (that page has a renderer of its own, so the other core does it), to be waited for when the report
-        needs it."""
-        digest = f"{hashlib.sha256(png).hexdigest()}@{scale}q{quality}"
-        known = self._done.get(digest)
-        if known is not None:
-            return known
-        page = self._page_in(browser)
-        encoded = base64.b64encode(png).decode()
-        arguments = [encoded, scale, quality / 100]
-        fallback = "data:image/png;base64," + encoded
-        shrunk: str | _Pending | None = None
-        if not wait:
-            shrunk = _Pending.evaluate(page, _SHRINK_SCRIPT, arguments, fallback)
-        if shrunk is None:  # waited for, or this Playwright has no way to leave it running
-            shrunk = _checked(page.evaluate(_SHRINK_SCRIPT, arguments))
-        self._done[digest] = shrunk
-        return shrunk
+@functools.cache
+def _has_webp() -> bool:
+    return bool(features.check("webp"))
 
 
-class _Pending:
-    """A re-encoding under way on the shrinking page. `result()` waits for it; if it failed, the masked PNG it was
-    made from is kept instead, so the step keeps its picture."""
-
-    def __init__(self, page: Page, task: Any, fallback: str) -> None:
-        self._page, self._task, self._fallback = page, task, fallback
-        self._uri: str | None = None
-
-    @classmethod
-    def evaluate(cls, page: Page, script: str, arguments: Any, fallback: str) -> _Pending | None:
-        """Starts `script` on `page` without waiting for it, through the sync API's own event loop (the same way
-        every sync call runs; the sync API has no public call for it). None when this Playwright has no such loop."""
-        try:
-            task = page._loop.create_task(page._impl_obj.evaluate(script, arguments))
-        except (AttributeError, TypeError, RuntimeError):
-            return None
-        task.add_done_callback(lambda done: done.cancelled() or done.exception())  # failure is handled in result()
-        return cls(page, task, fallback)
-
-    def result(self) -> str:
-        if self._uri is None:
-            try:
-                self._uri = _checked(self._page._sync(self._task))
-            except Error:
-                self._uri = self._fallback  # masked already, only bigger
-        return self._uri
-
-
-def _checked(uri: Any) -> str:
-    if not isinstance(uri, str) or not re.fullmatch(r"data:image/(?:webp|png);base64,[A-Za-z0-9+/]*=*", uri):
-        raise Error(f"the shrinking page returned no WebP or PNG: {str(uri)[:40]!r}")
-    return _without_colour_profile(uri)
-
-
-def _without_colour_profile(uri: str) -> str:
-    """The WebP without the sRGB profile Chromium attaches to each one (about 450 bytes, 5% of a step): a picture
-    without one is read as sRGB anyway."""
-    if not uri.startswith("data:image/webp;base64,"):
-        return uri
-    data = base64.b64decode(uri.split(",", 1)[1])
-    chunks, offset = [], 12
-    while offset + 8 <= len(data):
-        size = int.from_bytes(data[offset + 4:offset + 8], "little")
-        end = offset + 8 + size + (size & 1)  # chunks are padded to an even length
-        chunks.append(data[offset:end])
-        offset = end
-    if not chunks or chunks[0][:4] != b"VP8X" or offset != len(data):
-        return uri  # not the layout expected: kept as the browser made it
-    flags = chunks[0][8] & ~0x20  # the "has an ICC profile" flag
-    kept = [chunks[0][:8] + bytes([flags]) + chunks[0][9:], *(c for c in chunks[1:] if c[:4] != b"ICCP")]
-    body = b"WEBP" + b"".join(kept)
-    return "data:image/webp;base64," + base64.b64encode(b"RIFF" + len(body).to_bytes(4, "little") + body).decode()
-
-
-_shrinker = _Shrinker()
+# One thread encodes every step's WebP while the test goes on (its thread mostly waits on the browser meanwhile); one
+# is enough for the eight or so shots of a test, and keeps encodings from crowding the test's CPU. It never touches
+# the browser, so no Playwright object crosses threads.
+_encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="step-evidence")
 
 
 # Paints a box of the mask colour over each secret input of one frame (every input and text area of an embedded
@@ -203,8 +120,8 @@ PAGE_SECRET_INPUTS = "input[type=password]"
 
 class _DirectCapture:
     """Step shots through DevTools' Page.captureScreenshot, with the secret inputs painted over in every frame first:
-    a PNG made for speed at the step's scale, whose WebP encoding is left to the shrinking page, off the test's path
-    (Chromium's WebP encoder costs twice what its fast PNG does). Chromium only; a page it cannot serve (another
+    a PNG made for speed at the step's scale, whose WebP encoding is left to the encoding thread, off the test's path
+    (Chromium's own WebP encoder costs twice what its fast PNG does). Chromium only; a page it cannot serve (another
     browser, a frame that would not take its mask) raises Error, and the caller takes the portable way."""
 
     def __init__(self) -> None:
@@ -224,22 +141,17 @@ class _DirectCapture:
         `unchanged_since` (the same markup, inputs, scroll and place as the shot it identifies)."""
         page = _page_of(target)
         session = self._session(page)
-        frames = [frame for frame in page.frames if not frame.is_detached()]
-        jobs: list[tuple[Any, str, dict[str, Any]]] = [
-            (frame, "evaluate", {"expression": _MASK_FRAME_SCRIPT, "arg": [
-                PAGE_SECRET_INPUTS if frame == page.main_frame else EMBEDDED_SECRET_INPUTS, MASK_COLOUR, _MASK_MARKER]})
-            for frame in frames]
-        if not isinstance(target, Page):
-            jobs.append((target, "bounding_box", {"timeout": 2_000}))
         masked: list[Frame] = []
         try:
-            answers = _at_once(jobs)
             fingerprints, viewport = [], None
-            for frame, extent in zip(frames, answers, strict=False):
-                if isinstance(extent, BaseException):
+            for frame in [frame for frame in page.frames if not frame.is_detached()]:
+                secret = PAGE_SECRET_INPUTS if frame == page.main_frame else EMBEDDED_SECRET_INPUTS
+                try:
+                    extent = frame.evaluate(_MASK_FRAME_SCRIPT, [secret, MASK_COLOUR, _MASK_MARKER])
+                except Error as error:
                     if frame != page.main_frame and frame.is_detached():
                         continue  # gone from the page: nothing of it can be in the shot
-                    raise Error(f"a frame could not be masked: {extent}")  # so no shot this way
+                    raise Error(f"a frame could not be masked: {error}") from error  # so no shot this way
                 masked.append(frame)
                 fingerprints.append(f"{frame.url}#{extent[4]}")
                 if frame == page.main_frame:
@@ -250,9 +162,9 @@ class _DirectCapture:
             if isinstance(target, Page):
                 clip = {"x": scroll_x, "y": scroll_y, "width": width, "height": height}
             else:
-                box = answers[-1]
-                if not isinstance(box, dict):
-                    raise Error(f"the element to capture is not visible: {box}")
+                box = target.bounding_box(timeout=2_000)
+                if box is None:
+                    raise Error("the element to capture is not visible")
                 clip = {"x": scroll_x + box["x"], "y": scroll_y + box["y"], "width": box["width"],
                         "height": box["height"]}
             fingerprint = hashlib.sha256(repr((sorted(fingerprints), sorted(clip.items()), scale)).encode()).hexdigest()
@@ -263,9 +175,9 @@ class _DirectCapture:
                 "optimizeForSpeed": True,
             })
         finally:
-            if masked:  # errors ignored: a frame that has gone took its boxes with it
-                _at_once([(frame, "evaluate", {"expression": _UNMASK_FRAME_SCRIPT, "arg": _MASK_MARKER})
-                          for frame in masked])
+            for frame in masked:
+                with contextlib.suppress(Error):  # a frame that has gone took its boxes with it
+                    frame.evaluate(_UNMASK_FRAME_SCRIPT, _MASK_MARKER)
         data = shot.get("data", "") if isinstance(shot, dict) else ""
         if not data:
             raise Error("Chromium returned no screenshot")
@@ -275,41 +187,18 @@ class _DirectCapture:
 _direct = _DirectCapture()
 
 
-def _at_once(jobs: list[tuple[Any, str, dict[str, Any]]]) -> list[Any]:
-    """Each job's method (an object of the sync API, a method name, its keyword arguments) called at the same time:
-    one wait for the browser instead of one per call. Each answer is the method's result or the Error it raised.
-    Through the sync API's own event loop, as each of its calls runs (it has no public call for this); one by one
-    where this Playwright has no such loop."""
-    owner = jobs[0][0] if jobs else None
-    sync = getattr(owner, "_sync", None)
-    if sync is not None and all(hasattr(thing, "_impl_obj") for thing, _, _ in jobs):
-        async def every() -> list[Any]:
-            calls = [getattr(thing._impl_obj, name)(**arguments) for thing, name, arguments in jobs]
-            return await asyncio.gather(*calls, return_exceptions=True)
-        try:
-            return list(sync(every()))
-        except (AttributeError, TypeError):
-            pass  # another Playwright's implementation: nothing was sent, so each is asked in turn below
-    answers: list[Any] = []
-    for thing, name, arguments in jobs:
-        try:
-            answers.append(getattr(thing, name)(**arguments))
-        except Error as error:
-            answers.append(error)
-    return answers
-
-
 class StepShot:
     """One step: its title, when, and its picture (a data: URI; None when screenshots are off or failed), waited
     for the first time it is read if it was still being encoded."""
 
-    def __init__(self, title: str, time: float, image: str | _Pending | None) -> None:
+    def __init__(self, title: str, time: float, image: str | Future[str] | None) -> None:
         self.title, self.time, self._image = title, time, image
 
     @property
     def image(self) -> str | None:
-        if isinstance(self._image, _Pending):
-            self._image = self._image.result()
+        if isinstance(self._image, Future):
+            # _encoded keeps the masked PNG when Pillow fails; anything else loses the picture, never the test
+            self._image = self._image.result() if self._image.exception() is None else None
         return self._image
 
     def __repr__(self) -> str:
@@ -325,13 +214,13 @@ class StepLog:
     quality: int = STEP_QUALITY
     steps: list[StepShot] = field(default_factory=list)
     masks: Callable[[Page], list[Locator]] = widget_secret_inputs
-    # digest -> data URI (or its encoding under way): identical shots are kept once
-    _images: dict[str, str | _Pending] = field(default_factory=dict, repr=False)
+    # digest of the masked PNG -> its encoding (done or under way): identical shots are kept once
+    _images: dict[str, Future[str]] = field(default_factory=dict, repr=False)
     # the fingerprint of the last direct shot and its picture: a step that shows the same is not shot again
-    _last: tuple[str, str | _Pending] | None = field(default=None, repr=False)
+    _last: tuple[str, Future[str]] | None = field(default=None, repr=False)
 
     def capture(self, target: Page | Locator, title: str) -> None:
-        image: str | _Pending | None = None
+        image: Future[str] | None = None
         if self.mode == "steps":
             try:
                 image = self._shot(target)
@@ -340,11 +229,11 @@ class StepLog:
         self.steps.append(StepShot(title, time.time(), image))
 
     def settle(self) -> None:
-        """Waits for every picture still being encoded (while the browser that encodes them is still open)."""
+        """Waits for every picture still being encoded, so the report never waits on a test's leftovers."""
         for step in self.steps:
             _ = step.image
 
-    def _shot(self, target: Page | Locator) -> str | _Pending:
+    def _shot(self, target: Page | Locator) -> Future[str]:
         page = _page_of(target)
         browser = page.context.browser
         if self.masks is widget_secret_inputs and browser is not None and browser.browser_type.name == "chromium":
@@ -355,26 +244,21 @@ class StepLog:
             else:
                 if png is None and self._last is not None:
                     return self._last[1]  # the page shows what the last step showed: the same picture
-                if png is not None:  # already at the step's scale: the shrinking page only encodes it
-                    digest = hashlib.sha256(png).hexdigest()
-                    shrunk = self._images.get(digest) or _shrinker.start(png, browser, 1.0, self.quality)
-                    self._images[digest] = shrunk
-                    self._last = (fingerprint, shrunk)
-                    return shrunk
+                if png is not None:  # already at the step's scale: only encoded
+                    self._last = (fingerprint, self._encoding(png, 1.0))
+                    return self._last[1]
         self._last = None
         # The mask is painted into the PNG, before any re-encoding: no copy of the shot ever shows the input.
-        kind: Literal["png", "jpeg"] = "jpeg" if browser is None else "png"
-        shot = target.screenshot(type=kind, quality=FALLBACK_JPEG_QUALITY if browser is None else None, scale="css",
-                                 animations="disabled", caret="hide", mask=self.masks(page), mask_color=MASK_COLOUR,
-                                 timeout=2_000)  # a page already moving on is not worth waiting for
-        if browser is None:
-            uri = "data:image/jpeg;base64," + base64.b64encode(shot).decode()
-        else:
-            try:
-                uri = _shrinker.data_uri(shot, browser, self.scale, self.quality)
-            except Error:  # the shot is taken and masked: kept full size rather than lost
-                uri = "data:image/png;base64," + base64.b64encode(shot).decode()
-        return self._images.setdefault(hashlib.sha256(uri.encode()).hexdigest(), uri)
+        # A short timeout: a page already moving on is not worth waiting for.
+        shot = target.screenshot(type="png", scale="css", animations="disabled", caret="hide", mask=self.masks(page),
+                                 mask_color=MASK_COLOUR, timeout=2_000)
+        return self._encoding(shot, self.scale)
+
+    def _encoding(self, png: bytes, scale: float) -> Future[str]:
+        digest = f"{hashlib.sha256(png).hexdigest()}@{scale}"
+        if digest not in self._images:
+            self._images[digest] = _encoder.submit(_encoded, png, scale, self.quality)
+        return self._images[digest]
 
 
 def failure_screenshots(context: BrowserContext, folder: Path,

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
-from playwright.sync_api import BrowserContext, Error, Request, Response
+from playwright.sync_api import BrowserContext, Request, Response
 
 from harness.journal import Seen
 from harness.masking import Masker, contains_secret
@@ -44,27 +42,6 @@ def _all_headers(message: Request | Response) -> dict[str, str]:
         return message.all_headers()
     except Exception:  # noqa: BLE001 - a closed page or frame can no longer answer
         return message.headers
-
-
-def _all_headers_of(messages: list[Request | Response]) -> list[dict[str, str]]:
-    """`_all_headers` of each message, asked all at once: one wait for the browser instead of one per message (a
-    purchase has about forty). Through the sync API's own event loop, as each of its calls runs; one by one where
-    this Playwright has no such loop."""
-    if not messages:
-        return []
-
-    async def every() -> list[Any]:
-        return await asyncio.gather(*(message._impl_obj.all_headers() for message in messages),
-                                    return_exceptions=True)
-    sync = getattr(messages[0], "_sync", None)
-    try:
-        if sync is None or not all(hasattr(message, "_impl_obj") for message in messages):
-            raise AttributeError("no event loop of the sync API's to share")
-        answers = sync(every())
-    except (AttributeError, TypeError, RuntimeError, Error):
-        return [_all_headers(message) for message in messages]
-    return [answer if isinstance(answer, dict) else message.headers  # a closed page can no longer answer
-            for message, answer in zip(messages, answers, strict=True)]
 
 
 @dataclass
@@ -131,7 +108,7 @@ class RequestLog:
         """Every header of the requests and responses so far, cookies included, into the raw text."""
         with self._lock:
             unread, self._unread_headers = self._unread_headers, []
-        read = [" ".join(f"{k}: {v}" for k, v in headers.items()) for headers in _all_headers_of(unread)]
+        read = [" ".join(f"{k}: {v}" for k, v in _all_headers(message).items()) for message in unread]
         with self._lock:
             self._raw.extend(read)
 
