@@ -1,29 +1,32 @@
-"""Step evidence: a screenshot each time the shopper arrives at a store page or a widget screen, and one of each
-open page when a test fails; in every one the widget's code, answer and PIN inputs are masked."""
+"""Step evidence: a screenshot each time the shopper arrives at a store page or a widget screen (the last one again
+when the page shows the same), and one of each open page when a test fails; in every one the widget's code, answer
+and PIN inputs are masked."""
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import functools
 import hashlib
-import re
+import io
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from playwright.sync_api import Browser, BrowserContext, Error, Locator, Page
+from PIL import Image, features
+from playwright.sync_api import BrowserContext, CDPSession, Error, Frame, Locator, Page
 
 EvidenceMode = Literal["steps", "off"]
 # Painted over every secret input: what a reader of the report sees instead of a one-time code or a PIN.
 MASK_COLOUR = "#FF00FF"
 # A step is kept as a WebP at three quarters of its CSS size: about a third of the bytes of the full-size JPEG
 # (quality 40) it replaces, and its text still reads when the report enlarges it (issue 15: the whole report of a
-# sandbox run under 3 MB). The browser does the shrinking, so no imaging library is needed.
+# sandbox run under 3 MB). Pillow encodes it on a thread of its own, off the test's path.
 STEP_SCALE = 0.75
 STEP_QUALITY = 60
-# When no shrinking page can be had (a persistent context has no Browser to open one in): a full-size JPEG.
-FALLBACK_JPEG_QUALITY = 40
 FAILURE_SHOT_TIMEOUT_MS = 5_000
 
 
@@ -41,72 +44,165 @@ def _page_of(target: Page | Locator) -> Page:
     return target if isinstance(target, Page) else target.page
 
 
-# Decodes a PNG, scales it with the browser's high-quality filter and encodes it as WebP; returns a data: URI. A
-# browser that cannot encode WebP (Firefox, WebKit) gives a PNG instead, and the URI says so.
-_SHRINK_SCRIPT = """async ([png, scale, quality]) => {
-    const bitmap = await createImageBitmap(await (await fetch("data:image/png;base64," + png)).blob());
-    const width = Math.max(1, Math.round(bitmap.width * scale));
-    const height = Math.max(1, Math.round(bitmap.height * scale));
-    const small = await createImageBitmap(bitmap, {resizeWidth: width, resizeHeight: height, resizeQuality: "high"});
-    const canvas = new OffscreenCanvas(width, height);
-    canvas.getContext("2d").drawImage(small, 0, 0);
-    const blob = await canvas.convertToBlob({type: "image/webp", quality});
-    const bytes = new Uint8Array(await blob.arrayBuffer());
-    let binary = "";
-    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    return "data:" + blob.type + ";base64," + btoa(binary);
+def _encoded(png: bytes, scale: float, quality: int) -> str:
+    """The masked PNG as a WebP data: URI, first scaled by `scale` (1 when the browser already shot it at the step's
+    scale); a PNG when this Pillow has no WebP encoder, or the masked PNG itself when it cannot be encoded, so the
+    step keeps a picture. A WebP made from pixels carries no text and, from Pillow, no colour profile."""
+    try:
+        with Image.open(io.BytesIO(png)) as shot:
+            picture = shot.convert("RGB")  # no alpha channel: a plain lossy WebP, a third smaller
+        if scale != 1:
+            size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
+            picture = picture.resize(size, Image.Resampling.LANCZOS)
+        encoded, kind = io.BytesIO(), "webp" if _has_webp() else "png"
+        if kind == "webp":
+            picture.save(encoded, "WEBP", quality=quality)
+        else:
+            picture.save(encoded, "PNG")
+    except (OSError, ValueError, MemoryError, Image.DecompressionBombError):
+        return "data:image/png;base64," + base64.b64encode(png).decode()  # masked already, only bigger
+    return f"data:image/{kind};base64," + base64.b64encode(encoded.getvalue()).decode()
+
+
+@functools.cache
+def _has_webp() -> bool:
+    return bool(features.check("webp"))
+
+
+# One thread encodes every step's WebP while the test goes on (its thread mostly waits on the browser meanwhile); one
+# is enough for the eight or so shots of a test, and keeps encodings from crowding the test's CPU. It never touches
+# the browser, so no Playwright object crosses threads.
+_encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="step-evidence")
+
+
+# Paints a box of the mask colour over each secret input of one frame (every input and text area of an embedded
+# frame; password fields of the top page), shadow roots included. Returns the frame's scroll offset, its viewport and
+# a fingerprint of what it shows (its markup, shadow roots included, and the values of the inputs that are not
+# masked): the same fingerprints in every frame mean the same picture. The boxes are `position: fixed` at the inputs'
+# client rectangles, so they cover them wherever the page scrolled. Only the 32-bit hash leaves the page.
+_MASK_FRAME_SCRIPT = """([selector, colour, marker]) => {
+    const secret = [], roots = [document];
+    let markup = document.documentElement ? document.documentElement.outerHTML : "";
+    for (let i = 0; i < roots.length; i++) {
+        secret.push(...roots[i].querySelectorAll(selector));
+        for (const element of roots[i].querySelectorAll("*")) {
+            if (!element.shadowRoot) continue;
+            roots.push(element.shadowRoot);
+            markup += "\\n" + element.shadowRoot.innerHTML;
+        }
+    }
+    const masked = new Set(secret);
+    for (const root of roots) {
+        for (const field of root.querySelectorAll("input, textarea, select")) {
+            if (!masked.has(field)) markup += "\\n" + (field.type === "checkbox" || field.type === "radio" ?
+                String(field.checked) : field.value);
+        }
+    }
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < markup.length; i++) { hash ^= markup.charCodeAt(i); hash = Math.imul(hash, 16777619); }
+    for (const element of secret) {
+        const r = element.getBoundingClientRect();
+        if (r.width <= 0 || r.height <= 0) continue;
+        const box = document.createElement("div");
+        box.setAttribute(marker, "");
+        box.style.cssText = `all:initial;position:fixed;left:${r.left}px;top:${r.top}px;width:${r.width}px;` +
+            `height:${r.height}px;background:${colour};z-index:2147483647;pointer-events:none;display:block`;
+        document.documentElement.appendChild(box);
+    }
+    return [window.scrollX, window.scrollY, window.innerWidth, window.innerHeight,
+            location.href.length + ":" + markup.length + ":" + (hash >>> 0).toString(16)];
 }"""
+_UNMASK_FRAME_SCRIPT = "marker => { for (const box of document.querySelectorAll(`[${marker}]`)) box.remove(); }"
+_MASK_MARKER = "data-harness-evidence-mask"
+EMBEDDED_SECRET_INPUTS = "input, textarea"
+PAGE_SECRET_INPUTS = "input[type=password]"
 
 
-class _Shrinker:
-    """A blank page in a context of its own in the test's browser, where shots are re-encoded: it is in no test's
-    context, so no test, trace or video sees it. One per browser, kept for the session."""
+class _DirectCapture:
+    """Step shots through DevTools' Page.captureScreenshot, with the secret inputs painted over in every frame first:
+    a PNG made for speed at the step's scale, whose WebP encoding is left to the encoding thread, off the test's path
+    (Chromium's own WebP encoder costs twice what its fast PNG does). Chromium only; a page it cannot serve (another
+    browser, a frame that would not take its mask) raises Error, and the caller takes the portable way."""
 
     def __init__(self) -> None:
-        self._browser: Browser | None = None
-        self._page: Page | None = None
-        self._done: dict[str, str] = {}  # digest of the PNG and settings -> data URI: the catalogue page is shrunk once
+        self._sessions: dict[int, tuple[Page, CDPSession]] = {}
 
-    def data_uri(self, png: bytes, browser: Browser, scale: float, quality: int) -> str:
-        digest = f"{hashlib.sha256(png).hexdigest()}@{scale}q{quality}"
-        if digest not in self._done:
-            if self._page is None or self._page.is_closed() or self._browser is not browser:
-                self._browser, self._page = browser, browser.new_context().new_page()
-            uri = self._page.evaluate(_SHRINK_SCRIPT, [base64.b64encode(png).decode(), scale, quality / 100])
-            if not re.fullmatch(r"data:image/(?:webp|png);base64,[A-Za-z0-9+/]*=*", uri):
-                raise Error(f"the shrinking page returned no WebP or PNG: {uri[:40]!r}")
-            self._done[digest] = _without_colour_profile(uri)
-        return self._done[digest]
+    def _session(self, page: Page) -> CDPSession:
+        known = self._sessions.get(id(page))
+        if known is None or known[0] is not page:
+            if len(self._sessions) > 64:  # pages of finished tests: their sessions died with their contexts
+                self._sessions = {key: value for key, value in self._sessions.items() if not value[0].is_closed()}
+            known = (page, page.context.new_cdp_session(page))
+            self._sessions[id(page)] = known
+        return known[1]
+
+    def png(self, target: Page | Locator, scale: float, unchanged_since: str | None) -> tuple[str, bytes | None]:
+        """The fingerprint of what `target` shows, and its masked PNG at `scale`; no PNG when the fingerprint is
+        `unchanged_since` (the same markup, inputs, scroll and place as the shot it identifies)."""
+        page = _page_of(target)
+        session = self._session(page)
+        masked: list[Frame] = []
+        try:
+            fingerprints, viewport = [], None
+            for frame in [frame for frame in page.frames if not frame.is_detached()]:
+                secret = PAGE_SECRET_INPUTS if frame == page.main_frame else EMBEDDED_SECRET_INPUTS
+                try:
+                    extent = frame.evaluate(_MASK_FRAME_SCRIPT, [secret, MASK_COLOUR, _MASK_MARKER])
+                except Error as error:
+                    if frame != page.main_frame and frame.is_detached():
+                        continue  # gone from the page: nothing of it can be in the shot
+                    raise Error(f"a frame could not be masked: {error}") from error  # so no shot this way
+                masked.append(frame)
+                fingerprints.append(f"{frame.url}#{extent[4]}")
+                if frame == page.main_frame:
+                    viewport = extent
+            if viewport is None:
+                raise Error("the page's viewport could not be read")
+            scroll_x, scroll_y, width, height = viewport[:4]
+            if isinstance(target, Page):
+                clip = {"x": scroll_x, "y": scroll_y, "width": width, "height": height}
+            else:
+                box = target.bounding_box(timeout=2_000)
+                if box is None:
+                    raise Error("the element to capture is not visible")
+                clip = {"x": scroll_x + box["x"], "y": scroll_y + box["y"], "width": box["width"],
+                        "height": box["height"]}
+            fingerprint = hashlib.sha256(repr((sorted(fingerprints), sorted(clip.items()), scale)).encode()).hexdigest()
+            if fingerprint == unchanged_since:
+                return fingerprint, None
+            shot = session.send("Page.captureScreenshot", {
+                "format": "png", "clip": {**clip, "scale": scale}, "captureBeyondViewport": False,
+                "optimizeForSpeed": True,
+            })
+        finally:
+            for frame in masked:
+                with contextlib.suppress(Error):  # a frame that has gone took its boxes with it
+                    frame.evaluate(_UNMASK_FRAME_SCRIPT, _MASK_MARKER)
+        data = shot.get("data", "") if isinstance(shot, dict) else ""
+        if not data:
+            raise Error("Chromium returned no screenshot")
+        return fingerprint, base64.b64decode(data)
 
 
-def _without_colour_profile(uri: str) -> str:
-    """The WebP without the sRGB profile Chromium attaches to each one (about 450 bytes, 5% of a step): a picture
-    without one is read as sRGB anyway."""
-    if not uri.startswith("data:image/webp;base64,"):
-        return uri
-    data = base64.b64decode(uri.split(",", 1)[1])
-    chunks, offset = [], 12
-    while offset + 8 <= len(data):
-        size = int.from_bytes(data[offset + 4:offset + 8], "little")
-        end = offset + 8 + size + (size & 1)  # chunks are padded to an even length
-        chunks.append(data[offset:end])
-        offset = end
-    if not chunks or chunks[0][:4] != b"VP8X" or offset != len(data):
-        return uri  # not the layout expected: kept as the browser made it
-    flags = chunks[0][8] & ~0x20  # the "has an ICC profile" flag
-    kept = [chunks[0][:8] + bytes([flags]) + chunks[0][9:], *(c for c in chunks[1:] if c[:4] != b"ICCP")]
-    body = b"WEBP" + b"".join(kept)
-    return "data:image/webp;base64," + base64.b64encode(b"RIFF" + len(body).to_bytes(4, "little") + body).decode()
+_direct = _DirectCapture()
 
 
-_shrinker = _Shrinker()
-
-
-@dataclass
 class StepShot:
-    title: str
-    time: float
-    image: str | None  # a data: URI, or None when screenshots are off or failed
+    """One step: its title, when, and its picture (a data: URI; None when screenshots are off or failed), waited
+    for the first time it is read if it was still being encoded."""
+
+    def __init__(self, title: str, time: float, image: str | Future[str] | None) -> None:
+        self.title, self.time, self._image = title, time, image
+
+    @property
+    def image(self) -> str | None:
+        if isinstance(self._image, Future):
+            # _encoded keeps the masked PNG when Pillow fails; anything else loses the picture, never the test
+            self._image = self._image.result() if self._image.exception() is None else None
+        return self._image
+
+    def __repr__(self) -> str:
+        return f"StepShot({self.title!r}, {self.time!r})"
 
 
 @dataclass
@@ -118,10 +214,13 @@ class StepLog:
     quality: int = STEP_QUALITY
     steps: list[StepShot] = field(default_factory=list)
     masks: Callable[[Page], list[Locator]] = widget_secret_inputs
-    _images: dict[str, str] = field(default_factory=dict, repr=False)  # digest -> data URI: identical shots once
+    # digest of the masked PNG -> its encoding (done or under way): identical shots are kept once
+    _images: dict[str, Future[str]] = field(default_factory=dict, repr=False)
+    # the fingerprint of the last direct shot and its picture: a step that shows the same is not shot again
+    _last: tuple[str, Future[str]] | None = field(default=None, repr=False)
 
     def capture(self, target: Page | Locator, title: str) -> None:
-        image = None
+        image: Future[str] | None = None
         if self.mode == "steps":
             try:
                 image = self._shot(target)
@@ -129,22 +228,37 @@ class StepLog:
                 image = None  # the page moved on (navigation, closed frame) before the shot; keep the title
         self.steps.append(StepShot(title, time.time(), image))
 
-    def _shot(self, target: Page | Locator) -> str:
-        # The mask is painted into the PNG, before any re-encoding: no copy of the shot ever shows the input.
+    def settle(self) -> None:
+        """Waits for every picture still being encoded, so the report never waits on a test's leftovers."""
+        for step in self.steps:
+            _ = step.image
+
+    def _shot(self, target: Page | Locator) -> Future[str]:
         page = _page_of(target)
         browser = page.context.browser
-        kind: Literal["png", "jpeg"] = "jpeg" if browser is None else "png"
-        shot = target.screenshot(type=kind, quality=FALLBACK_JPEG_QUALITY if browser is None else None, scale="css",
-                                 animations="disabled", caret="hide", mask=self.masks(page), mask_color=MASK_COLOUR,
-                                 timeout=2_000)  # a page already moving on is not worth waiting for
-        if browser is None:
-            uri = "data:image/jpeg;base64," + base64.b64encode(shot).decode()
-        else:
+        if self.masks is widget_secret_inputs and browser is not None and browser.browser_type.name == "chromium":
             try:
-                uri = _shrinker.data_uri(shot, browser, self.scale, self.quality)
-            except Error:  # the shot is taken and masked: kept full size rather than lost
-                uri = "data:image/png;base64," + base64.b64encode(shot).decode()
-        return self._images.setdefault(hashlib.sha256(uri.encode()).hexdigest(), uri)
+                fingerprint, png = _direct.png(target, self.scale, self._last[0] if self._last else None)
+            except Error:
+                pass  # taken the portable way below, which waits for the page to be still
+            else:
+                if png is None and self._last is not None:
+                    return self._last[1]  # the page shows what the last step showed: the same picture
+                if png is not None:  # already at the step's scale: only encoded
+                    self._last = (fingerprint, self._encoding(png, 1.0))
+                    return self._last[1]
+        self._last = None
+        # The mask is painted into the PNG, before any re-encoding: no copy of the shot ever shows the input.
+        # A short timeout: a page already moving on is not worth waiting for.
+        shot = target.screenshot(type="png", scale="css", animations="disabled", caret="hide", mask=self.masks(page),
+                                 mask_color=MASK_COLOUR, timeout=2_000)
+        return self._encoding(shot, self.scale)
+
+    def _encoding(self, png: bytes, scale: float) -> Future[str]:
+        digest = f"{hashlib.sha256(png).hexdigest()}@{scale}"
+        if digest not in self._images:
+            self._images[digest] = _encoder.submit(_encoded, png, scale, self.quality)
+        return self._images[digest]
 
 
 def failure_screenshots(context: BrowserContext, folder: Path,

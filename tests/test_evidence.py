@@ -110,3 +110,37 @@ def test_a_step_screenshot_is_a_small_webp_at_three_quarters_of_its_size(page: P
                          "return [img.width, img.height]; }", step.image) == [960, 540]
     assert image_size(step.image) == (960, 540)  # read from the WebP header, for the report's aspect ratio
     assert b"ICCP" not in data[:64]  # no colour profile: 450 bytes of every step for nothing
+
+
+def test_a_step_is_shot_again_once_what_the_page_shows_changed(page: Page) -> None:
+    # An unchanged page keeps the last picture; a value typed into an input that is not masked changes what the
+    # step must show, so it is shot again.
+    page.set_viewport_size({"width": 640, "height": 400})
+    page.set_content("<body><label>Name <input id='name'></label></body>")
+    steps = StepLog()
+
+    steps.capture(page, "empty form")
+    steps.capture(page, "still empty")
+    page.fill("#name", "Ada Lovelace")
+    steps.capture(page, "name typed")
+
+    empty, still_empty, typed = (step.image for step in steps.steps)
+    assert empty is not None and typed is not None
+    assert still_empty is empty
+    assert typed != empty
+
+
+def test_a_step_shot_the_portable_way_is_also_a_webp_at_three_quarters_with_the_code_masked(
+        checkout_with_code_typed: Page) -> None:
+    # Masks given by the caller (as on a browser other than Chromium) take Playwright's own masked screenshot, which
+    # Pillow shrinks and encodes: the same picture, the same size, the input still painted over.
+    page = checkout_with_code_typed
+    steps = StepLog(masks=lambda shown: [locators.frame(shown).get_by_role("textbox")])
+
+    steps.capture(page, "checkout")
+
+    [step] = steps.steps
+    assert step.image is not None and step.image.startswith("data:image/webp;base64,"), (step.image or "")[:40]
+    assert image_size(step.image) == (480, 300)
+    assert _is_mask(_pixel(page, step.image, 240, 160, 640)), _pixel(page, step.image, 240, 160, 640)
+    assert not _is_mask(_pixel(page, step.image, 20, 300, 640))
