@@ -63,7 +63,7 @@ def _leaks(directory: Path, texts: list[str] = (), plain: list[str] = (), numeri
     guesses = {guess: secret for secret in [*plain, *numeric] for guess in _hash_guesses(secret)}
     found = []
     for where, data in [*_files(directory), *((f"text {n}", t.encode()) for n, t in enumerate(texts))]:
-        text = "" if data.startswith(_IMAGE_MAGIC) else data.decode("utf-8", errors="ignore")
+        text = "" if data.startswith(_IMAGE_MAGIC) else data.decode("utf-8", errors="replace")  # "ignore" joins digits
         for secret in plain:
             if contains_secret(where, secret) or contains_secret(text, secret):
                 found.append(f"{secret!r} in {where}")

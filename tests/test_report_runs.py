@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -40,18 +41,21 @@ _IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"RIFF", b"\x1aE\xdf\xa3")
 
 
 def _texts(directory: Path) -> Iterator[tuple[str, str]]:
-    """(where, text) for every non-image file under `directory` and every entry of every zip."""
+    """(where, text) for every non-image file under `directory` and every entry of every zip, zips inside zips
+    included (a trace in the report's zip): a zip's own bytes are compressed, so they are opened, never read as text."""
     for path in sorted(directory.rglob("*")):
-        if not path.is_file():
-            continue
-        if path.suffix == ".zip":
-            with zipfile.ZipFile(path) as archive:
-                for name in archive.namelist():
-                    data = archive.read(name)
-                    if not data.startswith(_IMAGE_MAGIC):
-                        yield f"{path}!{name}", data.decode("utf-8", errors="ignore")
-        elif not path.read_bytes()[:4].startswith(_IMAGE_MAGIC):
-            yield str(path), path.read_bytes().decode("utf-8", errors="ignore")
+        if path.is_file():
+            yield from _entries(str(path), path.read_bytes())
+
+
+def _entries(where: str, data: bytes) -> Iterator[tuple[str, str]]:
+    if data.startswith(b"PK\x03\x04"):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for name in archive.namelist():
+                yield from _entries(f"{where}!{name}", archive.read(name))
+    elif not data.startswith(_IMAGE_MAGIC):
+        # "replace", not "ignore": dropped bytes would join digits around them into a code that was never there.
+        yield where, data.decode("utf-8", errors="replace")
 
 
 def _junit_checklists(junit: Path) -> dict[str, list[str]]:
