@@ -10,6 +10,7 @@ import functools
 import hashlib
 import io
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ MASK_COLOUR = "#FF00FF"
 # sandbox run under 3 MB). Pillow encodes it on a thread of its own, off the test's path.
 STEP_SCALE = 0.75
 STEP_QUALITY = 60
+# libwebp's effort, 0 (fastest) to 6: its default, 4, costs a step twice what 2 does for about 5% fewer bytes.
+STEP_WEBP_METHOD = 2
 FAILURE_SHOT_TIMEOUT_MS = 5_000
 
 
@@ -56,7 +59,7 @@ def _encoded(png: bytes, scale: float, quality: int) -> str:
             picture = picture.resize(size, Image.Resampling.LANCZOS)
         encoded, kind = io.BytesIO(), "webp" if _has_webp() else "png"
         if kind == "webp":
-            picture.save(encoded, "WEBP", quality=quality)
+            picture.save(encoded, "WEBP", quality=quality, method=STEP_WEBP_METHOD)
         else:
             picture.save(encoded, "PNG")
     except (OSError, ValueError, MemoryError, Image.DecompressionBombError):
@@ -75,11 +78,13 @@ def _has_webp() -> bool:
 _encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="step-evidence")
 
 
-# Paints a box of the mask colour over each secret input of one frame (every input and text area of an embedded
-# frame; password fields of the top page), shadow roots included. Returns the frame's scroll offset, its viewport and
-# a fingerprint of what it shows (its markup, shadow roots included, and the values of the inputs that are not
-# masked): the same fingerprints in every frame mean the same picture. The boxes are `position: fixed` at the inputs'
-# client rectangles, so they cover them wherever the page scrolled. Only the 32-bit hash leaves the page.
+# Paints a box of the mask colour over each secret input of one frame that holds a value (every input and text area
+# of an embedded frame; password fields of the top page), shadow roots included. Returns the frame's scroll offset,
+# its viewport, a fingerprint of what it shows, and how many boxes it painted (a frame with none needs no second round
+# trip to take them off). The fingerprint covers the frame's markup (shadow roots included), the state of the inputs
+# that are not masked, which element has the focus, and where each box went: the same fingerprints in every frame
+# mean the same picture. Only two 32-bit hashes leave the page. The boxes are `position: fixed` at the inputs' client
+# rectangles, so they cover them wherever the page scrolled.
 _MASK_FRAME_SCRIPT = """([selector, colour, marker]) => {
     const secret = [], roots = [document];
     let markup = document.documentElement ? document.documentElement.outerHTML : "";
@@ -98,9 +103,14 @@ _MASK_FRAME_SCRIPT = """([selector, colour, marker]) => {
                 String(field.checked) : field.value);
         }
     }
-    let hash = 0x811c9dc5;
-    for (let i = 0; i < markup.length; i++) { hash ^= markup.charCodeAt(i); hash = Math.imul(hash, 16777619); }
+    let focused = document.activeElement;
+    while (focused && focused.shadowRoot && focused.shadowRoot.activeElement) {
+        focused = focused.shadowRoot.activeElement;
+    }
+    markup += "\\nfocus:" + (focused ? focused.outerHTML.slice(0, 200) : "");
+    let painted = 0;
     for (const element of secret) {
+        if (!element.value) continue;  // an empty field hides nothing (a radio or a checkbox always has a value)
         const r = element.getBoundingClientRect();
         if (r.width <= 0 || r.height <= 0) continue;
         const box = document.createElement("div");
@@ -108,9 +118,17 @@ _MASK_FRAME_SCRIPT = """([selector, colour, marker]) => {
         box.style.cssText = `all:initial;position:fixed;left:${r.left}px;top:${r.top}px;width:${r.width}px;` +
             `height:${r.height}px;background:${colour};z-index:2147483647;pointer-events:none;display:block`;
         document.documentElement.appendChild(box);
+        markup += `\\nmask:${r.left},${r.top},${r.width},${r.height}`;
+        painted++;
+    }
+    let one = 0x811c9dc5, two = 0x01000193;
+    for (let i = 0; i < markup.length; i++) {
+        const c = markup.charCodeAt(i);
+        one = Math.imul(one ^ c, 16777619);
+        two = Math.imul(two + c, 0x5bd1e995) ^ (two >>> 15);
     }
     return [window.scrollX, window.scrollY, window.innerWidth, window.innerHeight,
-            location.href.length + ":" + markup.length + ":" + (hash >>> 0).toString(16)];
+            markup.length + ":" + (one >>> 0).toString(16) + ":" + (two >>> 0).toString(16), painted];
 }"""
 _UNMASK_FRAME_SCRIPT = "marker => { for (const box of document.querySelectorAll(`[${marker}]`)) box.remove(); }"
 _MASK_MARKER = "data-harness-evidence-mask"
@@ -136,9 +154,9 @@ class _DirectCapture:
             self._sessions[id(page)] = known
         return known[1]
 
-    def png(self, target: Page | Locator, scale: float, unchanged_since: str | None) -> tuple[str, bytes | None]:
+    def png(self, target: Page | Locator, scale: float, known: Callable[[str], bool]) -> tuple[str, bytes | None]:
         """The fingerprint of what `target` shows, and its masked PNG at `scale`; no PNG when the fingerprint is
-        `unchanged_since` (the same markup, inputs, scroll and place as the shot it identifies)."""
+        `known` (a shot of the same markup, inputs, focus, masks, scroll and place was already taken)."""
         page = _page_of(target)
         session = self._session(page)
         masked: list[Frame] = []
@@ -152,8 +170,10 @@ class _DirectCapture:
                     if frame != page.main_frame and frame.is_detached():
                         continue  # gone from the page: nothing of it can be in the shot
                     raise Error(f"a frame could not be masked: {error}") from error  # so no shot this way
-                masked.append(frame)
-                fingerprints.append(f"{frame.url}#{extent[4]}")
+                if extent[5]:
+                    masked.append(frame)  # boxes to take off after the shot; none painted, no round trip
+                # the frame's address is not in the picture: a widget session's query must not tell two alike apart
+                fingerprints.append(f"{frame.url.split('?')[0].split('#')[0]}#{extent[4]}")
                 if frame == page.main_frame:
                     viewport = extent
             if viewport is None:
@@ -168,7 +188,7 @@ class _DirectCapture:
                 clip = {"x": scroll_x + box["x"], "y": scroll_y + box["y"], "width": box["width"],
                         "height": box["height"]}
             fingerprint = hashlib.sha256(repr((sorted(fingerprints), sorted(clip.items()), scale)).encode()).hexdigest()
-            if fingerprint == unchanged_since:
+            if known(fingerprint):
                 return fingerprint, None
             shot = session.send("Page.captureScreenshot", {
                 "format": "png", "clip": {**clip, "scale": scale}, "captureBeyondViewport": False,
@@ -185,6 +205,10 @@ class _DirectCapture:
 
 
 _direct = _DirectCapture()
+# fingerprint of a direct shot -> its picture, across the tests of this process: a page that shows exactly what an
+# earlier step showed (every run's catalogue, the same cart, the same customer's checkout) is not shot again
+_PICTURES_KEPT = 512
+_pictures: OrderedDict[str, Future[str]] = OrderedDict()
 
 
 class StepShot:
@@ -216,8 +240,6 @@ class StepLog:
     masks: Callable[[Page], list[Locator]] = widget_secret_inputs
     # digest of the masked PNG -> its encoding (done or under way): identical shots are kept once
     _images: dict[str, Future[str]] = field(default_factory=dict, repr=False)
-    # the fingerprint of the last direct shot and its picture: a step that shows the same is not shot again
-    _last: tuple[str, Future[str]] | None = field(default=None, repr=False)
 
     def capture(self, target: Page | Locator, title: str) -> None:
         image: Future[str] | None = None
@@ -238,16 +260,19 @@ class StepLog:
         browser = page.context.browser
         if self.masks is widget_secret_inputs and browser is not None and browser.browser_type.name == "chromium":
             try:
-                fingerprint, png = _direct.png(target, self.scale, self._last[0] if self._last else None)
+                fingerprint, png = _direct.png(target, self.scale, lambda seen: f"{seen}@{self.quality}" in _pictures)
             except Error:
                 pass  # taken the portable way below, which waits for the page to be still
             else:
-                if png is None and self._last is not None:
-                    return self._last[1]  # the page shows what the last step showed: the same picture
+                key = f"{fingerprint}@{self.quality}"
+                if png is None and key in _pictures:
+                    _pictures.move_to_end(key)
+                    return _pictures[key]  # the page shows what an earlier step showed: the same picture
                 if png is not None:  # already at the step's scale: only encoded
-                    self._last = (fingerprint, self._encoding(png, 1.0))
-                    return self._last[1]
-        self._last = None
+                    _pictures[key] = self._encoding(png, 1.0)
+                    while len(_pictures) > _PICTURES_KEPT:
+                        _pictures.popitem(last=False)
+                    return _pictures[key]
         # The mask is painted into the PNG, before any re-encoding: no copy of the shot ever shows the input.
         # A short timeout: a page already moving on is not worth waiting for.
         shot = target.screenshot(type="png", scale="css", animations="disabled", caret="hide", mask=self.masks(page),

@@ -144,3 +144,40 @@ def test_a_step_shot_the_portable_way_is_also_a_webp_at_three_quarters_with_the_
     assert image_size(step.image) == (480, 300)
     assert _is_mask(_pixel(page, step.image, 240, 160, 640)), _pixel(page, step.image, 240, 160, 640)
     assert not _is_mask(_pixel(page, step.image, 20, 300, 640))
+
+
+def test_a_code_typed_into_an_empty_widget_input_is_shot_again_and_masked(page: Page) -> None:
+    # An empty input hides nothing and is shown as it is; once a code is typed it is painted over. The code itself is
+    # never part of what tells two steps apart, so the mask is: the step after typing must not reuse the empty one.
+    page.set_viewport_size({"width": 640, "height": 400})
+    page.set_content(STORE.replace(" value='824613'", ""))
+    code = locators.frame(page).get_by_role("textbox")
+    code.focus()  # as it will be once typed into: only the code, which is masked, tells the two steps apart
+    steps = StepLog()
+
+    steps.capture(page, "code asked")
+    code.fill("824613")
+    steps.capture(page, "code typed")
+
+    empty, typed = (step.image for step in steps.steps)
+    assert empty is not None and typed is not None and typed != empty
+    assert not _is_mask(_pixel(page, empty, 240, 160, 640)), _pixel(page, empty, 240, 160, 640)
+    assert _is_mask(_pixel(page, typed, 240, 160, 640)), _pixel(page, typed, 240, 160, 640)
+
+
+def test_a_page_shown_exactly_as_in_an_earlier_test_reuses_its_picture(page: Page) -> None:
+    # Every test's catalogue looks the same: a later test's step gets the earlier picture without a new shot. What
+    # differs only in the frame's address (a widget session in its query) is the same picture too.
+    page.set_viewport_size({"width": 640, "height": 400})
+    page.set_content("<body><h1>Catalogue</h1><p>Desk lamp</p></body>")
+    earlier, later = StepLog(), StepLog()
+
+    earlier.capture(page, "catalogue")
+    later.capture(page, "catalogue")
+    page.set_content("<body><h1>Catalogue</h1><p>Desk lamp, 2 left</p></body>")
+    later.capture(page, "catalogue, changed")
+
+    [before] = earlier.steps
+    same, changed = later.steps
+    assert before.image is not None and same.image is before.image
+    assert changed.image is not None and changed.image != before.image
