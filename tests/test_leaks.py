@@ -212,14 +212,21 @@ def test_a_traced_run_keeps_no_code_answer_pin_or_token_in_names_hashes_or_conte
     assert not leaks, leaks[:10]
 
 
-def test_the_failure_trace_of_a_failed_test_keeps_no_code(tmp_path: Path) -> None:
+@pytest.mark.parametrize("trace", ["actions", "snapshots"])
+def test_the_failure_trace_of_a_failed_test_keeps_no_code(tmp_path: Path, trace: str) -> None:
     plain, numeric = _run_secrets()
 
     result = run_suite(tmp_path, "e2e/test_outcomes.py::test_amount_and_sku_data_match_the_cart",
-                  SANDBOX_STORE_DEFECTS="tax_left_out", SANDBOX_TOKEN_SEED=TOKEN_SEED)
+                       f"--failure-trace={trace}", SANDBOX_STORE_DEFECTS="tax_left_out", SANDBOX_TOKEN_SEED=TOKEN_SEED)
 
     assert result.returncode == 1, output_tail(result)
-    assert list(tmp_path.rglob("trace.zip")), "the failed test kept no trace, so nothing was scanned"
+    [kept] = list(tmp_path.rglob("trace.zip")) or [None]
+    assert kept is not None, "the failed test kept no trace, so nothing was scanned"
+    with zipfile.ZipFile(kept) as archive:
+        events = [json.loads(line) for line in archive.read("trace.trace").decode().splitlines()]
+    snapshots = sum(event.get("type") == "frame-snapshot" for event in events)
+    assert any(event.get("type") == "before" for event in events), "the trace holds no action"
+    assert (snapshots > 0) == (trace == "snapshots"), f"{snapshots} DOM snapshots in a --failure-trace={trace} trace"
     leaks = _leaks(tmp_path, texts=[result.stdout, result.stderr], plain=plain, numeric=numeric)
     assert not leaks, leaks[:10]
 
