@@ -97,21 +97,31 @@ class Totals:
     def total(self) -> Locator:
         return self.page.get_by_test_id("total")
 
-    def total_amount(self) -> Decimal:
-        return money(self.total.inner_text())
+    def read(self) -> tuple[dict[str, Decimal], list[tuple[str, int, Decimal]], int]:
+        """What the page shows, read in one round trip once it has arrived: subtotal, hst, shipping and total; (item
+        name, quantity, line price) for each row of the order lines table; and the header cart link's count."""
+        shown = self.page.evaluate(_READ_TOTALS, list(AMOUNTS))
+        missing = [name for name in AMOUNTS if shown["amounts"][name] is None]
+        if missing:
+            raise NotArrived(f"the page at {self.page.url} shows no {', '.join(missing)}")
+        count = re.search(r"\((\d+)\)", shown["cart"] or "")
+        return ({name: money(shown["amounts"][name]) for name in AMOUNTS},
+                [(cells[0], int(cells[1]), money(cells[2])) for cells in shown["rows"]],
+                int(count.group(1)) if count else 0)
 
-    def amounts(self) -> dict[str, Decimal]:
-        """subtotal, hst, shipping and total, as shown."""
-        return {name: money(self.page.get_by_test_id(name).inner_text())
-                for name in ("subtotal", "hst", "shipping", "total")}
 
-    def lines(self) -> list[tuple[str, int, Decimal]]:
-        """(item name, quantity, line price) for each row of the order lines table."""
-        rows = self.page.get_by_role("table", name="Order lines").locator("tbody tr")
-        return [
-            (cells[0], int(cells[1]), money(cells[2]))
-            for cells in (row.get_by_role("cell").all_inner_texts() for row in rows.all())
-        ]
+AMOUNTS = ("subtotal", "hst", "shipping", "total")
+# The same places the locators above name (test ids, the "Order lines" table, the "Store" navigation's cart link),
+# read in one evaluation rather than one round trip each: a purchase reads them twice.
+_READ_TOTALS = """names => {
+    const text = element => element ? element.innerText.trim() : null;
+    const amounts = Object.fromEntries(
+        names.map(name => [name, text(document.querySelector(`[data-testid="${name}"]`))]));
+    const rows = [...document.querySelectorAll('table[aria-label="Order lines"] tbody tr')]
+        .map(row => [...row.cells].map(cell => cell.innerText.trim()));
+    const cart = [...document.querySelectorAll('nav[aria-label="Store"] a')].map(text).find(t => t.startsWith("Cart"));
+    return {amounts, rows, cart: cart ?? null};
+}"""
 
 
 class CartPage(StorePage):
