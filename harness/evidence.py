@@ -286,6 +286,14 @@ class StepLog:
         return self._images[digest]
 
 
+def failure_trace_mode(option: str, is_sandbox: bool) -> str:
+    """--failure-trace as it applies to this run: `auto` records actions against a real environment, where a failure
+    is costly to reproduce, and nothing against the embedded sandbox, where it is not."""
+    if option != "auto":
+        return option
+    return "off" if is_sandbox else "actions"
+
+
 def failure_screenshots(context: BrowserContext, folder: Path,
                         masks: Callable[[Page], list[Locator]] = widget_secret_inputs) -> list[Path]:
     """A masked screenshot of every page still open in `context`, written to `folder` (a failed test's artifacts).

@@ -67,9 +67,11 @@ def _junit_checklists(junit: Path) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def failing_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    """One e2e file against a store that leaves the tax out: run once, read by the tests below."""
+    """One e2e file against a store that leaves the tax out, traced as a real environment's run is by default: run
+    once, read by the tests below."""
     reports = tmp_path_factory.mktemp("failing-run")
-    return reports, run_suite(reports, "e2e/test_outcomes.py", SANDBOX_STORE_DEFECTS="tax_left_out")
+    return reports, run_suite(reports, "e2e/test_outcomes.py", "--failure-trace=actions",
+                              SANDBOX_STORE_DEFECTS="tax_left_out")
 
 
 def test_failing_run_report_points_at_the_cause(failing_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.evidence import failure_trace_mode
 from harness.settings import (
     PROFILES,
     SANDBOX_CUSTOMERS,
@@ -254,3 +255,14 @@ def test_a_lookalike_host_is_not_flexiti(tmp_path: Path) -> None:
     settings = load_settings("training", root=tmp_path, environ={"FLEXITI_API_BASE": "https://posapi.flexiti.fi.example"})
 
     assert not settings.is_production
+
+
+@pytest.mark.parametrize(("option", "env", "mode"), [
+    ("auto", "sandbox", "off"), ("auto", "training", "actions"),
+    ("snapshots", "sandbox", "snapshots"), ("off", "training", "off"), ("actions", "sandbox", "actions"),
+])
+def test_failure_trace_auto_records_actions_only_against_a_real_environment(
+        tmp_path: Path, option: str, env: str, mode: str) -> None:
+    _write_training(tmp_path)
+
+    assert failure_trace_mode(option, load_settings(env, root=tmp_path, environ={}).is_sandbox) == mode
