@@ -1,6 +1,6 @@
-"""Step evidence: a screenshot each time the shopper arrives at a store page or a widget screen (the last one again
-when the page shows the same), and one of each open page when a test fails; in every one the widget's code, answer
-and PIN inputs are masked."""
+"""Step evidence: a screenshot each time the shopper arrives at a store page or a widget screen (an earlier picture
+again when the page shows exactly what it showed then), and one of each open page when a test fails; in every one
+the widget's code, answer and PIN inputs are masked."""
 
 from __future__ import annotations
 
@@ -78,12 +78,15 @@ def _has_webp() -> bool:
 _encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="step-evidence")
 
 
-# Paints a box of the mask colour over each secret input of one frame that holds a value (every input and text area
-# of an embedded frame; password fields of the top page), shadow roots included. Returns the frame's scroll offset,
-# its viewport, a fingerprint of what it shows, and how many boxes it painted (a frame with none needs no second round
-# trip to take them off). The fingerprint covers the frame's markup (shadow roots included), the state of the inputs
-# that are not masked, which element has the focus, and where each box went: the same fingerprints in every frame
-# mean the same picture. Only two 32-bit hashes leave the page. The boxes are `position: fixed` at the inputs' client
+# Paints a box of the mask colour over each secret input of one frame (every input and text area of an embedded
+# frame, empty or not, since a value may arrive before the shot; password fields of the top page), shadow roots
+# included. Returns the frame's scroll offset, its viewport, a fingerprint of what it shows, and how many boxes it
+# painted (a frame with none, the merchant's own page mostly, needs no second round trip to take them off). The
+# fingerprint covers what decides the frame's pixels: its markup (shadow roots included), the state of the inputs that
+# are not masked, focus and hover, where each box went, scroll and viewport, language (it draws a date field's
+# placeholder), pixel ratio, colour scheme, and whether the document, its fonts and each image have loaded; a frame
+# with a running animation gets a fingerprint of its own, never reused. The same fingerprints in every frame mean
+# the same picture. Only two 32-bit hashes leave the page. The boxes are `position: fixed` at the inputs' client
 # rectangles, so they cover them wherever the page scrolled.
 _MASK_FRAME_SCRIPT = """([selector, colour, marker]) => {
     const secret = [], roots = [document];
@@ -107,10 +110,17 @@ _MASK_FRAME_SCRIPT = """([selector, colour, marker]) => {
     while (focused && focused.shadowRoot && focused.shadowRoot.activeElement) {
         focused = focused.shadowRoot.activeElement;
     }
-    markup += "\\nfocus:" + (focused ? focused.outerHTML.slice(0, 200) : "");
+    const hovered = [...document.querySelectorAll(":hover")].pop();
+    const running = document.getAnimations().some(animation => animation.playState === "running");
+    markup += "\\nfocus:" + (focused ? focused.outerHTML.slice(0, 200) : "") +
+        "\\nhover:" + (hovered ? hovered.outerHTML.slice(0, 200) : "") +
+        `\\nview:${window.scrollX},${window.scrollY},${window.innerWidth},${window.innerHeight},` +
+        `${window.devicePixelRatio},${navigator.language},${matchMedia("(prefers-color-scheme: dark)").matches}` +
+        `\\nloaded:${document.readyState},${document.fonts ? document.fonts.status : ""},` +
+        [...document.images].map(image => image.complete ? image.naturalWidth : "-").join(",") +
+        (running ? "\\nanimated:" + Math.random() : "");
     let painted = 0;
     for (const element of secret) {
-        if (!element.value) continue;  // an empty field hides nothing (a radio or a checkbox always has a value)
         const r = element.getBoundingClientRect();
         if (r.width <= 0 || r.height <= 0) continue;
         const box = document.createElement("div");
