@@ -5,6 +5,8 @@ certifies any merchant's store; this file keeps the reference store saying what 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -14,7 +16,7 @@ from harness.customers import Applicants, Customer
 from harness.landing import Where
 from harness.proof import Proof
 from harness.widget_events import EventLog
-from pages.merchant.store import OrderPage
+from pages.merchant.store import NotArrived, OrderPage, Totals
 from pages.merchant.storefront import ReferenceStorefront
 from pages.widget import locators
 from sandbox.flexiti.state import MAX_MFA_ATTEMPTS
@@ -133,3 +135,23 @@ def test_an_application_decision_is_shown_in_words(
     landing = reference.landing()
 
     assert (landing.where, landing.notice) == (Where.DECISION, shown)
+
+
+CART_PAGE = """<nav aria-label="Store"><a href="/cart">Cart (2)</a></nav>
+<table aria-label="Order lines"><tbody><tr><td> Desk lamp </td><td>2</td><td>$1,058.00</td></tr></tbody></table>
+<dl><dd data-testid="subtotal">$1,058.00</dd><dd data-testid="hst">$137.54</dd><dd data-testid="shipping">$0.00</dd>
+<dd data-testid="total">$1,195.54</dd></dl>"""
+
+
+def test_a_cart_is_read_in_one_go_and_each_part_must_be_there_once(page: Page) -> None:
+    page.set_content(CART_PAGE)
+
+    amounts, lines, count = Totals(page).read()
+
+    assert (amounts["subtotal"], amounts["hst"], amounts["total"]) == (Decimal("1058.00"), Decimal("137.54"),
+                                                                        Decimal("1195.54"))
+    assert (lines, count) == ([("Desk lamp", 2, Decimal("1058.00"))], 2)
+    page.set_content(CART_PAGE.replace('<dd data-testid="shipping">$0.00</dd>', "")
+                     .replace("Cart (2)", "Basket (2)") + '<p data-testid="total">$1.00</p>')
+    with pytest.raises(NotArrived, match=r"shipping \(0 found\), total \(2 found\), cart link \(0 found\)"):
+        Totals(page).read()

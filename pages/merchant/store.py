@@ -99,12 +99,13 @@ class Totals:
 
     def read(self) -> tuple[dict[str, Decimal], list[tuple[str, int, Decimal]], int]:
         """What the page shows, read in one round trip once it has arrived: subtotal, hst, shipping and total; (item
-        name, quantity, line price) for each row of the order lines table; and the header cart link's count."""
+        name, quantity, line price) for each row of the order lines table; and the header cart link's count. Each of
+        those must be on the page exactly once, as the locators they replace demanded."""
         shown = self.page.evaluate(_READ_TOTALS, list(AMOUNTS))
-        missing = [name for name in AMOUNTS if shown["amounts"][name] is None]
-        if missing:
-            raise NotArrived(f"the page at {self.page.url} shows no {', '.join(missing)}")
-        count = re.search(r"\((\d+)\)", shown["cart"] or "")
+        wrong = [f"{what} ({count} found)" for what, count in shown["found"].items() if count != 1]
+        if wrong:
+            raise NotArrived(f"the page at {self.page.url} does not show exactly one of: {', '.join(wrong)}")
+        count = re.search(r"\((\d+)\)", shown["cart"])
         return ({name: money(shown["amounts"][name]) for name in AMOUNTS},
                 [(cells[0], int(cells[1]), money(cells[2])) for cells in shown["rows"]],
                 int(count.group(1)) if count else 0)
@@ -112,15 +113,22 @@ class Totals:
 
 AMOUNTS = ("subtotal", "hst", "shipping", "total")
 # The same places the locators above name (test ids, the "Order lines" table, the "Store" navigation's cart link),
-# read in one evaluation rather than one round trip each: a purchase reads them twice.
+# read in one evaluation rather than one round trip each (a purchase reads them twice), with how many of each matched.
 _READ_TOTALS = """names => {
     const text = element => element ? element.innerText.trim() : null;
-    const amounts = Object.fromEntries(
-        names.map(name => [name, text(document.querySelector(`[data-testid="${name}"]`))]));
-    const rows = [...document.querySelectorAll('table[aria-label="Order lines"] tbody tr')]
-        .map(row => [...row.cells].map(cell => cell.innerText.trim()));
-    const cart = [...document.querySelectorAll('nav[aria-label="Store"] a')].map(text).find(t => t.startsWith("Cart"));
-    return {amounts, rows, cart: cart ?? null};
+    const found = {}, amounts = {};
+    for (const name of names) {
+        const matches = document.querySelectorAll(`[data-testid="${name}"]`);
+        found[name] = matches.length;
+        amounts[name] = text(matches[0]);
+    }
+    const tables = document.querySelectorAll('table[aria-label="Order lines"]');
+    found["order lines table"] = tables.length;
+    const rows = tables.length ? [...tables[0].querySelectorAll("tbody tr")]
+        .map(row => [...row.querySelectorAll("td")].map(cell => cell.innerText.trim())) : [];
+    const links = [...document.querySelectorAll('nav[aria-label="Store"] a')].filter(a => /^Cart/.test(text(a)));
+    found["cart link"] = links.length;
+    return {found, amounts, rows, cart: text(links[0]) ?? ""};
 }"""
 
 
