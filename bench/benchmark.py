@@ -179,14 +179,16 @@ def bare_purchase(browser: Browser, sandbox: Sandbox, shopper: Customer) -> floa
 HARNESS_REPEATS = 4
 
 
-def harness_purchases(work: Path, index: int, chromium: ChromiumChoice) -> list[float]:
-    """JUnit times (setup + call + teardown) of the harness test's repeats but the first and the last, on `chromium`."""
-    out = work / f"harness-{index}"
+def harness_purchases(work: Path, name: str, chromium: ChromiumChoice, extra: Sequence[str] = ()) -> list[float]:
+    """JUnit times (setup + call + teardown) of the harness test's repeats but the first and the last, on `chromium`,
+    with pytest options `extra`."""
+    out = work / name
     out.mkdir(parents=True)
-    log = work / f"harness-{index}.log"
-    # --keep-duplicates keeps repeated paths (not node ids): the file three times, the test picked with -k.
+    log = work / f"{name}.log"
+    # --keep-duplicates keeps repeated paths (not node ids): the file four times, the test picked with -k.
     test_file, _, test_name = HARNESS_TEST.partition("::")
-    command = pytest_args(*([test_file] * HARNESS_REPEATS), out=out, extra=("--keep-duplicates", "-k", test_name))
+    command = pytest_args(*([test_file] * HARNESS_REPEATS), out=out,
+                          extra=("--keep-duplicates", "-k", test_name, *extra))
     with log.open("wb") as output:
         env = {**os.environ, **({"E2E_CHROMIUM": chromium.executable_path} if chromium.executable_path else {})}
         finished = run_command(command, cwd=REPO_ROOT, output=output, timeout=HARNESS_TEST_TIMEOUT, env=env)
@@ -224,18 +226,27 @@ def measure_harness_vs_bare(results: Results, work: Path, chromium: ChromiumChoi
     compared = browsers_to_compare()
     for kind, choice in compared.items():
         print(f"harness_vs_bare [{kind}]: {choice.executable_path}", flush=True)
-        ratio = harness_vs_bare_on(results, work / kind, choice, alternations, suffix=f"_{kind}")
-        if choice.executable_path == chromium.executable_path:
+        default = choice.executable_path == chromium.executable_path
+        ratio = harness_vs_bare_on(results, work / kind, choice, alternations, suffix=f"_{kind}",
+                                   without_pictures=default)
+        if default:
             results.figure("harness_vs_bare", ratio, f"x (the default browser: {kind})")
 
 
+# The same harness test without step pictures: what the harness's own machinery (event capture, request log, journal,
+# page objects, checks, report) costs apart from the screenshots a report shows for every step.
+WITHOUT_PICTURES = ("--evidence", "off")
+
+
 def harness_vs_bare_on(results: Results, work: Path, chromium: ChromiumChoice, alternations: int,
-                       suffix: str = "") -> float:
+                       suffix: str = "", without_pictures: bool = False) -> float:
     work.mkdir(parents=True, exist_ok=True)
     shopper = load_customers(CUSTOMERS_FILE)["single_account"]
     bare: list[float] = []
     harness: list[float] = []
-    print(f"  {alternations} alternation(s) of bare Playwright and `pytest {HARNESS_TEST}`", flush=True)
+    pictureless: list[float] = []
+    print(f"  {alternations} alternation(s) of bare Playwright and `pytest {HARNESS_TEST}`"
+          + (f" (also with {' '.join(WITHOUT_PICTURES)})" if without_pictures else ""), flush=True)
     with Sandbox() as sandbox, sync_playwright() as playwright:
         require_loopback(sandbox.urls.store)
         require_loopback(sandbox.urls.flexiti)
@@ -244,8 +255,13 @@ def harness_vs_bare_on(results: Results, work: Path, chromium: ChromiumChoice, a
             for index in range(1, alternations + 1):
                 runs = [bare_purchase(browser, sandbox, shopper) for _ in range(HARNESS_REPEATS - 2)]
                 bare.extend(runs)
-                harness.extend(repeats := harness_purchases(work, index, chromium))
-                print(f"  {index}/{alternations}: bare {series(runs)}, harness {series(repeats)}", flush=True)
+                harness.extend(repeats := harness_purchases(work, f"harness-{index}", chromium))
+                line = f"  {index}/{alternations}: bare {series(runs)}, harness {series(repeats)}"
+                if without_pictures:
+                    pictureless.extend(more := harness_purchases(work, f"no-pictures-{index}", chromium,
+                                                                 WITHOUT_PICTURES))
+                    line += f", without pictures {series(more)}"
+                print(line, flush=True)
         finally:
             browser.close()
     print(f"  bare series:    {series(bare)}")
@@ -254,10 +270,15 @@ def harness_vs_bare_on(results: Results, work: Path, chromium: ChromiumChoice, a
     results.figure(f"bare_median_s{suffix}", median(bare), " s")
     results.figure(f"harness_median_s{suffix}", median(harness), " s")
     results.figure(f"harness_vs_bare{suffix}", ratio, "x (harness / bare, median / median)")
+    if pictureless:
+        print(f"  without pictures series: {series(pictureless)}")
+        results.figure(f"harness_vs_bare_without_pictures{suffix}", median(pictureless) / median(bare),
+                       f"x (harness {' '.join(WITHOUT_PICTURES)} / bare)")
     results.details[f"harness_vs_bare{suffix}"] = {
         "browser": chromium.executable_path,
         "bare_s": bare,
         "harness_s": harness,
+        "harness_without_pictures_s": pictureless,
         "note": "harness_s: JUnit time (setup+call+teardown) of the purchase test repeated in one pytest session, "
                 "first and last repeats dropped (they start and stop the sandbox and browser); bare_s reuses one "
                 "sandbox and one browser",
