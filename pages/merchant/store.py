@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 from typing import ClassVar, Self
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page
 
 from harness.customers import Applicant, Customer
@@ -193,9 +194,19 @@ class CheckoutPage(StorePage):
         """An impatient double-click on the pay button: the second submission aborts the first navigation,
         so arrival is the payment page's URL loading, whichever submission got there."""
         self.pay_button.dblclick()
-        if PaymentPage.url is not None:
-            self.page.wait_for_url(PaymentPage.url)
+        self.wait_for_payment_page()
         return self._payment_page()
+
+    def wait_for_payment_page(self) -> None:
+        """After a double submission. Waiting for the URL can catch the first navigation just before the second
+        aborts it (net::ERR_ABORTED, seen with a store slow to answer the first); the one that survived is waited for
+        then."""
+        try:
+            self.page.wait_for_url(PaymentPage.url)
+        except PlaywrightError as error:
+            if "ERR_ABORTED" not in error.message:
+                raise
+            self.page.wait_for_url(PaymentPage.url)
 
     def _payment_page(self) -> PaymentPage:
         """Arrival after paying: the widget's page, or (the store could not open Flexiti) still checkout."""

@@ -18,7 +18,6 @@ from pages.merchant.store import (
     CataloguePage,
     CheckoutPage,
     OrderPage,
-    PaymentPage,
     Totals,
     money,
 )
@@ -65,9 +64,9 @@ class ReferenceStorefront:
 
     def choose_flexiti_twice(self) -> WidgetHost:
         # The second submission aborts the first navigation: arrival is the payment page, whichever got there.
-        self._at_checkout().pay_button.dblclick()
-        if PaymentPage.url is not None:
-            self.page.wait_for_url(PaymentPage.url)
+        checkout = self._at_checkout()
+        checkout.pay_button.dblclick()
+        checkout.wait_for_payment_page()
         return self._host("payment page")
 
     def reload(self) -> WidgetHost:
