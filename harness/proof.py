@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
+from harness.errors import raise_if_browser_fault
+
 NOT_OBSERVABLE = "not observable in this environment"
 NOT_APPLICABLE = "not applicable to this storefront"
 
@@ -84,7 +86,9 @@ class Proof:
     @contextlib.contextmanager
     def of(self, *items: str, stop: bool = False) -> Iterator[None]:
         """Assertions for `items`. A failure is recorded against them; with stop=True the test ends there
-        (later steps depend on this one), otherwise the test goes on to check the other items."""
+        (later steps depend on this one), otherwise the test goes on to check the other items. A Playwright error
+        that is the browser's or the machine's (the page closed or crashed, the site unreachable) records nothing
+        and ends the test as a harness error (BrowserFault)."""
         __tracebackhide__ = True
         try:
             yield
@@ -93,6 +97,7 @@ class Proof:
                 self.unobservable.setdefault(item, str(missing.msg))
                 self.proved.discard(item)
         except (AssertionError, PlaywrightError) as error:
+            raise_if_browser_fault(error)  # the browser broke, not the site: a harness error, no verdict
             reason = _one_line(error)
             location = where_it_failed(error)
             for item in items:

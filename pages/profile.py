@@ -24,7 +24,7 @@ from playwright.sync_api import Locator, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from harness.customers import Applicant, Customer
-from harness.errors import HarnessError, ProfileError
+from harness.errors import HarnessError, ProfileError, raise_if_browser_fault
 from harness.evidence import StepLog
 from harness.landing import Capability, CartLine, CartState, Landing, Where
 from harness.proof import NotApplicable, NotObservable
@@ -449,6 +449,7 @@ class ProfileStorefront:
             try:
                 self._do(step, double=twice and number == len(planned))
             except PlaywrightError as error:
+                raise_if_browser_fault(error)  # not the profile's fault either
                 # Say which profile line to look at; the Playwright error says what the page looked like.
                 first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
                 raise ProfileError(f"{self.profile.path.name} [{action}] step {number} ({step.describe()}) at "

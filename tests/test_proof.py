@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from playwright._impl._errors import TargetClosedError
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from fixtures.observers import judge_contract
 from harness.checklist import load_catalog
-from harness.errors import HarnessError
+from harness.errors import BrowserFault, HarnessError
 from harness.proof import ChecklistFailure, NotObservable, Proof
+from harness.report.broken import fix_for
 from harness.report.collect import RunRecorder, _is_broken
 from harness.report.model import TestResult
 from harness.widget_events import EventLog
@@ -38,6 +41,69 @@ def test_a_failed_stop_block_ends_the_test_naming_the_item() -> None:
     with pytest.raises(ChecklistFailure, match=r"\[INIT-01\] no widget"):
         with proof.of("INIT-01", stop=True):
             raise AssertionError("no widget")
+
+
+def _never_arrived() -> AssertionError:
+    """A page object's finding raised from the page closing under it."""
+    try:
+        raise TargetClosedError()
+    except TargetClosedError as closed:
+        try:
+            raise AssertionError("the order page never arrived") from closed
+        except AssertionError as error:
+            return error
+
+
+BROWSER_FAULTS = {
+    "closed": TargetClosedError(),
+    "crashed": PlaywrightError("Page.click: Target crashed \nCall log:\n  - waiting for get_by_role(\"button\")"),
+    "refused": PlaywrightError("Page.goto: net::ERR_CONNECTION_REFUSED at http://127.0.0.1:9/cart\nCall log:"),
+    "unresolved": PlaywrightError("Page.goto: net::ERR_NAME_NOT_RESOLVED at https://shop.invalid/"),
+    "raised-from-closed": _never_arrived(),
+}
+SITE_FINDINGS = {
+    "timeout": PlaywrightTimeoutError("Locator.wait_for: Timeout 5000ms exceeded."),
+    "aborted": PlaywrightError("Page.wait_for_url: net::ERR_ABORTED; maybe frame was detached?"),
+    "strict": PlaywrightError("Locator.click: Error: strict mode violation: get_by_role(\"button\") resolved to 2"),
+    "server-error-page": PlaywrightError("Page.goto: net::ERR_HTTP_RESPONSE_CODE_FAILURE at http://127.0.0.1:9/"),
+}
+
+
+@pytest.mark.parametrize("error", BROWSER_FAULTS.values(), ids=BROWSER_FAULTS.keys())
+@pytest.mark.parametrize("stop", [False, True], ids=["soft", "stop"])
+def test_a_browser_fault_in_a_block_is_a_harness_error_that_judges_no_item(error: BaseException, stop: bool) -> None:
+    proof = Proof()
+    with proof.of("VER-01"):
+        pass
+
+    with pytest.raises(BrowserFault) as raised:
+        with proof.of("EVT-03", "TXN-01", stop=stop):
+            raise error
+
+    assert proof.failed == {} and "EVT-03" not in proof.proved and "TXN-01" not in proof.proved
+    assert raised.value.__cause__ is error
+    assert ("closed or crashed" in str(raised.value)) or ("could not reach" in str(raised.value)), raised.value
+    assert _is_broken("call", raised.value) and _is_broken("call", error)
+    fix = fix_for(str(raised.value))
+    assert "run the test again" in fix or "start the server" in fix, fix
+
+
+@pytest.mark.parametrize("error", SITE_FINDINGS.values(), ids=SITE_FINDINGS.keys())
+def test_what_the_site_did_to_the_browser_is_still_a_finding(error: BaseException) -> None:
+    proof = Proof()
+
+    with proof.of("EVT-03"):
+        raise error
+
+    assert list(proof.failed) == ["EVT-03"]
+    assert not _is_broken("call", error)
+
+
+def test_an_unreachable_site_names_the_address_in_the_harness_error() -> None:
+    with pytest.raises(BrowserFault, match=r"could not reach http://127\.0\.0\.1:9/cart at all "
+                                           r"\(net::ERR_CONNECTION_REFUSED\)"):
+        with Proof().of("INIT-01"):
+            raise BROWSER_FAULTS["refused"]
 
 
 def test_verdict_fails_when_any_block_failed() -> None:

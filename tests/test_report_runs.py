@@ -340,6 +340,45 @@ def test_a_profile_error_is_a_harness_error_apart_from_failures_with_its_fix(tmp
     assert "Harness errors: the harness, browser or machine broke (not the store)" in html
 
 
+# Loaded with -p into a run: the browser page goes away as the widget's page arrives, as when a browser crashes or
+# a machine runs out of memory mid-test. Nothing the store did is observed after that.
+PAGE_THAT_CLOSES = """
+import re
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _page_closes_at_the_widget(context):
+    def watch(page):
+        def navigated(frame):
+            if frame == page.main_frame and re.search(r"/orders/ORD-[A-Z0-9]+/pay$", frame.url):
+                page.close()
+        page.on("framenavigated", navigated)
+    context.on("page", watch)
+    yield
+"""
+
+
+def test_a_browser_page_closing_mid_test_is_a_harness_error_not_a_failed_item(tmp_path: Path) -> None:
+    plugins, reports = tmp_path / "plugins", tmp_path / "reports"
+    plugins.mkdir()
+    (plugins / "page_that_closes.py").write_text(PAGE_THAT_CLOSES, encoding="utf-8")
+    path = os.pathsep.join(filter(None, [str(plugins), os.environ.get("PYTHONPATH")]))
+
+    result = run_suite(reports, "-p", "page_that_closes",
+                       "e2e/test_outcomes.py::test_cancel_returns_to_checkout_with_the_cart_intact", PYTHONPATH=path)
+
+    report = read_report(reports)
+    [test] = report["tests"]
+    assert result.returncode == 1, result.stdout[-2000:]
+    assert test["outcome"] == "broken", test
+    assert "closed or crashed" in test["reason"] and "run the test again" in test["fix"], test
+    assert not [item for item in report["checklist"] if item["status"] == "failed"], report["checklist"]
+    assert {report_item(report, cited)["status"] for cited in test["checklist"]} == {"not run"}
+    assert report["verdict"]["broken_tests"] == [test["nodeid"]]
+
+
 def test_base_url_names_the_storefront_and_is_refused_against_the_embedded_store(tmp_path: Path) -> None:
     result = run_suite(tmp_path, "e2e/test_outcomes.py", "--base-url", "http://127.0.0.1:9")
 

@@ -9,10 +9,12 @@ from pathlib import Path
 
 from playwright.sync_api import Error as PlaywrightError
 
+from harness.errors import browser_fault, fault_in
+
 # Exceptions by class name, anywhere in the class's MRO: the selector-profile error lives in pages/, and a
 # module must not import the page objects to classify their errors.
 HARNESS_ERROR_NAMES = {"HarnessError", "ProfileError", "LocatorsFileError", "SettingsError", "CustomersFileError",
-                       "JournalError", "BrowserNotFound"}
+                       "JournalError", "BrowserNotFound", "BrowserFault"}
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,15 @@ def diagnose(text: str, browser: str | None = None) -> Diagnosis | None:
     if "Host system is missing dependencies" in text:
         return Diagnosis("the browser's system libraries are missing",
                          "`playwright install-deps`, or use the Debian chromium (E2E_CHROMIUM)")
+    fault = fault_in(text)
+    if fault is not None and "closed or crashed" in fault:
+        return Diagnosis("the browser page closed or crashed during a test",
+                         "run the test again; if it recurs, look for memory pressure or a full /dev/shm on this "
+                         "machine, or watch it with --headed")
+    if fault is not None:
+        return Diagnosis("the browser could not reach a site at all",
+                         "start the server the message names (STORE_URL, or the Flexiti environment's widget "
+                         "origin) and check this machine can reach it, then run again")
     return None
 
 
@@ -54,6 +65,8 @@ def is_harness_error(error: BaseException | None) -> bool:
         return False
     names = {cls.__name__ for cls in type(error).__mro__}
     if names & HARNESS_ERROR_NAMES:
+        return True
+    if browser_fault(error) is not None:  # the page closed or crashed, or the site was unreachable
         return True
     if isinstance(error, PlaywrightError):
         return diagnose(str(error)) is not None or "BrowserType.launch" in str(error)
