@@ -141,6 +141,95 @@ _MASK_FRAME_SCRIPT = """([selector, colour, marker]) => {
             markup.length + ":" + (one >>> 0).toString(16) + ":" + (two >>> 0).toString(16), painted];
 }"""
 _UNMASK_FRAME_SCRIPT = "marker => { for (const box of document.querySelectorAll(`[${marker}]`)) box.remove(); }"
+# For a step that shows one element of the top page (the widget's iframe): the element's box in the viewport, and a
+# fingerprint of everything of the page around it that can change the pixels inside that box, so that the picture does
+# not depend on the rest of the page (the order's number beside the widget). It covers:
+# - the element itself: an iframe's tag and attributes, its address without query or fragment (the widget session),
+#   or any other element's whole markup;
+# - every ancestor's tag, attribute names, and the values of the attributes CSS can see (class, style, id and the
+#   presentational ones, and any named in an attribute selector of a readable style sheet; all of them when a sheet
+#   cannot be read): what fades, moves or covers the element through its ancestors;
+# - the style sheets (address, or text), the part of the box inside the viewport, pixel ratio, colour scheme, the
+#   hovered and the focused element;
+# - every other element (shadow roots included) that may paint into the box, with its markup and its place relative
+#   to it: its box within 2 CSS pixels of the element's, or within 64 when it casts a shadow, an outline or a filter,
+#   and wherever it is when a ::before or ::after of it is positioned absolutely or fixed.
+# A running animation anywhere on the page makes a fingerprint of its own, never reused. Null when the element is not
+# in the top document: the caller then fingerprints the whole page.
+_TARGET_SCRIPT = """element => {
+    if (window !== window.top) return null;
+    const r = element.getBoundingClientRect();
+    const seen = new Set(["class", "style", "id", "hidden", "dir", "lang", "width", "height", "align", "bgcolor",
+                          "border", "background", "color", "src"]);
+    let unreadable = false;
+    const sheets = [...document.styleSheets];
+    for (let node = element.parentNode; node; node = node.parentNode || node.host) {
+        if (node instanceof ShadowRoot) sheets.push(...node.styleSheets, ...(node.adoptedStyleSheets || []));
+    }
+    sheets.push(...(document.adoptedStyleSheets || []));
+    const collect = rules => {
+        for (const rule of rules) {
+            const named = (rule.selectorText || "").matchAll(/\\[\\s*([-\\w:]+)/g);
+            for (const found of named) seen.add(found[1].toLowerCase());
+            if (rule.cssRules) collect(rule.cssRules);
+        }
+    };
+    let markup = "";
+    for (const sheet of sheets) {
+        try { collect(sheet.cssRules); } catch (error) { unreadable = true; }
+        markup += "\\ncss:" + (sheet.href || (sheet.ownerNode ? sheet.ownerNode.textContent :
+            [...sheet.cssRules].map(rule => rule.cssText).join("\\n")));
+    }
+    const value = attribute => attribute.name === "src" ? attribute.value.split(/[?#]/)[0] :
+        (unreadable || seen.has(attribute.name.toLowerCase()) ? attribute.value : "");
+    const tag = node => node.tagName + [...node.attributes].map(a => ` ${a.name}=${value(a)}`).join("");
+    const framed = element.tagName === "IFRAME" || element.tagName === "FRAME";
+    markup += "\\ntarget:" + (framed ? tag(element) : element.outerHTML);
+    for (let node = element.parentNode; node; node = node.parentNode || node.host) {
+        if (node.nodeType === Node.ELEMENT_NODE) markup += "\\nin:" + tag(node);
+    }
+    const reach = other => {
+        for (const pseudo of ["::before", "::after"]) {
+            const style = getComputedStyle(other, pseudo);
+            if (style.content !== "none" && style.content !== "normal" &&
+                (style.position === "absolute" || style.position === "fixed")) return Infinity;
+        }
+        const style = getComputedStyle(other);
+        return style.boxShadow !== "none" || style.outlineStyle !== "none" || style.filter !== "none" ||
+            style.textShadow !== "none" ? 64 : 2;
+    };
+    const roots = [document];
+    for (let i = 0; i < roots.length; i++) {
+        for (const other of roots[i].querySelectorAll("*")) {
+            if (other.shadowRoot) roots.push(other.shadowRoot);
+            const holds = other.contains(element) || (other.shadowRoot && other.shadowRoot.contains(element));
+            if (other === element || holds) continue;
+            const o = other.getBoundingClientRect(), margin = reach(other);
+            if (o.right < r.left - margin || o.left > r.right + margin || o.bottom < r.top - margin ||
+                o.top > r.bottom + margin) continue;
+            markup += `\\nnear:${o.left - r.left},${o.top - r.top},${o.width},${o.height}:` + other.outerHTML;
+        }
+    }
+    let focused = document.activeElement;
+    while (focused && focused.shadowRoot && focused.shadowRoot.activeElement) {
+        focused = focused.shadowRoot.activeElement;
+    }
+    const hovered = [...document.querySelectorAll(":hover")].pop();
+    const running = document.getAnimations().some(animation => animation.playState === "running");
+    markup += "\\nfocus:" + (focused ? tag(focused) : "") + "\\nhover:" + (hovered ? tag(hovered) : "") +
+        `\\nshown:${Math.max(0, -r.left)},${Math.max(0, -r.top)},${Math.min(r.width, window.innerWidth - r.left)},` +
+        `${Math.min(r.height, window.innerHeight - r.top)},${r.width},${r.height}` +
+        `\\nview:${window.devicePixelRatio},${matchMedia("(prefers-color-scheme: dark)").matches}` +
+        (running ? "\\nanimated:" + Math.random() : "");
+    let one = 0x811c9dc5, two = 0x01000193;
+    for (let i = 0; i < markup.length; i++) {
+        const c = markup.charCodeAt(i);
+        one = Math.imul(one ^ c, 16777619);
+        two = Math.imul(two + c, 0x5bd1e995) ^ (two >>> 15);
+    }
+    return [r.left, r.top, r.width, r.height,
+            markup.length + ":" + (one >>> 0).toString(16) + ":" + (two >>> 0).toString(16)];
+}"""
 _MASK_MARKER = "data-harness-evidence-mask"
 EMBEDDED_SECRET_INPUTS = "input, textarea"
 PAGE_SECRET_INPUTS = "input[type=password]"
@@ -171,7 +260,7 @@ class _DirectCapture:
         session = self._session(page)
         masked: list[Frame] = []
         try:
-            fingerprints, viewport = [], None
+            fingerprints, embedded, viewport = [], [], None
             for frame in [frame for frame in page.frames if not frame.is_detached()]:
                 secret = PAGE_SECRET_INPUTS if frame == page.main_frame else EMBEDDED_SECRET_INPUTS
                 try:
@@ -186,18 +275,31 @@ class _DirectCapture:
                 fingerprints.append(f"{frame.url.split('?')[0].split('#')[0]}#{extent[4]}")
                 if frame == page.main_frame:
                     viewport = extent
+                else:
+                    embedded.append(fingerprints[-1])
             if viewport is None:
                 raise Error("the page's viewport could not be read")
             scroll_x, scroll_y, width, height = viewport[:4]
+            around = None if isinstance(target, Page) else target.evaluate(_TARGET_SCRIPT, timeout=2_000)
+            seen: tuple[object, ...]
             if isinstance(target, Page):
                 clip = {"x": scroll_x, "y": scroll_y, "width": width, "height": height}
+                seen = (sorted(fingerprints), sorted(clip.items()))
+            elif around is not None:  # an element of the top page: what the page shows elsewhere does not matter
+                x, y, box_width, box_height, page_around = around
+                if box_width <= 0 or box_height <= 0:
+                    raise Error("the element to capture is not visible")
+                clip = {"x": scroll_x + x, "y": scroll_y + y, "width": box_width, "height": box_height}
+                # every embedded frame, not only the element's own: a frame cannot be told apart by its place here
+                seen = (sorted(embedded), [f"around#{page_around}"])
             else:
                 box = target.bounding_box(timeout=2_000)
                 if box is None:
                     raise Error("the element to capture is not visible")
                 clip = {"x": scroll_x + box["x"], "y": scroll_y + box["y"], "width": box["width"],
                         "height": box["height"]}
-            fingerprint = hashlib.sha256(repr((sorted(fingerprints), sorted(clip.items()), scale)).encode()).hexdigest()
+                seen = (sorted(fingerprints), sorted(clip.items()))
+            fingerprint = hashlib.sha256(repr((seen, scale)).encode()).hexdigest()
             if known(fingerprint):
                 return fingerprint, None
             shot = session.send("Page.captureScreenshot", {

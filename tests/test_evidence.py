@@ -201,3 +201,102 @@ def test_a_page_shown_exactly_as_in_an_earlier_test_reuses_its_picture_without_a
     assert shots == [True, False, True]
     assert before.image is not None and same.image is before.image
     assert changed.image is not None and changed.image != before.image
+
+
+def _shots_counted(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each direct capture from now on asked the browser for a new shot."""
+    shots: list[bool] = []
+    direct_png = evidence._direct.png
+
+    def counted(*args: Any) -> tuple[str, bytes | None]:
+        fingerprint, png = direct_png(*args)
+        shots.append(png is not None)
+        return fingerprint, png
+
+    monkeypatch.setattr(evidence._direct, "png", counted)
+    return shots
+
+
+def _store_around_the_widget(order: str, over_the_widget: str = "", frame_style: str = "") -> str:
+    return STORE.replace("<p>Checkout</p>", f"<p>Checkout: order {order}</p>{over_the_widget}").replace(
+        "height:300px;border:0", f"height:300px;border:0;{frame_style}")
+
+
+def test_a_widget_screen_shown_exactly_as_before_reuses_its_picture_whatever_the_page_says_elsewhere(
+        page: Page, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The widget's step is a picture of its frame only: another order's number beside it changes nothing in it.
+    shots = _shots_counted(monkeypatch)
+    page.set_viewport_size({"width": 640, "height": 400})
+    steps = StepLog()
+
+    page.set_content(_store_around_the_widget("ORD-1"))
+    steps.capture(locators.frame_element(page), "widget: enter code")
+    page.set_content(_store_around_the_widget("ORD-2"))
+    steps.capture(locators.frame_element(page), "widget: enter code")
+    steps.capture(page, "payment page")
+
+    first, second, whole = (step.image for step in steps.steps)
+    assert shots == [True, False, True]
+    assert first is not None and second is first and whole is not None and whole != first
+
+
+PSEUDO_ELEMENT_AWAY = ("<div style='position:absolute;left:0;top:0;width:10px;height:10px;z-index:1'><style>"
+                       "#far::after{content:'';position:absolute;left:160px;top:110px;width:40px;height:40px;"
+                       "background:#00aa00}</style><i id='{id}'></i></div>")
+
+
+@pytest.mark.parametrize(("before", "over_the_widget", "frame_style"), [
+    ("", "<div style='position:absolute;left:150px;top:100px;width:50px;height:50px;background:#00aa00;"
+     "pointer-events:none;z-index:1'></div>", ""),
+    ("", "<div style='position:absolute;left:90px;top:50px;width:20px;height:20px;background:#00aa00;"
+     "z-index:1'></div>", ""),
+    ("", "", "opacity:0.5"),
+    # the same style sheet on both pages: only the element whose ::after lands on the frame differs
+    (PSEUDO_ELEMENT_AWAY.replace("{id}", "near"), PSEUDO_ELEMENT_AWAY.replace("{id}", "far"), ""),
+    ("", "<div style='position:absolute;left:100px;top:370px;width:400px;height:20px;"
+     "box-shadow:0 -30px 20px #00aa00;z-index:1'></div>", ""),
+], ids=["overlay-over-the-frame", "neighbour-at-its-corner", "frame-faded", "far-pseudo-element", "shadow-from-below"])
+def test_a_widget_screen_is_shot_again_when_the_page_paints_over_or_into_its_frame(
+        page: Page, monkeypatch: pytest.MonkeyPatch, before: str, over_the_widget: str, frame_style: str) -> None:
+    # What the page draws over the frame (even an overlay that lets clicks through, a ::before or ::after placed far
+    # from its element, a shadow cast from outside) or does to the frame itself is in the widget's picture, so a page
+    # that does it is never given the plain widget's picture.
+    shots = _shots_counted(monkeypatch)
+    page.set_viewport_size({"width": 640, "height": 400})
+    steps = StepLog()
+
+    page.set_content(_store_around_the_widget("ORD-1", before))
+    steps.capture(locators.frame_element(page), "widget: enter code")
+    page.set_content(_store_around_the_widget("ORD-2", over_the_widget, frame_style))
+    steps.capture(locators.frame_element(page), "widget: enter code")
+
+    plain, painted = (step.image for step in steps.steps)
+    assert shots == [True, True]
+    assert plain is not None and painted is not None and painted != plain
+    if "pointer-events" in over_the_widget:  # the overlay is in the picture, at its place inside the frame's box
+        green = _pixel(page, painted, 75, 65, 400)
+        assert all(abs(got - wanted) <= 24 for got, wanted in zip(green, (0, 170, 0), strict=True)), green
+
+
+@pytest.mark.parametrize(("state", "reused"), [("idle", True), ("busy", False)])
+def test_an_ancestor_attribute_counts_only_when_a_style_sheet_can_see_it(
+        page: Page, monkeypatch: pytest.MonkeyPatch, state: str, reused: bool) -> None:
+    # The widget's container carries the session in an attribute no rule looks at: a new session is the same picture.
+    # A state attribute that a rule selects on can fade the frame: a new value is shot again.
+    shots = _shots_counted(monkeypatch)
+    page.set_viewport_size({"width": 640, "height": 400})
+    steps = StepLog()
+
+    def container(session: str, shown: str) -> str:
+        return STORE.replace("<iframe", "<style>[data-state=busy] iframe{opacity:.3}</style>"
+                             f"<div data-session='{session}' data-state='{shown}'><iframe").replace(
+            "</iframe>", "</iframe></div>")
+
+    page.set_content(container("a6d104ea", "idle"))
+    steps.capture(locators.frame_element(page), "widget: enter code")
+    page.set_content(container("164dffb8", state))
+    steps.capture(locators.frame_element(page), "widget: enter code")
+
+    first, second = (step.image for step in steps.steps)
+    assert shots == [True, not reused]
+    assert first is not None and (second is first) is reused

@@ -27,6 +27,8 @@ from pages.storefront import WidgetHost, without_query
 WIDGET_PAGES = re.compile(r"/orders/ORD-[A-Z0-9]+/pay$|/applications/APL-[A-Z0-9]+/widget$")
 # Everything the store says to the shopper where it lands: a notice, an error, an order's message, a decision.
 NOTICES = ("notice", "checkout-error", "order-message", "apply-error", "application-decision")
+# All of them in one read, in the page's order (one round trip where five cost about 40 ms at every landing).
+_NOTICES_SELECTOR = ", ".join(f'[data-testid="{test_id}"]' for test_id in NOTICES)
 PAID = "Paid with Flexiti"
 
 
@@ -94,7 +96,7 @@ class ReferenceStorefront:
                     page_class(self.page, self.steps).wait_until_loaded()
                     where = place
                     break
-        said = [text.strip() for test_id in NOTICES for text in self.page.get_by_test_id(test_id).all_inner_texts()]
+        said = [text.strip() for text in self.page.locator(_NOTICES_SELECTOR).all_inner_texts()]
         return Landing(where, url, " ".join(t for t in said if t) or None, paid, reference)
 
     def cart(self) -> CartState:
