@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -34,6 +35,39 @@ class BrowserResponse:
     url: str
     status: int
     body: str | None  # text bodies only, masked
+
+
+# Text bodies already read by this process, by address, strong ETag and length: a style sheet or a script that every
+# page of every test loads (the store's CSS five times a purchase, the widget's scripts) is read from the browser once.
+# A strong ETag names one exact body (RFC 9110); a weak one (W/"...") or none, and every body is read.
+_BODIES_KEPT = 256
+_BODY_BYTES_KEPT = 2_000_000
+_bodies: OrderedDict[tuple[str, str, str], str] = OrderedDict()
+_bodies_lock = threading.Lock()
+
+
+def _body_key(response: Response) -> tuple[str, str, str] | None:
+    etag = response.headers.get("etag", "")
+    if response.status != 200 or not etag.startswith('"'):
+        return None
+    return response.url, etag, response.headers.get("content-length", "")
+
+
+def _text_of(response: Response) -> str:
+    """The response's text, from this process's earlier read of the same body when its strong ETag says it is."""
+    key = _body_key(response)
+    if key is not None:
+        with _bodies_lock:
+            if key in _bodies:
+                _bodies.move_to_end(key)
+                return _bodies[key]
+    text = response.text()
+    if key is not None and len(text) <= _BODY_BYTES_KEPT // 8:
+        with _bodies_lock:
+            _bodies[key] = text
+            while len(_bodies) > _BODIES_KEPT or sum(len(kept) for kept in _bodies.values()) > _BODY_BYTES_KEPT:
+                _bodies.popitem(last=False)
+    return text
 
 
 def _all_headers(message: Request | Response) -> dict[str, str]:
@@ -93,7 +127,7 @@ class RequestLog:
         if any(kind in content_type for kind in ("json", "text", "javascript")):
             try:
                 # Read now: once the page has moved on, the browser may have dropped the body.
-                body = response.text()
+                body = _text_of(response)
             except Exception:  # noqa: BLE001 - bodies of redirects and aborted loads are not readable
                 body = None
         with self._lock:

@@ -5,12 +5,14 @@ Served by a small loopback server rather than routes: a routed response cannot s
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page, Response
 
+from harness import network
 from harness.masking import Masker
 from harness.network import RequestLog
 
@@ -18,13 +20,18 @@ SECRET = "sk_test_harness_4f1c9e"
 
 
 class _Shop(BaseHTTPRequestHandler):
-    """/cookie sets the secret in a cookie, /header in a response header, /body writes it in the page."""
+    """/cookie sets the secret in a cookie, /header in a response header, /body writes it in the page; /strong and
+    /weak write it in a script that carries a strong or a weak ETag."""
 
     def do_GET(self) -> None:  # the http.server hook's name
         where = self.path.split("?")[0].strip("/")
         body = (f"<p>token {SECRET}</p>" if where == "body" else "<p>nothing to see</p>").encode()
+        if where in ("strong", "weak"):
+            body = f"const clientSecret = '{SECRET}';".encode()
         self.send_response(200)
-        self.send_header("content-type", "text/html")
+        self.send_header("content-type", "text/javascript" if where in ("strong", "weak") else "text/html")
+        if where in ("strong", "weak"):
+            self.send_header("etag", '"v1"' if where == "strong" else 'W/"v1"')
         self.send_header("content-length", str(len(body)))
         if where == "cookie":
             self.send_header("set-cookie", f"flexiti_token={SECRET}; Path=/")
@@ -72,3 +79,33 @@ def test_a_page_without_the_secret_is_clean(shop: str, page: Page, log: RequestL
 
     assert log.requests and log.responses, "the log saw nothing: the check below would pass for nothing"
     assert not log.contains_secret(SECRET)
+
+
+@pytest.mark.parametrize(("etag", "reads"), [("strong", 1), ("weak", 2)])
+def test_a_body_a_strong_etag_names_is_read_from_the_browser_once_and_still_searched_in_every_test(
+        etag: str, reads: int, shop: str, browser: Browser, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every page of every test loads the same style sheet and scripts: one read serves them all, and each test's log
+    # still finds a secret in them. A weak ETag promises no identical bytes, so that body is read every time. (A bare
+    # context: the harness's own page fixture would log, and read, the same responses.)
+    monkeypatch.setattr(network, "_bodies", OrderedDict())
+    read: list[str] = []
+    text = Response.text
+
+    def counted(response: Response) -> str:
+        read.append(response.url)
+        return text(response)
+
+    monkeypatch.setattr(Response, "text", counted)
+    earlier, later = RequestLog(masker=Masker(hidden=[SECRET])), RequestLog(masker=Masker(hidden=[SECRET]))
+
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        _visit(page, earlier, f"{shop}/{etag}")
+        _visit(page, later, f"{shop}/{etag}")
+    finally:
+        context.close()
+
+    assert len(read) == reads, read
+    assert earlier.contains_secret(SECRET) and later.contains_secret(SECRET)
+    assert later.responses and all(SECRET not in (response.body or "") for response in later.responses)
