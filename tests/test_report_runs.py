@@ -6,6 +6,7 @@ import io
 import os
 import re
 import subprocess
+import sys
 import xml.etree.ElementTree as ElementTree
 import zipfile
 from collections.abc import Iterator
@@ -377,6 +378,22 @@ def test_a_browser_page_closing_mid_test_is_a_harness_error_not_a_failed_item(tm
     assert not [item for item in report["checklist"] if item["status"] == "failed"], report["checklist"]
     assert {report_item(report, cited)["status"] for cited in test["checklist"]} == {"not run"}
     assert report["verdict"]["broken_tests"] == [test["nodeid"]]
+
+
+def test_another_reports_dir_takes_the_junit_xml_and_the_failure_artifacts_along(tmp_path: Path) -> None:
+    # pyproject.toml's addopts name reports/junit.xml and reports/playwright; a run told to report elsewhere keeps the
+    # whole run in that one folder (what a CI job uploads), as the suite's own runs did by naming all three.
+    reports = tmp_path / "out"
+    command = [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider",
+               f"--reports-dir={reports}", "e2e/test_purchase.py::test_widget_is_rendered_from_the_widget_origin"]
+
+    result = subprocesses.run(command, cwd=ROOT, env=suite_environment(), timeout=300)
+
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert [case.get("name") for case in ElementTree.parse(reports / "junit.xml").getroot().iter("testcase")] == [
+        "test_widget_is_rendered_from_the_widget_origin[chromium]"]
+    assert f"JUnit XML:                {reports.resolve() / 'junit.xml'}" in result.stdout
+    assert f"failed tests' artifacts:  {reports.resolve() / 'playwright'}" in result.stdout
 
 
 def test_base_url_names_the_storefront_and_is_refused_against_the_embedded_store(tmp_path: Path) -> None:
