@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Literal
 
 from playwright.sync_api import Error as PlaywrightError
 
@@ -22,18 +24,33 @@ class BrowserFault(HarnessError):
     all): nothing the site did was observed, so no item it was checking failed or passed."""
 
 
-# What Playwright says when the page, its context or the browser went away under a call.
+# What Playwright says when the page, its context or the browser went away under a call (in every browser).
 _BROWSER_GONE = re.compile(r"Target page, context or browser has been closed|Target crashed|Page crashed|"
                            r"Browser has been closed|browser has disconnected|Browser closed", re.IGNORECASE)
-# Chromium's errors for a site it could not reach at all (nothing answered), as opposed to one that answered
-# badly or a navigation the page itself aborted (net::ERR_ABORTED), which are the site's doing.
-_UNREACHABLE = re.compile(r"net::(ERR_CONNECTION_REFUSED|ERR_NAME_NOT_RESOLVED|ERR_ADDRESS_UNREACHABLE|"
-                          r"ERR_INTERNET_DISCONNECTED|ERR_CONNECTION_TIMED_OUT)(?: at (\S+))?")
+# An address the harness itself opened (goto, reload, back, forward) that the browser could not reach at all: nothing
+# answered (Chromium's net::ERR_..., Firefox's NS_ERROR_..., WebKit's words). A navigation the site started to an
+# address that does not answer is the site's doing and stays a finding, as do an answer that was bad and a navigation
+# the page aborted (net::ERR_ABORTED).
+_UNREACHABLE = re.compile(
+    r"^(?:Page|Frame)\.(?:goto|reload|go_back|go_forward): "
+    r"(?P<why>net::ERR_(?:CONNECTION_REFUSED|NAME_NOT_RESOLVED|ADDRESS_UNREACHABLE|INTERNET_DISCONNECTED|"
+    r"CONNECTION_TIMED_OUT|UNSAFE_PORT)|NS_ERROR_(?:CONNECTION_REFUSED|UNKNOWN_HOST|NET_TIMEOUT|OFFLINE)|"
+    r"Could not connect[^\n]*|Couldn't connect to server|A server with the specified hostname could not be found)"
+    r"(?: at (?P<url>\S+))?")
 
 
-def browser_fault(error: BaseException) -> str | None:
-    """Why `error` (or the error it was raised from: a page object's "never arrived" from a closed page) is the
-    browser's or the machine's fault rather than the site's, in one line; None when it is not (a timeout waiting for
+@dataclass(frozen=True)
+class Fault:
+    """A browser or machine fault: `gone` (the page, its context or the browser closed or crashed) or
+    `unreachable` (an address the harness opened answered nothing), and what to say of it."""
+
+    kind: Literal["gone", "unreachable"]
+    message: str
+
+
+def browser_fault(error: BaseException) -> Fault | None:
+    """The fault `error` (or the error it was raised from: a page object's "never arrived" from a closed page) tells
+    of, when it is the browser's or the machine's rather than the site's; None when it is not (a timeout waiting for
     what the shopper should see is the site's: it never showed it)."""
     cause: BaseException | None = error
     for _ in range(5):
@@ -45,18 +62,18 @@ def browser_fault(error: BaseException) -> str | None:
     return None
 
 
-def fault_in(text: str) -> str | None:
-    """The browser or machine fault a Playwright error's text tells of (TargetClosedError's own message among them),
-    in one line; None when it tells of none."""
+def fault_in(text: str) -> Fault | None:
+    """The browser or machine fault a Playwright error's text tells of (TargetClosedError's own message among them);
+    None when it tells of none."""
     gone = _BROWSER_GONE.search(text)
     if gone:
         line = next(line for line in text.splitlines() if gone.group(0) in line).strip()
-        return f"the browser page closed or crashed during the test ({line[:200]})"
-    unreachable = _UNREACHABLE.search(text)
+        return Fault("gone", f"the browser page closed or crashed during the test ({line[:200]})")
+    unreachable = _UNREACHABLE.search(text.strip())
     if unreachable:
-        where = f" {unreachable.group(2)}" if unreachable.group(2) else " a page's site"
-        return (f"the browser could not reach{where} at all (net::{unreachable.group(1)}): is its server running "
-                "and reachable from this machine?")
+        where = unreachable.group("url") or "the address it was given"
+        return Fault("unreachable", f"the browser could not reach {where} at all ({unreachable.group('why')}): is "
+                                    "its server running, and reachable from this machine by a browser?")
     return None
 
 
@@ -65,4 +82,4 @@ def raise_if_browser_fault(error: BaseException) -> None:
     it as a finding about the site does not record one."""
     fault = browser_fault(error)
     if fault is not None:
-        raise BrowserFault(fault) from error
+        raise BrowserFault(fault.message) from error

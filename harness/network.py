@@ -37,24 +37,27 @@ class BrowserResponse:
     body: str | None  # text bodies only, masked
 
 
-# Text bodies already read by this process, by address, strong ETag and length: a style sheet or a script that every
-# page of every test loads (the store's CSS five times a purchase, the widget's scripts) is read from the browser once.
-# A strong ETag names one exact body (RFC 9110); a weak one (W/"...") or none, and every body is read.
-_BODIES_KEPT = 256
-_BODY_BYTES_KEPT = 2_000_000
+# Style sheets and scripts already read by this process, by address, strong ETag and length: the store's style sheet
+# (five times a purchase) and the widget's scripts, loaded by every test, are read from the browser once. A strong ETag
+# names one exact body (RFC 9110); a weak one (W/"...") or none, and the body is read every time. Pages and API
+# answers, where a secret would come with the data, are always read: their ETag is the site's own, under test too.
+_CACHED_KINDS = ("stylesheet", "script")
+_BODY_CHARS_KEPT = 2_000_000
 _bodies: OrderedDict[tuple[str, str, str], str] = OrderedDict()
+_bodies_chars = 0
 _bodies_lock = threading.Lock()
 
 
 def _body_key(response: Response) -> tuple[str, str, str] | None:
     etag = response.headers.get("etag", "")
-    if response.status != 200 or not etag.startswith('"'):
+    if response.status != 200 or not etag.startswith('"') or response.request.resource_type not in _CACHED_KINDS:
         return None
     return response.url, etag, response.headers.get("content-length", "")
 
 
 def _text_of(response: Response) -> str:
     """The response's text, from this process's earlier read of the same body when its strong ETag says it is."""
+    global _bodies_chars
     key = _body_key(response)
     if key is not None:
         with _bodies_lock:
@@ -62,11 +65,13 @@ def _text_of(response: Response) -> str:
                 _bodies.move_to_end(key)
                 return _bodies[key]
     text = response.text()
-    if key is not None and len(text) <= _BODY_BYTES_KEPT // 8:
+    if key is not None and len(text) <= _BODY_CHARS_KEPT // 8:
         with _bodies_lock:
-            _bodies[key] = text
-            while len(_bodies) > _BODIES_KEPT or sum(len(kept) for kept in _bodies.values()) > _BODY_BYTES_KEPT:
-                _bodies.popitem(last=False)
+            if key not in _bodies:
+                _bodies[key] = text
+                _bodies_chars += len(text)
+            while _bodies_chars > _BODY_CHARS_KEPT:
+                _bodies_chars -= len(_bodies.popitem(last=False)[1])
     return text
 
 

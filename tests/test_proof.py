@@ -59,6 +59,7 @@ BROWSER_FAULTS = {
     "crashed": PlaywrightError("Page.click: Target crashed \nCall log:\n  - waiting for get_by_role(\"button\")"),
     "refused": PlaywrightError("Page.goto: net::ERR_CONNECTION_REFUSED at http://127.0.0.1:9/cart\nCall log:"),
     "unresolved": PlaywrightError("Page.goto: net::ERR_NAME_NOT_RESOLVED at https://shop.invalid/"),
+    "firefox-refused": PlaywrightError("Page.reload: NS_ERROR_CONNECTION_REFUSED\nCall log:\n  - reloading"),
     "raised-from-closed": _never_arrived(),
 }
 SITE_FINDINGS = {
@@ -66,6 +67,8 @@ SITE_FINDINGS = {
     "aborted": PlaywrightError("Page.wait_for_url: net::ERR_ABORTED; maybe frame was detached?"),
     "strict": PlaywrightError("Locator.click: Error: strict mode violation: get_by_role(\"button\") resolved to 2"),
     "server-error-page": PlaywrightError("Page.goto: net::ERR_HTTP_RESPONSE_CODE_FAILURE at http://127.0.0.1:9/"),
+    # the store sent the shopper to an address that answers nothing (a wrong return URL): the store's defect
+    "site-sent-nowhere": PlaywrightError("Page.wait_for_url: net::ERR_NAME_NOT_RESOLVED at https://x.invalid/back"),
 }
 
 

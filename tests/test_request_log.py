@@ -21,11 +21,13 @@ SECRET = "sk_test_harness_4f1c9e"
 
 class _Shop(BaseHTTPRequestHandler):
     """/cookie sets the secret in a cookie, /header in a response header, /body writes it in the page; /strong and
-    /weak write it in a script that carries a strong or a weak ETag."""
+    /weak write it in a script that carries a strong or a weak ETag, which /page-strong and /page-weak load."""
 
     def do_GET(self) -> None:  # the http.server hook's name
         where = self.path.split("?")[0].strip("/")
         body = (f"<p>token {SECRET}</p>" if where == "body" else "<p>nothing to see</p>").encode()
+        if where.startswith("page-"):
+            body = f"<script src='/{where.removeprefix('page-')}'></script>".encode()
         if where in ("strong", "weak"):
             body = f"const clientSecret = '{SECRET}';".encode()
         self.send_response(200)
@@ -98,14 +100,40 @@ def test_a_body_a_strong_etag_names_is_read_from_the_browser_once_and_still_sear
     monkeypatch.setattr(Response, "text", counted)
     earlier, later = RequestLog(masker=Masker(hidden=[SECRET])), RequestLog(masker=Masker(hidden=[SECRET]))
 
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        _visit(page, earlier, f"{shop}/{etag}")
-        _visit(page, later, f"{shop}/{etag}")
-    finally:
-        context.close()
+    for log in (earlier, later):  # two tests: two contexts, no cache shared by the browser
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            with page.expect_response(f"**/{etag}") as script:
+                page.goto(f"{shop}/page-{etag}")
+            assert script.value.request.resource_type == "script"
+            log.record_response(script.value)
+        finally:
+            context.close()
 
     assert len(read) == reads, read
     assert earlier.contains_secret(SECRET) and later.contains_secret(SECRET)
     assert later.responses and all(SECRET not in (response.body or "") for response in later.responses)
+
+
+def test_a_page_is_read_every_time_whatever_its_etag(shop: str, browser: Browser,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # A page or an API answer carries the data a secret would come with, and its ETag is the site's own (under test
+    # too): only style sheets and scripts are taken from earlier reads.
+    monkeypatch.setattr(network, "_bodies", OrderedDict())
+    read: list[str] = []
+    text = Response.text
+
+    def counted(response: Response) -> str:
+        read.append(response.url)
+        return text(response)
+
+    monkeypatch.setattr(Response, "text", counted)
+    for _ in range(2):
+        context = browser.new_context()
+        try:
+            _visit(context.new_page(), RequestLog(masker=Masker(hidden=[SECRET])), f"{shop}/strong")
+        finally:
+            context.close()
+
+    assert read == [f"{shop}/strong"] * 2

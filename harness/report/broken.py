@@ -9,12 +9,12 @@ from pathlib import Path
 
 from playwright.sync_api import Error as PlaywrightError
 
-from harness.errors import browser_fault, fault_in
+from harness.errors import Fault, browser_fault, fault_in
 
 # Exceptions by class name, anywhere in the class's MRO: the selector-profile error lives in pages/, and a
 # module must not import the page objects to classify their errors.
 HARNESS_ERROR_NAMES = {"HarnessError", "ProfileError", "LocatorsFileError", "SettingsError", "CustomersFileError",
-                       "JournalError", "BrowserNotFound", "BrowserFault"}
+                       "JournalError", "BrowserNotFound"}
 
 
 @dataclass(frozen=True)
@@ -47,8 +47,8 @@ def diagnose(text: str, browser: str | None = None) -> Diagnosis | None:
     if "Host system is missing dependencies" in text:
         return Diagnosis("the browser's system libraries are missing",
                          "`playwright install-deps`, or use the Debian chromium (E2E_CHROMIUM)")
-    fault = fault_in(text)
-    if fault is not None and "closed or crashed" in fault:
+    fault = fault_in(text) or _raised_fault(text)
+    if fault is not None and fault.kind == "gone":
         return Diagnosis("the browser page closed or crashed during a test",
                          "run the test again; if it recurs, look for memory pressure or a full /dev/shm on this "
                          "machine, or watch it with --headed")
@@ -56,6 +56,15 @@ def diagnose(text: str, browser: str | None = None) -> Diagnosis | None:
         return Diagnosis("the browser could not reach a site at all",
                          "start the server the message names (STORE_URL, or the Flexiti environment's widget "
                          "origin) and check this machine can reach it, then run again")
+    return None
+
+
+def _raised_fault(text: str) -> Fault | None:
+    """The fault a BrowserFault's own message tells of, wherever the text holds it (a report's traceback)."""
+    if "the browser page closed or crashed" in text:
+        return Fault("gone", text)
+    if "the browser could not reach" in text:
+        return Fault("unreachable", text)
     return None
 
 
