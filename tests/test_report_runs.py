@@ -380,20 +380,31 @@ def test_a_browser_page_closing_mid_test_is_a_harness_error_not_a_failed_item(tm
     assert report["verdict"]["broken_tests"] == [test["nodeid"]]
 
 
-def test_another_reports_dir_takes_the_junit_xml_and_the_failure_artifacts_along(tmp_path: Path) -> None:
+@pytest.mark.parametrize("theirs", [False, True], ids=["new-folder", "somebody-elses-playwright-folder"])
+def test_another_reports_dir_takes_the_junit_xml_and_the_failure_artifacts_along(tmp_path: Path, theirs: bool) -> None:
     # pyproject.toml's addopts name reports/junit.xml and reports/playwright; a run told to report elsewhere keeps the
-    # whole run in that one folder (what a CI job uploads), as the suite's own runs did by naming all three.
+    # whole run in that one folder (what a CI job uploads). pytest-playwright empties its artifacts folder as a run
+    # starts, so a playwright/ folder there that this harness did not make is left alone. Run from tmp_path, so the
+    # default folders are tmp_path's, not this checkout's.
     reports = tmp_path / "out"
-    command = [sys.executable, "-m", "pytest", "-p", "no:randomly", "-p", "no:cacheprovider",
-               f"--reports-dir={reports}", "e2e/test_purchase.py::test_widget_is_rendered_from_the_widget_origin"]
+    if theirs:
+        (reports / "playwright").mkdir(parents=True)
+        (reports / "playwright" / "spec.ts").write_text("their own test", encoding="utf-8")
+    command = [sys.executable, "-m", "pytest", "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(ROOT),
+               "-p", "no:randomly", "-p", "no:cacheprovider", "--reports-dir=out",
+               str(ROOT / "e2e" / "test_purchase.py") + "::test_widget_is_rendered_from_the_widget_origin"]
 
-    result = subprocesses.run(command, cwd=ROOT, env=suite_environment(), timeout=300)
+    result = subprocesses.run(command, cwd=tmp_path, env=suite_environment(), timeout=300)
 
     assert result.returncode == 0, result.stdout[-2000:]
     assert [case.get("name") for case in ElementTree.parse(reports / "junit.xml").getroot().iter("testcase")] == [
         "test_widget_is_rendered_from_the_widget_origin[chromium]"]
     assert f"JUnit XML:                {reports.resolve() / 'junit.xml'}" in result.stdout
-    assert f"failed tests' artifacts:  {reports.resolve() / 'playwright'}" in result.stdout
+    artifacts = (tmp_path / "reports" / "playwright") if theirs else (reports / "playwright")
+    assert f"failed tests' artifacts:  {artifacts.resolve()}" in result.stdout, result.stdout[-1500:]
+    if theirs:
+        assert (reports / "playwright" / "spec.ts").read_text(encoding="utf-8") == "their own test"
+        assert "exists and was not made by this harness" in result.stdout
 
 
 def test_base_url_names_the_storefront_and_is_refused_against_the_embedded_store(tmp_path: Path) -> None:
