@@ -141,53 +141,73 @@ _MASK_FRAME_SCRIPT = """([selector, colour, marker]) => {
             markup.length + ":" + (one >>> 0).toString(16) + ":" + (two >>> 0).toString(16), painted];
 }"""
 _UNMASK_FRAME_SCRIPT = "marker => { for (const box of document.querySelectorAll(`[${marker}]`)) box.remove(); }"
-# For a step that shows one element of the top page (the widget's iframe): the element's box in the viewport, and a
+# For a step that shows the widget's iframe (an IFRAME or FRAME of the top page): the frame's box in the viewport, and a
 # fingerprint of everything of the page around it that can change the pixels inside that box, so that the picture does
 # not depend on the rest of the page (the order's number beside the widget). It covers:
-# - the element itself: an iframe's tag and attributes, its address without query or fragment (the widget session),
-#   or any other element's whole markup;
-# - every ancestor's tag, attribute names, and the values of the attributes CSS can see (class, style, id and the
-#   presentational ones, and any named in an attribute selector of a readable style sheet; all of them when a sheet
-#   cannot be read): what fades, moves or covers the element through its ancestors;
-# - the style sheets (address, or text), the part of the box inside the viewport, pixel ratio, colour scheme, the
-#   hovered and the focused element;
-# - every other element (shadow roots included) that may paint into the box, with its markup and its place relative
-#   to it: its box within 2 CSS pixels of the element's, or within 64 when it casts a shadow, an outline or a filter,
-#   and wherever it is when a ::before or ::after of it is positioned absolutely or fixed.
-# A running animation anywhere on the page makes a fingerprint of its own, never reused. Null when the element is not
-# in the top document: the caller then fingerprints the whole page.
+# - the frame element (its address without query or fragment: the widget session) and every ancestor in the flat
+#   tree (slots and shadow hosts included): tag, attribute names, the values of the attributes CSS can see (class,
+#   style, id, the presentational ones, any named in an attribute selector of a readable style sheet; all of them when
+#   a sheet cannot be read), their painting styles as computed (opacity, filters, transforms, clipping, masks,
+#   backgrounds, borders, overflow and scroll...), and what their ::before and ::after show and where;
+# - every style sheet (its rules as the page holds them, imported ones too, whether it is disabled, its media), the
+#   part of the box inside the viewport, pixel ratio, colour scheme, fonts, the hovered and the focused element;
+# - every other element (shadow roots included) that may paint into the box, with its markup, the values of its form
+#   fields (not passwords: those are masked), whether its images have loaded, and its place relative to the box: an
+#   element whose box (or overflowing content) comes within 2 CSS pixels of the frame's, or as far as its shadows,
+#   outline or filter reach, or anywhere when its ::before or ::after is positioned; and any modal dialog or open
+#   popover, whose backdrop covers the whole page.
+# A running animation anywhere on the page makes a fingerprint of its own, never reused. Null for any other element,
+# or one that is not in the top document: the caller then fingerprints the whole page.
 _TARGET_SCRIPT = """element => {
-    if (window !== window.top) return null;
+    if (window !== window.top || !["IFRAME", "FRAME"].includes(element.tagName)) return null;
     const r = element.getBoundingClientRect();
+    const up = node => node.assignedSlot || node.parentNode || node.host || null;
     const seen = new Set(["class", "style", "id", "hidden", "dir", "lang", "width", "height", "align", "bgcolor",
-                          "border", "background", "color", "src"]);
-    let unreadable = false;
-    const sheets = [...document.styleSheets];
-    for (let node = element.parentNode; node; node = node.parentNode || node.host) {
+                          "border", "background", "color", "src", "open", "popover"]);
+    let unreadable = false, markup = "";
+    const sheets = [...document.styleSheets, ...(document.adoptedStyleSheets || [])];
+    for (let node = up(element); node; node = up(node)) {
         if (node instanceof ShadowRoot) sheets.push(...node.styleSheets, ...(node.adoptedStyleSheets || []));
     }
-    sheets.push(...(document.adoptedStyleSheets || []));
-    const collect = rules => {
-        for (const rule of rules) {
-            const named = (rule.selectorText || "").matchAll(/\\[\\s*([-\\w:]+)/g);
-            for (const found of named) seen.add(found[1].toLowerCase());
-            if (rule.cssRules) collect(rule.cssRules);
-        }
+    const readRules = (sheet, depth) => {
+        let rules;
+        try { rules = sheet.cssRules; } catch (error) { unreadable = true; return; }
+        markup += `\\ncss:${sheet.href || ""}:${sheet.disabled}:${sheet.media ? sheet.media.mediaText : ""}`;
+        const walk = list => {
+            for (const rule of list) {
+                markup += "\\n" + rule.cssText;
+                const named = (rule.selectorText || "").matchAll(/\\[\\s*([-\\w:]+)/g);
+                for (const found of named) seen.add(found[1].toLowerCase());
+                if (rule.styleSheet && depth < 8) readRules(rule.styleSheet, depth + 1);
+                if (rule.cssRules) walk(rule.cssRules);
+            }
+        };
+        walk(rules);
     };
-    let markup = "";
-    for (const sheet of sheets) {
-        try { collect(sheet.cssRules); } catch (error) { unreadable = true; }
-        markup += "\\ncss:" + (sheet.href || (sheet.ownerNode ? sheet.ownerNode.textContent :
-            [...sheet.cssRules].map(rule => rule.cssText).join("\\n")));
-    }
+    for (const sheet of sheets) readRules(sheet, 0);
+    if (unreadable) markup += "\\ncss:unreadable:" + sheets.map(sheet => sheet.href || "").join(" ");
     const value = attribute => attribute.name === "src" ? attribute.value.split(/[?#]/)[0] :
         (unreadable || seen.has(attribute.name.toLowerCase()) ? attribute.value : "");
     const tag = node => node.tagName + [...node.attributes].map(a => ` ${a.name}=${value(a)}`).join("");
-    const framed = element.tagName === "IFRAME" || element.tagName === "FRAME";
-    markup += "\\ntarget:" + (framed ? tag(element) : element.outerHTML);
-    for (let node = element.parentNode; node; node = node.parentNode || node.host) {
-        if (node.nodeType === Node.ELEMENT_NODE) markup += "\\nin:" + tag(node);
+    const PAINT = ["display", "visibility", "opacity", "filter", "backdrop-filter", "transform", "translate", "scale",
+                   "rotate", "clip-path", "mask", "mix-blend-mode", "isolation", "background-color",
+                   "background-image", "border-top", "border-right", "border-bottom", "border-left", "border-radius",
+                   "outline", "box-shadow", "overflow", "position", "z-index", "zoom", "content-visibility",
+                   "color-scheme", "color", "font", "content", "top", "left", "right", "bottom", "width", "height"];
+    const painted = (node, pseudo) => {
+        const style = getComputedStyle(node, pseudo);
+        return PAINT.map(property => style.getPropertyValue(property)).join(";");
+    };
+    const relative = box => `${box.left - r.left},${box.top - r.top},${box.width},${box.height}`;
+    markup += "\\ntarget:" + tag(element) + "|" + painted(element, null);
+    for (let node = up(element); node; node = up(node)) {
+        if (node.nodeType !== Node.ELEMENT_NODE) continue;
+        markup += `\\nin:${tag(node)}|${painted(node, null)}|${painted(node, "::before")}|` +
+            `${painted(node, "::after")}|${relative(node.getBoundingClientRect())}|` +
+            `${node.scrollLeft},${node.scrollTop}`;
     }
+    const extent = text => [...text.matchAll(/-?[\\d.]+px/g)]
+        .reduce((sum, length) => sum + Math.abs(parseFloat(length[0])), 0);
     const reach = other => {
         for (const pseudo of ["::before", "::after"]) {
             const style = getComputedStyle(other, pseudo);
@@ -195,19 +215,37 @@ _TARGET_SCRIPT = """element => {
                 (style.position === "absolute" || style.position === "fixed")) return Infinity;
         }
         const style = getComputedStyle(other);
-        return style.boxShadow !== "none" || style.outlineStyle !== "none" || style.filter !== "none" ||
-            style.textShadow !== "none" ? 64 : 2;
+        return 2 + extent(style.boxShadow) + extent(style.textShadow) * 2 + extent(style.filter) * 3 +
+            (style.outlineStyle !== "none" ? extent(style.outlineWidth) + Math.abs(extent(style.outlineOffset)) : 0);
+    };
+    const fields = other => [...other.querySelectorAll("input, textarea, select"), other]
+        .filter(field => field.matches("input, textarea, select") && field.type !== "password")
+        .map(field => field.type === "checkbox" || field.type === "radio" ? String(field.checked) : field.value)
+        .join("\\u0000");
+    const images = other => [...other.querySelectorAll("img"), other].filter(image => image.tagName === "IMG")
+        .map(image => image.complete ? image.naturalWidth : "-").join(",");
+    const isModal = other => {
+        try { return other.matches(":modal, :popover-open"); } catch (error) { return other.matches("dialog[open]"); }
     };
     const roots = [document];
     for (let i = 0; i < roots.length; i++) {
         for (const other of roots[i].querySelectorAll("*")) {
             if (other.shadowRoot) roots.push(other.shadowRoot);
-            const holds = other.contains(element) || (other.shadowRoot && other.shadowRoot.contains(element));
-            if (other === element || holds) continue;
-            const o = other.getBoundingClientRect(), margin = reach(other);
-            if (o.right < r.left - margin || o.left > r.right + margin || o.bottom < r.top - margin ||
-                o.top > r.bottom + margin) continue;
-            markup += `\\nnear:${o.left - r.left},${o.top - r.top},${o.width},${o.height}:` + other.outerHTML;
+            if (other === element) continue;
+            let holds = false;
+            for (let node = up(element); node && !holds; node = up(node)) holds = node === other;
+            if (holds) continue;
+            const o = other.getBoundingClientRect();
+            const right = o.left + Math.max(o.width, other.scrollWidth || 0);
+            const bottom = o.top + Math.max(o.height, other.scrollHeight || 0);
+            const modal = isModal(other);
+            if (!modal) {
+                const margin = reach(other);
+                if (right < r.left - margin || o.left > r.right + margin || bottom < r.top - margin ||
+                    o.top > r.bottom + margin) continue;
+            }
+            markup += `\\nnear:${modal ? "modal:" : ""}${relative(o)}:${fields(other)}:${images(other)}:` +
+                other.outerHTML;
         }
     }
     let focused = document.activeElement;
@@ -219,8 +257,8 @@ _TARGET_SCRIPT = """element => {
     markup += "\\nfocus:" + (focused ? tag(focused) : "") + "\\nhover:" + (hovered ? tag(hovered) : "") +
         `\\nshown:${Math.max(0, -r.left)},${Math.max(0, -r.top)},${Math.min(r.width, window.innerWidth - r.left)},` +
         `${Math.min(r.height, window.innerHeight - r.top)},${r.width},${r.height}` +
-        `\\nview:${window.devicePixelRatio},${matchMedia("(prefers-color-scheme: dark)").matches}` +
-        (running ? "\\nanimated:" + Math.random() : "");
+        `\\nview:${window.devicePixelRatio},${matchMedia("(prefers-color-scheme: dark)").matches},` +
+        (document.fonts ? document.fonts.status : "") + (running ? "\\nanimated:" + Math.random() : "");
     let one = 0x811c9dc5, two = 0x01000193;
     for (let i = 0; i < markup.length; i++) {
         const c = markup.charCodeAt(i);

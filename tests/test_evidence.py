@@ -255,7 +255,16 @@ PSEUDO_ELEMENT_AWAY = ("<div style='position:absolute;left:0;top:0;width:10px;he
     (PSEUDO_ELEMENT_AWAY.replace("{id}", "near"), PSEUDO_ELEMENT_AWAY.replace("{id}", "far"), ""),
     ("", "<div style='position:absolute;left:100px;top:370px;width:400px;height:20px;"
      "box-shadow:0 -30px 20px #00aa00;z-index:1'></div>", ""),
-], ids=["overlay-over-the-frame", "neighbour-at-its-corner", "frame-faded", "far-pseudo-element", "shadow-from-below"])
+    # a rule that fades the frame when an alert precedes it: nothing near the frame, nor of its own, changes
+    ("<style>.alert ~ iframe{opacity:.4}</style>", "<style>.alert ~ iframe{opacity:.4}</style><p class='alert'>!</p>",
+     ""),
+    ("", "<div style='position:absolute;left:600px;top:380px;width:10px;height:10px;"
+     "box-shadow:0 0 0 2000px rgba(0,0,0,.5);z-index:1'></div>", ""),
+    # a modal dialog in a corner, away from the frame: its backdrop still covers the whole page
+    ("", "<dialog id='modal' style='margin:0;inset:auto 0 0 auto;padding:0;width:20px;height:20px;border:0'>"
+     "</dialog><script>modal.showModal(); document.activeElement.blur()</script>", ""),
+], ids=["overlay-over-the-frame", "neighbour-at-its-corner", "frame-faded", "far-pseudo-element", "shadow-from-below",
+        "sibling-selector", "spotlight-shadow", "modal-dialog"])
 def test_a_widget_screen_is_shot_again_when_the_page_paints_over_or_into_its_frame(
         page: Page, monkeypatch: pytest.MonkeyPatch, before: str, over_the_widget: str, frame_style: str) -> None:
     # What the page draws over the frame (even an overlay that lets clicks through, a ::before or ::after placed far
