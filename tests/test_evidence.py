@@ -252,7 +252,7 @@ PSEUDO_ELEMENT_AWAY = ("<div style='position:absolute;left:0;top:0;width:10px;he
      "z-index:1'></div>", ""),
     ("", "", "opacity:0.5"),
     # the same style sheet on both pages: only the element whose ::after lands on the frame differs
-    (PSEUDO_ELEMENT_AWAY.replace("{id}", "near"), PSEUDO_ELEMENT_AWAY.replace("{id}", "far"), ""),
+    (PSEUDO_ELEMENT_AWAY.replace("{id}", "plain"), PSEUDO_ELEMENT_AWAY.replace("{id}", "far"), ""),
     ("", "<div style='position:absolute;left:100px;top:370px;width:400px;height:20px;"
      "box-shadow:0 -30px 20px #00aa00;z-index:1'></div>", ""),
     # a rule that fades the frame when an alert precedes it: nothing near the frame, nor of its own, changes
