@@ -16,6 +16,8 @@ BINDING = "__flexitiHarnessMessage"
 # After handing a message to the binding, the top page logs this mark: Python can then wait for a widget event as
 # an event (no polling), even when the page navigates away at once, and the binding call has arrived before it.
 ARRIVED = "__flexiti_harness_event__:"
+# Round trips EventLog.awaiting makes at most for an event whose mark came first: one is almost always enough.
+LANDING_ROUND_TRIPS = 20
 # When a flx-failure from a child frame reaches the top page, the capture script marks that document's <html>
 # with this attribute (value: the failure's error code), and the next document the tab loads on the same
 # origin too: a store that goes back to checkout on a failure lands on a marked page. A wait for the widget can
@@ -159,11 +161,24 @@ class EventLog:
 
     @contextlib.contextmanager
     def awaiting(self, event_type: str) -> Iterator[None]:
-        """Around the action that makes the widget post `event_type`: returns once it has reached the page."""
+        """Around the action that makes the widget post `event_type`: returns once it has reached the page and this
+        log. The page's mark can overtake the binding call that carries the event itself (Playwright's server hands
+        a binding call on after an await, a console message at once; seen under load as an empty log right after
+        the mark), so a round trip to the browser at a time lets a call on its way land, until the event is here."""
         if self._context is None:
             raise RuntimeError("EventLog.install(context) first")
+        before = self._count(event_type)
         with self._context.expect_console_message(lambda message: message.text == ARRIVED + event_type):
             yield
+        for _ in range(LANDING_ROUND_TRIPS):
+            if self._count(event_type) > before:
+                return
+            self._context.cookies()  # any round trip: the binding call queued before its answer is handled first
+        # Still not here: the later checks read the log and say what is missing.
+
+    def _count(self, event_type: str) -> int:
+        with self._lock:
+            return sum(1 for event in self.events if event.event_type == event_type)
 
     @staticmethod
     def repeat_outcomes(page: Page) -> None:

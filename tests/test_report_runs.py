@@ -341,23 +341,23 @@ def test_a_profile_error_is_a_harness_error_apart_from_failures_with_its_fix(tmp
     assert "Harness errors: the harness, browser or machine broke (not the store)" in html
 
 
-# Loaded with -p into a run: the browser page goes away as the widget's page arrives, as when a browser crashes or
-# a machine runs out of memory mid-test. Nothing the store did is observed after that.
+# Loaded with -p into a run: the browser page goes away just as the widget is awaited, as when a browser crashes or a
+# machine runs out of memory mid-test. Nothing the store did is observed after that.
 PAGE_THAT_CLOSES = """
-import re
-
 import pytest
+
+from pages.widget.screens import FlexitiWidget
 
 
 @pytest.fixture(autouse=True)
-def _page_closes_at_the_widget(context):
-    def watch(page):
-        def navigated(frame):
-            if frame == page.main_frame and re.search(r"/orders/ORD-[A-Z0-9]+/pay$", frame.url):
-                page.close()
-        page.on("framenavigated", navigated)
-    context.on("page", watch)
-    yield
+def _page_closes_at_the_widget(monkeypatch):
+    wait_until_open = FlexitiWidget.wait_until_open
+
+    def closed_first(widget):
+        widget.page.close()
+        return wait_until_open(widget)
+
+    monkeypatch.setattr(FlexitiWidget, "wait_until_open", closed_first)
 """
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, cast
 
 import pytest
+from playwright.sync_api import BrowserContext
 
 from harness.widget_events import EventLog, WidgetEvent, contract_violations
 
@@ -173,3 +176,47 @@ def test_violations_leave_other_widget_messages_alone() -> None:
     log.add(_payload("ready"))
 
     assert log.violations() == []
+
+
+class _MarkFirstContext:
+    """A context whose page's mark arrives before the binding call with the event, which lands on the `lands_on`th
+    round trip after it (Playwright's server can hand the console message on first)."""
+
+    def __init__(self, log: EventLog, lands_on: int) -> None:
+        self.log, self.lands_on, self.round_trips = log, lands_on, 0
+
+    @contextlib.contextmanager
+    def expect_console_message(self, predicate: Any) -> Iterator[None]:
+        yield
+
+    def cookies(self) -> list[Any]:
+        self.round_trips += 1
+        if self.round_trips == self.lands_on:
+            self.log.add({"origin": "https://widget.example", "data": {"eventType": "flx-cancel"},
+                          "receiver": "https://store.example/pay", "fromChildFrame": True})
+        return []
+
+
+@pytest.mark.parametrize("lands_on", [1, 3])
+def test_awaiting_returns_once_the_event_is_in_the_log_even_when_its_mark_came_first(lands_on: int) -> None:
+    log = EventLog(widget_origin="https://widget.example")
+    context = _MarkFirstContext(log, lands_on)
+    log._context = cast(BrowserContext, context)
+
+    with log.awaiting("flx-cancel"):
+        pass
+
+    assert [event.event_type for event in log.of_type("flx-cancel")] == ["flx-cancel"]
+    assert context.round_trips == lands_on  # no round trip more than it took
+
+
+def test_awaiting_makes_no_round_trip_when_the_event_landed_with_its_mark() -> None:
+    log = EventLog(widget_origin="https://widget.example")
+    context = _MarkFirstContext(log, lands_on=0)
+    log._context = cast(BrowserContext, context)
+
+    with log.awaiting("flx-cancel"):
+        log.add({"origin": "https://widget.example", "data": {"eventType": "flx-cancel"},
+                 "receiver": "https://store.example/pay", "fromChildFrame": True})
+
+    assert context.round_trips == 0
