@@ -174,10 +174,8 @@ def test_the_widget_input_is_masked_before_anything_is_typed_in_it(page: Page) -
     assert _is_mask(_pixel(page, typed, 240, 160, 640)), _pixel(page, typed, 240, 160, 640)
 
 
-def test_a_page_shown_exactly_as_in_an_earlier_test_reuses_its_picture_without_a_shot(
-        page: Page, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Every test's catalogue looks the same: a later test's step gets the earlier picture, and the browser is not asked
-    # for a new shot (identical shots are kept once anyway; this is about not taking them).
+def _shots_counted(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each direct capture from now on asked the browser for a new shot."""
     shots: list[bool] = []
     direct_png = evidence._direct.png
 
@@ -187,6 +185,14 @@ def test_a_page_shown_exactly_as_in_an_earlier_test_reuses_its_picture_without_a
         return fingerprint, png
 
     monkeypatch.setattr(evidence._direct, "png", counted)
+    return shots
+
+
+def test_a_page_shown_exactly_as_in_an_earlier_test_reuses_its_picture_without_a_shot(
+        page: Page, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every test's catalogue looks the same: a later test's step gets the earlier picture, and the browser is not asked
+    # for a new shot (identical shots are kept once anyway; this is about not taking them).
+    shots = _shots_counted(monkeypatch)
     page.set_viewport_size({"width": 640, "height": 400})
     page.set_content("<body><h1>Catalogue</h1><p>Desk lamp</p></body>")
     earlier, later = StepLog(), StepLog()
@@ -201,20 +207,6 @@ def test_a_page_shown_exactly_as_in_an_earlier_test_reuses_its_picture_without_a
     assert shots == [True, False, True]
     assert before.image is not None and same.image is before.image
     assert changed.image is not None and changed.image != before.image
-
-
-def _shots_counted(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """Whether each direct capture from now on asked the browser for a new shot."""
-    shots: list[bool] = []
-    direct_png = evidence._direct.png
-
-    def counted(*args: Any) -> tuple[str, bytes | None]:
-        fingerprint, png = direct_png(*args)
-        shots.append(png is not None)
-        return fingerprint, png
-
-    monkeypatch.setattr(evidence._direct, "png", counted)
-    return shots
 
 
 def _store_around_the_widget(order: str, over_the_widget: str = "", frame_style: str = "") -> str:

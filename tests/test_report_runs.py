@@ -318,14 +318,18 @@ def pytest_runtest_setup(item):
 """
 
 
-def test_a_profile_error_is_a_harness_error_apart_from_failures_with_its_fix(tmp_path: Path) -> None:
+def _cancel_test_with_plugin(tmp_path: Path, name: str, text: str) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """The cancel test run with the plugin `text` loaded as module `name` (-p): its reports folder and the run."""
     plugins, reports = tmp_path / "plugins", tmp_path / "reports"
     plugins.mkdir()
-    (plugins / "profile_that_breaks.py").write_text(PROFILE_THAT_BREAKS, encoding="utf-8")
+    (plugins / f"{name}.py").write_text(text, encoding="utf-8")
     path = os.pathsep.join(filter(None, [str(plugins), os.environ.get("PYTHONPATH")]))
+    cancel = "e2e/test_outcomes.py::test_cancel_returns_to_checkout_with_the_cart_intact"
+    return reports, run_suite(reports, "-p", name, cancel, PYTHONPATH=path)
 
-    result = run_suite(reports, "-p", "profile_that_breaks",
-                  "e2e/test_outcomes.py::test_cancel_returns_to_checkout_with_the_cart_intact", PYTHONPATH=path)
+
+def test_a_profile_error_is_a_harness_error_apart_from_failures_with_its_fix(tmp_path: Path) -> None:
+    reports, result = _cancel_test_with_plugin(tmp_path, "profile_that_breaks", PROFILE_THAT_BREAKS)
 
     report = read_report(reports)
     assert result.returncode == 1, result.stdout[-2000:]
@@ -362,13 +366,7 @@ def _page_closes_at_the_widget(monkeypatch):
 
 
 def test_a_browser_page_closing_mid_test_is_a_harness_error_not_a_failed_item(tmp_path: Path) -> None:
-    plugins, reports = tmp_path / "plugins", tmp_path / "reports"
-    plugins.mkdir()
-    (plugins / "page_that_closes.py").write_text(PAGE_THAT_CLOSES, encoding="utf-8")
-    path = os.pathsep.join(filter(None, [str(plugins), os.environ.get("PYTHONPATH")]))
-
-    result = run_suite(reports, "-p", "page_that_closes",
-                       "e2e/test_outcomes.py::test_cancel_returns_to_checkout_with_the_cart_intact", PYTHONPATH=path)
+    reports, result = _cancel_test_with_plugin(tmp_path, "page_that_closes", PAGE_THAT_CLOSES)
 
     report = read_report(reports)
     [test] = report["tests"]

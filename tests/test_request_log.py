@@ -83,12 +83,8 @@ def test_a_page_without_the_secret_is_clean(shop: str, page: Page, log: RequestL
     assert not log.contains_secret(SECRET)
 
 
-@pytest.mark.parametrize(("etag", "reads"), [("strong", 1), ("weak", 2)])
-def test_a_body_a_strong_etag_names_is_read_from_the_browser_once_and_still_searched_in_every_test(
-        etag: str, reads: int, shop: str, browser: Browser, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Every page of every test loads the same style sheet and scripts: one read serves them all, and each test's log
-    # still finds a secret in them. A weak ETag promises no identical bytes, so that body is read every time. (A bare
-    # context: the harness's own page fixture would log, and read, the same responses.)
+def _reads_counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The address of each body read from the browser from now on, with no body read before (an empty cache)."""
     monkeypatch.setattr(network, "_bodies", OrderedDict())
     read: list[str] = []
     text = Response.text
@@ -98,6 +94,16 @@ def test_a_body_a_strong_etag_names_is_read_from_the_browser_once_and_still_sear
         return text(response)
 
     monkeypatch.setattr(Response, "text", counted)
+    return read
+
+
+@pytest.mark.parametrize(("etag", "reads"), [("strong", 1), ("weak", 2)])
+def test_a_body_a_strong_etag_names_is_read_from_the_browser_once_and_still_searched_in_every_test(
+        etag: str, reads: int, shop: str, browser: Browser, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every page of every test loads the same style sheet and scripts: one read serves them all, and each test's log
+    # still finds a secret in them. A weak ETag promises no identical bytes, so that body is read every time. (A bare
+    # context: the harness's own page fixture would log, and read, the same responses.)
+    read = _reads_counted(monkeypatch)
     earlier, later = RequestLog(masker=Masker(hidden=[SECRET])), RequestLog(masker=Masker(hidden=[SECRET]))
 
     for log in (earlier, later):  # two tests: two contexts, no cache shared by the browser
@@ -120,15 +126,7 @@ def test_a_page_is_read_every_time_whatever_its_etag(shop: str, browser: Browser
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     # A page or an API answer carries the data a secret would come with, and its ETag is the site's own (under test
     # too): only style sheets and scripts are taken from earlier reads.
-    monkeypatch.setattr(network, "_bodies", OrderedDict())
-    read: list[str] = []
-    text = Response.text
-
-    def counted(response: Response) -> str:
-        read.append(response.url)
-        return text(response)
-
-    monkeypatch.setattr(Response, "text", counted)
+    read = _reads_counted(monkeypatch)
     for _ in range(2):
         context = browser.new_context()
         try:
