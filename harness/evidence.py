@@ -78,6 +78,19 @@ def _has_webp() -> bool:
 _encoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="step-evidence")
 
 
+# The length of a text and two 32-bit hashes of it, in the page: all of a fingerprint that leaves it. Put into each
+# script that fingerprints, at its /*HASH*/ line.
+_FINGERPRINT_JS = """const fingerprint = text => {
+        let one = 0x811c9dc5, two = 0x01000193;
+        for (let i = 0; i < text.length; i++) {
+            const c = text.charCodeAt(i);
+            one = Math.imul(one ^ c, 16777619);
+            two = Math.imul(two + c, 0x5bd1e995) ^ (two >>> 15);
+        }
+        return text.length + ":" + (one >>> 0).toString(16) + ":" + (two >>> 0).toString(16);
+    };"""
+
+
 # Paints a box of the mask colour over each secret input of one frame (every input and text area of an embedded
 # frame, empty or not, since a value may arrive before the shot; password fields of the top page), shadow roots
 # included. Returns the frame's scroll offset, its viewport, a fingerprint of what it shows, and how many boxes it
@@ -131,15 +144,10 @@ _MASK_FRAME_SCRIPT = """([selector, colour, marker]) => {
         markup += `\\nmask:${r.left},${r.top},${r.width},${r.height}`;
         painted++;
     }
-    let one = 0x811c9dc5, two = 0x01000193;
-    for (let i = 0; i < markup.length; i++) {
-        const c = markup.charCodeAt(i);
-        one = Math.imul(one ^ c, 16777619);
-        two = Math.imul(two + c, 0x5bd1e995) ^ (two >>> 15);
-    }
+    /*HASH*/
     return [window.scrollX, window.scrollY, window.innerWidth, window.innerHeight,
-            markup.length + ":" + (one >>> 0).toString(16) + ":" + (two >>> 0).toString(16), painted];
-}"""
+            fingerprint(markup), painted];
+}""".replace("/*HASH*/", _FINGERPRINT_JS)
 _UNMASK_FRAME_SCRIPT = "marker => { for (const box of document.querySelectorAll(`[${marker}]`)) box.remove(); }"
 # For a step that shows the widget's iframe (an IFRAME or FRAME of the top page): the frame's box in the viewport, and a
 # fingerprint of everything of the page around it that can change the pixels inside that box, so that the picture does
@@ -259,15 +267,9 @@ _TARGET_SCRIPT = """element => {
         `${Math.min(r.height, window.innerHeight - r.top)},${r.width},${r.height}` +
         `\\nview:${window.devicePixelRatio},${matchMedia("(prefers-color-scheme: dark)").matches},` +
         (document.fonts ? document.fonts.status : "") + (running ? "\\nanimated:" + Math.random() : "");
-    let one = 0x811c9dc5, two = 0x01000193;
-    for (let i = 0; i < markup.length; i++) {
-        const c = markup.charCodeAt(i);
-        one = Math.imul(one ^ c, 16777619);
-        two = Math.imul(two + c, 0x5bd1e995) ^ (two >>> 15);
-    }
-    return [r.left, r.top, r.width, r.height,
-            markup.length + ":" + (one >>> 0).toString(16) + ":" + (two >>> 0).toString(16)];
-}"""
+    /*HASH*/
+    return [r.left, r.top, r.width, r.height, fingerprint(markup)];
+}""".replace("/*HASH*/", _FINGERPRINT_JS)
 _MASK_MARKER = "data-harness-evidence-mask"
 EMBEDDED_SECRET_INPUTS = "input, textarea"
 PAGE_SECRET_INPUTS = "input[type=password]"
