@@ -59,6 +59,11 @@ def _url_forms(secret: str) -> set[str]:
     return forms | {re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), form) for form in forms}
 
 
+# A UUID (a widget session id, an x-reference-id with dashes): an identifier, never a PIN or a code, whatever digits
+# it happens to hold.
+UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
 def _base64_forms(secret: str) -> set[str]:
     """The secret base64-encoded inside a longer value: at each of the three byte alignments, the characters
     that depend on the secret's bytes alone (the ones at either end also depend on its neighbours)."""
@@ -109,9 +114,11 @@ class _Plan:
         self.shortest_token = min((len(token) for token in tokens), default=0)
         self.hidden = hidden
         ordered = sorted(hidden, key=len, reverse=True)
-        # PINs and one-time codes, in one pass: only where they stand alone, not inside a longer number.
+        # PINs and one-time codes, in one pass: only where they stand alone, not inside a longer number, nor inside
+        # a UUID (a widget session id may hold "-2222b...": masked, it no longer matches the same id seen unmasked
+        # elsewhere, and it tells nothing of the PIN). The UUID alternative comes first and is kept as it is.
         codes = [re.escape(secret) for secret in ordered if secret.isdigit()]
-        self.codes = re.compile(rf"(?<!\d)(?:{'|'.join(codes)})(?!\d)") if codes else None
+        self.codes = re.compile(rf"(?P<uuid>{UUID_PATTERN})|(?<!\d)(?:{'|'.join(codes)})(?!\d)") if codes else None
         # Other secrets anywhere, if long enough not to hit ordinary words; shorter ones only as a whole value.
         # Each in every encoding too: an HTML-safe JSON page writes `&` as \u0026, a form body as %26.
         long_enough = [secret for secret in ordered if not secret.isdigit() and len(secret) >= 4]
@@ -155,7 +162,7 @@ class Masker:
         for secret in plan.secrets:  # before the codes: a secret that contains a code is replaced whole
             value = value.replace(secret, "***")
         if plan.codes is not None:
-            value = plan.codes.sub("***", value)
+            value = plan.codes.sub(lambda match: match.group(0) if match.group("uuid") else "***", value)
         return value
 
     def json_lines(self, text: str) -> str:

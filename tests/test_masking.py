@@ -167,3 +167,15 @@ def test_json_lines_masks_an_escaped_secret_inside_a_trace_literal() -> None:
 def test_ordinary_text_is_no_secret_form() -> None:
     assert not contains_secret("Plenty of text about S3 and B1, x and y", PLANTED)
     assert secret_forms("") == frozenset()
+
+
+def test_a_pin_inside_a_uuid_is_left_whole_and_masked_where_it_stands_alone() -> None:
+    # A widget session id can hold the PIN's digits between letters ("-2222bbbf8641"): masked, it would no longer
+    # match the same id seen unmasked elsewhere (the journal against the widget's event), and it tells nothing of
+    # the PIN. Standing alone, even beside it, the PIN is masked.
+    masker = Masker(hidden=["2222", "824613"])
+    session = "6abb4b2a-d608-4c02-b6d2-2222bbbf8641"
+
+    assert masker.text(f"#/widget/m/t?widget_session_id={session}") == f"#/widget/m/t?widget_session_id={session}"
+    assert masker.text(f'{{"session": "{session}", "pin": "2222"}}') == f'{{"session": "{session}", "pin": "***"}}'
+    assert masker.text("pin=2222&code=824613 id d608-2222-x") == "pin=***&code=*** id d608-***-x"
