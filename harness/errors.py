@@ -39,6 +39,11 @@ _UNREACHABLE = re.compile(
     r"(?: at (?P<url>\S+))?")
 
 
+# How a BrowserFault's message begins, by kind: the report's diagnosis finds the kind again in a traceback's text.
+GONE = "the browser page closed or crashed during the test"
+UNREACHABLE = "the browser could not reach"
+
+
 @dataclass(frozen=True)
 class Fault:
     """A browser or machine fault: `gone` (the page, its context or the browser closed or crashed) or
@@ -68,11 +73,11 @@ def fault_in(text: str) -> Fault | None:
     gone = _BROWSER_GONE.search(text)
     if gone:
         line = next(line for line in text.splitlines() if gone.group(0) in line).strip()
-        return Fault("gone", f"the browser page closed or crashed during the test ({line[:200]})")
+        return Fault("gone", f"{GONE} ({line[:200]})")
     unreachable = _UNREACHABLE.search(text.strip())
     if unreachable:
         where = unreachable.group("url") or "the address it was given"
-        return Fault("unreachable", f"the browser could not reach {where} at all ({unreachable.group('why')}): is "
+        return Fault("unreachable", f"{UNREACHABLE} {where} at all ({unreachable.group('why')}): is "
                                     "its server running, and reachable from this machine by a browser?")
     return None
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import Error as PlaywrightError
 
-from harness.errors import Fault, browser_fault, fault_in
+from harness.errors import GONE, UNREACHABLE, Fault, browser_fault, fault_in
 
 # Exceptions by class name, anywhere in the class's MRO: the selector-profile error lives in pages/, and a
 # module must not import the page objects to classify their errors.
@@ -61,9 +61,9 @@ def diagnose(text: str, browser: str | None = None) -> Diagnosis | None:
 
 def _raised_fault(text: str) -> Fault | None:
     """The fault a BrowserFault's own message tells of, wherever the text holds it (a report's traceback)."""
-    if "the browser page closed or crashed" in text:
+    if GONE in text:
         return Fault("gone", text)
-    if "the browser could not reach" in text:
+    if UNREACHABLE in text:
         return Fault("unreachable", text)
     return None
 
