@@ -13,7 +13,7 @@ from harness import checks
 from harness.back_office import BackOffice
 from harness.journal import Journal
 from harness.network import RequestLog
-from harness.proof import Proof
+from harness.proof import NotApplicable, NotObservable, Proof
 from harness.widget_events import EventLog
 from pages.storefront import Storefront
 from pages.widget.mfa import MfaStrategy
@@ -53,22 +53,36 @@ def test_storefront_purchase_is_paid_and_confirmed_by_flexiti(
 
     with proof.of("EVT-02"):  # as the merchant server sent it (journal or recording proxy)
         checks.authorized_as_reported(flexiti_journal, success, journey.cart.shown("total"),
-                                      landing.shown("order_reference"))
+                                      lambda: landing.shown("order_reference"))
     with proof.of("AUTH-01"):
         checks.tokens_only_server_side(flexiti_journal, browser_requests, target.client_secret)
     with proof.of("INIT-01"):
         checks.widget_init_for(flexiti_journal, success.event_data["widget_session_id"])
-    with proof.of("AUTH-02"):  # a new shopper session: client_credentials first, refresh_token afterwards
-        grants = checks.token_grants(flexiti_journal)
-        assert grants[:1] == ["client_credentials"] and set(grants[1:]) <= {"refresh_token"}, (
-            f"token grants in this purchase: {grants}")
+    with proof.of("AUTH-02"):  # a refresh or a new client_credentials grant: either is documented
+        checks.token_requests_documented(flexiti_journal)
     with proof.of("AUTH-03"):
         checks.bearer_and_reference_on_every_call(flexiti_journal)
     with proof.of("AUTH-04"):
         session = success.event_data["widget_session_id"]
-        checks.same_token_lineage(flexiti_journal, checks.widget_init_call(flexiti_journal, session),
-                                  checks.authorization_for(flexiti_journal, session))
+        checks.same_token(flexiti_journal, checks.widget_init_call(flexiti_journal, session),
+                          checks.authorization_for(flexiti_journal, session))
     # Last: the back office's own token request would otherwise show up in the journal's grants (in the sandbox,
     # where the journal sees every caller).
     with proof.of("EVT-02"):  # after the fact, with the merchant's credentials: what Flexiti itself recorded
-        back_office.confirm(landing.shown("order_reference"), journey.cart.shown("total"))
+        order = landing.shown("order_reference")
+        if not back_office.authorizations(order):
+            _searchable_by_reference(flexiti_journal, success.event_data["widget_session_id"])
+        back_office.confirm(order, journey.cart.shown("total"))
+
+
+def _searchable_by_reference(journal: Journal, session: str) -> None:
+    """Flexiti lists no authorization under the order's reference: that is only a finding when the store sent one.
+    `reference` is optional (Transactions: Required: No), so a store without it cannot be looked up by order."""
+    try:
+        sent = checks.authorization_for(journal, session).body.get("reference")
+    except NotObservable as unseen:
+        raise NotObservable(f"Flexiti lists no authorization under the order's reference, and whether the store "
+                            f"sent one (it is optional) cannot be seen: {unseen.msg}") from None
+    if sent is None:
+        raise NotApplicable("the store sends no reference with /authorization (optional), so Flexiti's records "
+                            "cannot be searched by the order; the journal's /authorization was checked instead")

@@ -6,6 +6,7 @@ Tests call these; page objects never do. pytest rewrites the asserts here (see f
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 
 from harness.journal import Call, Journal, widget_session_of
@@ -43,6 +44,24 @@ def tokens_only_server_side(journal: Journal, browser: RequestLog, client_secret
         "the browser requested /oauth/token; the token must be requested by the merchant server only")
     assert not browser.contains_secret(client_secret), (
         "the client secret reached the browser (in a page, script or request); it must stay on the merchant server")
+    # The token of widget/init travels to the browser in redirection_url: online flows use a customer-scope token;
+    # a merchant-scope one would let anyone who reads the page capture, release and refund.
+    exposed = [(init, scope) for init in journal.to("widget/init")
+               if init.status == 200 and (scope := token_scope(journal, init)) != "customer"]
+    assert not exposed, (
+        f"{', '.join(f'{_describe(init)} went out on a {scope}-scope token' for init, scope in exposed)}: that token "
+        "reaches the browser in redirection_url; request online-flow tokens with scope=customer")
+
+
+def token_scope(journal: Journal, call: Call) -> str:
+    """The scope of the token `call` went out on: as Flexiti answered the grant (a refresh keeps its token's scope),
+    else as the grant asked; merchant when nothing says (the documented default). "unknown" without a grant."""
+    grant = grant_of(journal, call)
+    if grant is None:
+        return "unknown"
+    answered = grant.response.get("scope") if isinstance(grant.response, dict) else None
+    asked = grant.body.get("scope") if isinstance(grant.body, dict) else None
+    return str(answered or asked or "merchant")
 
 
 def bearer_and_reference_on_every_call(journal: Journal) -> None:
@@ -66,8 +85,9 @@ def widget_init_call(journal: Journal, session: str) -> Call:
 
 
 def widget_init_for(journal: Journal, session: str, flow: str = "purchase") -> Call:
-    """INIT-01/02: the widget/init that opened `session` was server side, for `flow`; for a purchase, with
-    exactly one customer identifier."""
+    """INIT-01/02: the widget/init that opened `session` was server side, for `flow`; for a purchase, with at least
+    one customer identifier (SDK init method: "conditional mandatory", one is enough; Flexiti's example sends all
+    three, so one or more pass)."""
     init = widget_init_call(journal, session)
     assert not init.from_browser, f"{_describe(init)} came from the browser; widget/init must be called server side"
     assert init.body.get("flow") == flow, (
@@ -75,9 +95,8 @@ def widget_init_for(journal: Journal, session: str, flow: str = "purchase") -> C
     if flow == "purchase":
         identifiers = [k for k in ("account_number", "vcc_number", "personal_information")
                        if (init.body.get("customer_identification") or {}).get(k)]
-        assert len(identifiers) == 1, (f"{_describe(init)} identified the customer by {identifiers or 'nothing'}; "
-                                       "a purchase requires exactly one of account_number, vcc_number, "
-                                       "personal_information")
+        assert identifiers, (f"{_describe(init)} identified the customer by nothing; a purchase requires at least "
+                             "one of account_number, vcc_number, personal_information")
     return init
 
 
@@ -91,8 +110,41 @@ def same_token(journal: Journal, first: Call, then: Call) -> None:
     )
 
 
-# The former name, kept so callers written before the exact-token rule still run (they now check the exact token).
-same_token_lineage = same_token
+def grant_of(journal: Journal, call: Call) -> Call | None:
+    """The successful /oauth/token call that issued the access token `call` went out on."""
+    return next((grant for grant in journal.to("oauth/token") if grant.status == 200
+                 and isinstance(grant.response, dict) and call.token is not None
+                 and str(grant.response.get("access_token")) == call.token), None)
+
+
+def token_taken_after(journal: Journal, init: Call, aged_at: int) -> None:
+    """AUTH-04: `init` went out on a token issued (a new grant or a refresh, either is documented) after journal call
+    `aged_at`, when the store's previous token was already inside the documented expiry threshold: Flexiti asks for a
+    token that is not about to expire when the widget opens."""
+    grant = grant_of(journal, init)
+    assert grant is not None and grant.seq > aged_at, (
+        f"{_describe(init)} opened the widget on a token issued at "
+        f"{_describe(grant) if grant else 'no journaled grant'}, which was within {EXPIRY_THRESHOLD} s of its expiry "
+        "by then; take a new token (a refresh or a new client_credentials grant) before opening the widget")
+
+
+# Flexiti's guidance (How to implement the refresh token): treat the token as expired this many seconds before
+# expires_in runs out.
+EXPIRY_THRESHOLD = 60
+
+
+def token_requests_documented(journal: Journal) -> list[str]:
+    """AUTH-02: every /oauth/token request form-encoded, with a documented grant (client_credentials, or
+    refresh_token with the refresh token of an earlier grant); the first one a client_credentials grant. Whether the
+    flow's token comes from a refresh or from a new grant is the merchant's choice. Returns the grants in order."""
+    grants = token_grants(journal)
+    assert grants, "no /oauth/token call reached Flexiti: the store never authenticated"
+    assert grants[0] == "client_credentials", (
+        f"the first token request was a {grants[0]!r} grant; a store starts with client_credentials")
+    unknown = [grant for grant in grants if grant not in ("client_credentials", "refresh_token")]
+    assert not unknown, f"token requests with grant_type {unknown}; the widget flow uses client_credentials or " \
+                        "refresh_token"
+    return grants
 
 
 def calls_for_session(journal: Journal, endpoint: str, session: str) -> list[Call]:
@@ -111,9 +163,11 @@ def authorization_for(journal: Journal, session: str) -> Call:
     return sent[0]
 
 
-def authorized_as_reported(journal: Journal, success: WidgetEvent, amount: Decimal, order_id: str) -> Call:
-    """EVT-02: one /authorization, server side, approved, for the account the widget reported, the cart total
-    and the order id, and without verification_code."""
+def authorized_as_reported(journal: Journal, success: WidgetEvent, amount: Decimal,
+                           order_id: Callable[[], str | None]) -> Call:
+    """EVT-02: one /authorization, server side, approved, for the account the widget reported and the cart total,
+    without verification_code. `reference` is optional (Transactions: Required: No); where the store sends one it
+    must be the order's id (`order_id` is only read then)."""
     session = success.event_data["widget_session_id"]
     sent = authorizations_for(journal, session)
     assert sent, f"no /authorization for widget session {session}: {_calls(journal.to('/authorization'))}"
@@ -132,8 +186,11 @@ def authorized_as_reported(journal: Journal, success: WidgetEvent, amount: Decim
     assert sent_amount == amount, (
         f"{_describe(authorization)} asked for amount {body.get('amount')}, the cart total is {amount} "
         f"({_gap(sent_amount, amount)}); the amount must be the cart total, taxes and shipping included")
-    assert body.get("reference") == order_id, (
-        f"{_describe(authorization)} sent reference {body.get('reference')!r}; it must be the order id {order_id!r}")
+    if body.get("reference") is not None:
+        expected = order_id()
+        assert body.get("reference") == expected, (
+            f"{_describe(authorization)} sent reference {body.get('reference')!r}; where sent it must be the order id "
+            f"{expected!r}")
     assert "verification_code" not in body, (
         f"{_describe(authorization)} sent a verification_code; an online purchase must not (the widget verified)")
     return authorization
@@ -167,6 +224,21 @@ def no_authorization(journal: Journal) -> None:
     assert not authorizations, f"{_calls(authorizations)} sent; on this outcome the store must not authorize"
 
 
+def retried_only_idempotently(journal: Journal) -> list[Call]:
+    """RES-01: a store may send /authorization again after a 5xx or no answer only with the first one's
+    x-idempotency-key (Transactions: the optional header that makes a repeat safe); otherwise one call. Returns the
+    approved ones."""
+    sent = journal.to("/authorization")
+    if len(sent) > 1:
+        keys = [c.headers.get("x-idempotency-key") for c in sent]
+        assert keys[0] and len(set(keys)) == 1, (
+            f"{_calls(sent)}: the store sent /authorization {len(sent)} times with x-idempotency-key {keys}; Flexiti "
+            "may have taken the first, so repeat it only with the same x-idempotency-key, or not at all")
+    approved = [c for c in sent if c.status == 200]
+    assert len(approved) <= 1, f"{_calls(approved)} were all approved: the purchase was charged more than once"
+    return approved
+
+
 def nothing_charged(journal: Journal) -> None:
     """RES-01: no /authorization succeeded."""
     approved = [c for c in journal.to("/authorization") if c.status == 200]
@@ -184,27 +256,32 @@ def token_grants(journal: Journal) -> list[str]:
 
 
 def application_initialized(journal: Journal, session: str) -> Call:
-    """INIT-02: the application's widget/init sent personal info, contact, address, tos_agreement and account_type."""
+    """INIT-02: the application's widget/init sent personal info, contact, address and tos_agreement=true;
+    account_type, where sent, is consumer or business (consumer is the default)."""
     init = widget_init_for(journal, session, flow="apply")
     personal = (init.body.get("customer_identification") or {}).get("personal_information") or {}
     missing = [f"personal_information.{name}" for name in ("first_name", "last_name", "dob", "postal_code")
                if not personal.get(name)]
-    missing += [name for name in ("email", "phone_number", "address_1", "city", "province", "account_type")
+    missing += [name for name in ("email", "phone_number", "address_1", "city", "province")
                 if not init.body.get(name)]
     assert not missing, f"{_describe(init)} for an application lacks {missing}, which flow=apply requires"
     assert init.body.get("tos_agreement") is True, (
         f"{_describe(init)} sent tos_agreement={init.body.get('tos_agreement')!r}; an application requires true")
+    assert init.body.get("account_type", "consumer") in ("consumer", "business"), (
+        f"{_describe(init)} sent account_type={init.body.get('account_type')!r}; it is consumer (the default) or "
+        "business")
     return init
 
 
-# What /apply must repeat from widget/init besides the personal information (address_2 only where it was sent).
+# What /apply may repeat from widget/init besides the personal information; where sent, it must be what widget/init
+# sent (the /apply schema is not published: only repeating the personal information is documented).
 REPEATED_ON_APPLY = ("email", "phone_number", "address_1", "address_2", "city", "province", "tos_agreement",
                      "account_type")
 
 
 def applied_as_initialized(journal: Journal, init: Call, success: WidgetEvent) -> Call:
-    """EVT-07: one /apply, server side, for the reported session, repeating widget/init's personal information,
-    contact, address, tos_agreement and account_type."""
+    """EVT-07: one /apply, server side, for the reported session, repeating widget/init's personal information;
+    contact, address, tos_agreement and account_type, where /apply sends them, as widget/init sent them."""
     session = success.event_data["widget_session_id"]
     applies = calls_for_session(journal, "/apply", session)
     assert applies, f"the store never called /apply for the widget session {session}: {_calls(journal.to('/apply'))}"
@@ -217,7 +294,8 @@ def applied_as_initialized(journal: Journal, init: Call, success: WidgetEvent) -
 
     assert personal(apply) == personal(init), (
         f"{_describe(apply)} changed the personal information {_describe(init)} sent; /apply must repeat it")
-    changed = [name for name in REPEATED_ON_APPLY if apply.body.get(name) != init.body.get(name)]
+    changed = [name for name in REPEATED_ON_APPLY
+               if name in apply.body and apply.body.get(name) != init.body.get(name)]
     assert not changed, f"{_describe(apply)} sent other {changed} than {_describe(init)}; /apply must repeat them"
     assert apply.status == 200, f"{_describe(apply)} was refused ({apply.response}); the application must go through"
     return apply

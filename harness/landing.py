@@ -32,6 +32,8 @@ class Capability(StrEnum):
     CART_LINES = "cart_lines"  # the cart's lines and subtotal, tax, shipping: TXN-01
     ORDER_REFERENCE = "order_reference"  # the order id the store sends as the authorization's reference: EVT-02
     APPLICATION = "application"  # a Flexiti credit application form: INIT-02, EVT-07, EVT-08
+    # The store serves French shoppers in French (which language a store offers is its choice): the French tests.
+    FRENCH = "french"
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,10 @@ class Proof:
     proved: set[str] = field(default_factory=set)
     unobservable: dict[str, str] = field(default_factory=dict)  # item -> which source is missing
     where: dict[str, str] = field(default_factory=dict)  # failed item -> the test's line that failed it
+    # item -> why the storefront's documented choice leaves part of it nothing to check (sku_data not sent)
+    inapplicable: dict[str, str] = field(default_factory=dict)
+    # item -> good practice the store did not follow: shown in the report and the terminal, never a failure
+    advisories: dict[str, list[str]] = field(default_factory=dict)
 
     def __repr__(self) -> str:  # shown in tracebacks: the items, not the dictionaries
         return f"Proof(failed {sorted(self.failed)}, proved {sorted(self.proved - set(self.failed))})"
@@ -92,6 +96,9 @@ class Proof:
         __tracebackhide__ = True
         try:
             yield
+        except NotApplicable as chosen:
+            for item in items:  # a documented choice leaves this part nothing to check; the rest still counts
+                self.inapplicable.setdefault(item, str(chosen.msg))
         except NotObservable as missing:
             for item in items:  # part of the item went unseen, so no other block can prove it whole
                 self.unobservable.setdefault(item, str(missing.msg))
@@ -109,6 +116,25 @@ class Proof:
                 raise ChecklistFailure(self.summary()) from error
         else:
             self.proved.update(item for item in items if item not in self.failed and item not in self.unobservable)
+
+    @contextlib.contextmanager
+    def advisory(self, item: str) -> Iterator[None]:
+        """Good practice beyond what Flexiti requires, for `item`: a failed assertion here is recorded as advice and
+        the test goes on; it never fails the item nor changes the verdict. Advice that cannot be seen on this site
+        (NotObservable, NotApplicable) is simply not given. Any other error is left to the caller."""
+        __tracebackhide__ = True
+        try:
+            yield
+        except (NotObservable, NotApplicable):
+            pass
+        except AssertionError as error:
+            self.advise(item, _one_line(error))
+
+    def advise(self, item: str, advice: str) -> None:
+        """Record good practice the store did not follow (never a failure)."""
+        known = self.advisories.setdefault(item, [])
+        if advice not in known:
+            known.append(advice)
 
     def fail(self, item: str, reason: str) -> None:
         """Record a failure found by diagnosis or after the test, rather than by an assertion block; it overrides

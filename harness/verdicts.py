@@ -12,7 +12,7 @@ from harness import checks
 from harness.journal import Journal
 from harness.landing import CartState, Landing, Where
 from harness.network import RequestLog
-from harness.proof import NotObservable, Proof
+from harness.proof import NotApplicable, NotObservable, Proof
 from harness.widget_events import WidgetEvent
 
 
@@ -21,11 +21,11 @@ def purchase_paid(proof: Proof, journal: Journal, success: WidgetEvent, cart: Ca
     for the cart total and the order, and shows the order paid (EVT-02)."""
     session = success.event_data["widget_session_id"]
     with proof.of("AUTH-04"):
-        checks.same_token_lineage(journal, checks.widget_init_call(journal, session),
-                                  checks.authorization_for(journal, session))
+        init, authorization = checks.widget_init_call(journal, session), checks.authorization_for(journal, session)
+        checks.same_token(journal, init, authorization)
     with proof.of("EVT-02"):
         assert landing.shown("paid") is True, f"the store does not show the order paid: {landing.describe()}"
-        checks.authorized_as_reported(journal, success, cart.shown("total"), landing.shown("order_reference"))
+        checks.authorized_as_reported(journal, success, cart.shown("total"), lambda: landing.shown("order_reference"))
 
 
 def server_side_integration(proof: Proof, journal: Journal, browser: RequestLog, client_secret: str,
@@ -47,12 +47,17 @@ def cart_kept(before: CartState, now: CartState) -> None:
     assert now == before, f"the cart changed: it was {before}, it is {now}"
 
 
-def back_with_notice(landing: Landing, *places: Where) -> None:
-    """The store put the shopper back at one of `places` (default: checkout or the cart) and told them why."""
+def back_at(landing: Landing, *places: Where) -> None:
+    """The store put the shopper back at one of `places` (default: checkout or the cart), not paid."""
     expected = places or (Where.CHECKOUT, Where.CART)
     assert landing.where in expected, (
         f"the store sent the shopper to {landing.describe()}, not {' or '.join(p.value for p in expected)}")
     assert landing.shown("paid") is not True, f"the store shows the order paid: {landing.describe()}"
+
+
+def back_with_notice(landing: Landing, *places: Where) -> None:
+    """The store put the shopper back at one of `places` (default: checkout or the cart) and told them why."""
+    back_at(landing, *places)
     assert landing.shown("notice"), f"the store tells the shopper nothing at {landing.url}"
 
 
@@ -62,22 +67,53 @@ def not_paid_and_told(landing: Landing) -> None:
     assert landing.shown("notice"), f"the store tells the shopper nothing at {landing.url} ({landing.describe()})"
 
 
+def sku_data_of(body: dict[str, object]) -> dict[str, object]:
+    """The /authorization's sku_data; not applicable where the store sends none (optional, and not validated by
+    Flexiti: Transactions, authorization fields)."""
+    sku = body.get("sku_data")
+    if sku is None:
+        raise NotApplicable("the store sends no sku_data with /authorization, which Flexiti makes optional: only the "
+                            "amount and the required fields were compared with the cart")
+    assert isinstance(sku, dict), f"sku_data is {type(sku).__name__}, not an object"
+    return sku
+
+
 def amounts_match(cart: CartState, sku: dict[str, object]) -> None:
-    """TXN-01: sku_data's amounts and products are the cart's, as the store showed them."""
-    subtotal, tax, shipping = cart.shown("subtotal"), cart.shown("tax"), cart.shown("shipping")
+    """TXN-01: sku_data's amounts and products, where sent, are the cart's, as the store showed them (every sku_data
+    field is optional: a field left out is not compared; one that is sent must say what the cart says)."""
+    sent = {name: _amount(sku, name) for name in ("transaction_subtotal", "gst_hst", "pst", "shipping_total",
+                                                  "transaction_total") if sku.get(name) is not None}
+    if "transaction_subtotal" in sent:
+        assert sent["transaction_subtotal"] == cart.shown("subtotal"), (
+            f"sku_data transaction_subtotal is {sent['transaction_subtotal']}, the cart's subtotal is {cart.subtotal}")
+    if "gst_hst" in sent or "pst" in sent:
+        taxes = sent.get("gst_hst", Decimal(0)) + sent.get("pst", Decimal(0))
+        assert taxes == cart.shown("tax"), (f"sku_data gst_hst + pst is {taxes}, the taxes the cart shows are "
+                                            f"{cart.tax}: send each tax the shopper is charged")
+    if "shipping_total" in sent:
+        assert sent["shipping_total"] == cart.shown("shipping"), (
+            f"sku_data shipping_total is {sent['shipping_total']}, the cart's shipping is {cart.shipping}")
+    if "transaction_total" in sent:
+        assert sent["transaction_total"] == cart.shown("total"), (
+            f"sku_data transaction_total is {sent['transaction_total']}, the cart total is {cart.total}")
+    products = sku.get("products")
+    if products is None:
+        return
+    assert isinstance(products, list) and all(isinstance(p, dict) for p in products), (
+        f"sku_data products is {products!r}, not a list of products")
     lines = cart.shown("lines")
-    sent_total, sent_subtotal = Decimal(str(sku["transaction_total"])), Decimal(str(sku["transaction_subtotal"]))
-    sent_tax = Decimal(str(sku["gst_hst"])) + Decimal(str(sku.get("pst", 0)))
-    sent_shipping = Decimal(str(sku["shipping_total"]))
-    assert sent_subtotal == subtotal, (
-        f"sku_data transaction_subtotal is {sent_subtotal}, the cart's subtotal is {subtotal}")
-    assert sent_tax == tax, (f"sku_data gst_hst + pst is {sent_tax}, the taxes the cart shows are {tax}: send each "
-                             "tax the shopper is charged")
-    assert sent_shipping == shipping, f"sku_data shipping_total is {sent_shipping}, the cart's shipping is {shipping}"
-    assert sent_total == cart.shown("total"), (
-        f"sku_data transaction_total is {sent_total}, the cart total is {cart.total}")
-    products = sku["products"]
-    assert isinstance(products, list)
-    sent = sorted((str(p["description"]), int(p["quantity"]), Decimal(str(p["extended_price"]))) for p in products)
+    try:
+        listed = sorted((str(p.get("description")), int(p.get("quantity", 0)), _amount(p, "extended_price"))
+                        for p in products)
+    except (TypeError, ValueError) as error:
+        raise AssertionError(f"sku_data products {products!r} cannot be read: {error}") from error
     shown = sorted((line.name, line.quantity, line.price) for line in lines)
-    assert sent == shown, f"sku_data products {sent} differ from the cart {shown}"
+    assert listed == shown, f"sku_data products {listed} differ from the cart {shown}"
+
+
+def _amount(fields: dict[str, object], name: str) -> Decimal:
+    """An amount of sku_data as a Decimal; a value that is no number fails the item with what was sent."""
+    try:
+        return Decimal(str(fields.get(name)))
+    except ArithmeticError as error:
+        raise AssertionError(f"sku_data {name} is {fields.get(name)!r}, not an amount") from error

@@ -6,7 +6,7 @@ import json
 import re
 import shlex
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -178,6 +178,8 @@ class RunRecorder:
             if result.outcome == "failed" and result.failed_items:
                 result.reason = "; ".join(f"[{item}] {why}" for item, why in result.failed_items.items())
             result.unobservable_items = dict(proof.unobservable)
+            result.inapplicable_items = dict(proof.inapplicable)
+            result.advisories = {item: list(advice) for item, advice in proof.advisories.items()}
 
     def attach_calls(self, item: pytest.Item) -> None:
         """Read the journal right after the test body: the last test's teardown stops the sandbox."""
@@ -250,8 +252,14 @@ class RunRecorder:
         for item in self.catalog.values():
             citing = [r for r in self.results.values()
                       if item.id in r.checklist or item.id in r.failed_items or item.id in r.proved_items
-                      or item.id in r.unobservable_items]
-            found.append(self._item_result(item, citing))
+                      or item.id in r.unobservable_items or item.id in r.inapplicable_items]
+            result = self._item_result(item, citing)
+            if result.status in ("passed", "failed"):
+                result.notes = _unique(r.inapplicable_items[item.id] for r in citing
+                                       if item.id in r.inapplicable_items and r.outcome in ("passed", "failed"))
+            result.advisories = _unique(advice for r in citing if r.outcome in ("passed", "failed")
+                                        for advice in r.advisories.get(item.id, []))
+            found.append(result)
         return found
 
     @staticmethod
@@ -271,7 +279,8 @@ class RunRecorder:
             return False
         return (result.outcome == "failed" and item_id in result.proved_items) or (
             result.outcome == "passed" and (item_id in result.proved_items or (
-                item_id in result.checklist and item_id not in result.unobservable_items)))
+                item_id in result.checklist and item_id not in result.unobservable_items
+                and item_id not in result.inapplicable_items)))
 
     def _item_result(self, item: ChecklistItem, citing: list[TestResult]) -> ChecklistResult:
         ran = [r for r in citing if r.outcome != "skipped"]
@@ -290,10 +299,12 @@ class RunRecorder:
         if proving:
             return ChecklistResult(item.id, item.title, item.rule, "passed", [r.nodeid for r in proving], None,
                                    docs=item.docs)
-        if citing and all((r.reason or "").startswith(NOT_APPLICABLE) for r in citing):
-            # the storefront does not offer it (e.g. no credit applications)
-            return ChecklistResult(item.id, item.title, item.rule, "not applicable", names, citing[0].reason,
-                                   docs=item.docs)
+        if citing and all((r.reason or "").startswith(NOT_APPLICABLE) or item.id in r.inapplicable_items
+                          for r in citing):
+            # the storefront does not offer it (e.g. no credit applications), or its documented choice leaves it
+            # nothing to check (e.g. no sku_data sent)
+            reason = next((r.inapplicable_items.get(item.id) or r.reason for r in citing), None)
+            return ChecklistResult(item.id, item.title, item.rule, "not applicable", names, reason, docs=item.docs)
         if citing and all(item.id in r.unobservable_items or (r.reason or "").startswith(NOT_OBSERVABLE)
                           for r in citing):
             status = "not observable"
@@ -360,8 +371,17 @@ class RunRecorder:
 DEPRECATED_LOGIN = re.compile(r"/client-id/[^/]+/merchants/login/?$")
 
 
-def advisories(tests: list[TestResult]) -> list[str]:
-    """Advice that is no checklist failure: the deprecated merchants/login, with the calls that show it."""
+def _unique(texts: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(texts))
+
+
+def advisories(tests: list[TestResult], checklist: Sequence[ChecklistResult] = ()) -> list[str]:
+    """Advice that is no checklist failure: good practice beyond Flexiti's requirements that the store did not
+    follow (each with its item), and the deprecated merchants/login with the calls that show it."""
+    return [*(f"{item.id}: {advice}" for item in checklist for advice in item.advisories), *_deprecated_login(tests)]
+
+
+def _deprecated_login(tests: list[TestResult]) -> list[str]:
     logins = sorted({f"#{call.seq}" for test in tests for call in test.calls
                      if call.caller == "merchant server" and DEPRECATED_LOGIN.search(call.path)})
     if not logins:
@@ -374,7 +394,7 @@ def advisories(tests: list[TestResult]) -> list[str]:
 def decide(run: RunInfo, checklist: list[ChecklistResult], tests: list[TestResult]) -> Verdict:
     """The verdict: ready only when every applicable item passed in a whole run against a real environment."""
     verdict = _decide(run, checklist, tests)
-    verdict.advisories = advisories(tests)
+    verdict.advisories = advisories(tests, checklist)
     return verdict
 
 

@@ -399,6 +399,9 @@ def _checklist_row(item: ChecklistResult, tests: list[TestResult]) -> str:
     reason = _e(item.reason or "")
     if item.status == "failed":
         reason = f'<a href="#finding-{_e(item.id)}" class="alarm">{reason}</a>'
+    reason += "".join(f'<br><span class="note">Not compared: {_e(note)}</span>' for note in item.notes)
+    reason += "".join(f'<br><span class="advisory">Advisory (not a failure): {_e(advice)}</span>'
+                      for advice in item.advisories)
     rule = (f' <a href="{_e(item.docs)}" rel="noreferrer" title="Flexiti documentation">rule</a>'
             if item.docs and item.docs.startswith("https://") else "")
     return (

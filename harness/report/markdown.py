@@ -122,7 +122,9 @@ def _run_table(report: Report) -> str:
 
 def _checklist_table(report: Report) -> str:
     rows = [
-        (item.id, _status(item), item.title, _test_names(item, report), item.reason or "")
+        (item.id, _status(item), item.title, _test_names(item, report), " ".join(
+            [item.reason or "", *(f"Not compared: {note}." for note in item.notes),
+             *(f"Advisory (not a failure): {advice}." for advice in item.advisories)]).strip())
         for item in report.checklist
     ]
     counts = report.checklist_counts()

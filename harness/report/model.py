@@ -98,6 +98,9 @@ class TestResult:
     failed_items: dict[str, str] = field(default_factory=dict)  # checklist item -> why, where the test said which
     proved_items: list[str] = field(default_factory=list)  # items whose assertion blocks passed, even if others failed
     unobservable_items: dict[str, str] = field(default_factory=dict)  # item -> the missing source (never a pass)
+    # item -> the documented choice that left part of it nothing to check (e.g. sku_data not sent)
+    inapplicable_items: dict[str, str] = field(default_factory=dict)
+    advisories: dict[str, list[str]] = field(default_factory=dict)  # item -> good practice not followed
     fix: str | None = None  # for a broken test: how to repair the harness, browser or machine
     failure_image: str | None = None  # the screenshot taken when it failed (a key of Report.images)
 
@@ -113,6 +116,9 @@ class ChecklistResult:
     docs: str | None = None  # the Flexiti documentation page the rule comes from
     fix: str | None = None  # for failed: what the merchant changes
     failed_by: list[str] = field(default_factory=list)  # nodeids of the tests that failed the item
+    # Parts a documented choice of the store left nothing to check (passed items say what was not compared).
+    notes: list[str] = field(default_factory=list)
+    advisories: list[str] = field(default_factory=list)  # good practice the store did not follow; never a failure
 
 
 @dataclass
