@@ -222,3 +222,18 @@ def test_cancel_notice_is_advisory_not_required() -> None:
 
     assert any("cancel" in advice for advice in item.recommends)
     assert not any(word in requirement for requirement in item.requires for word in ("tell", "notice", "message"))
+
+
+CASES_TABLE = E2E.parent / "docs" / "flexiti-cases.md"
+
+
+def test_cases_table_has_a_row_for_every_case_in_the_catalog() -> None:
+    cases = load_cases()
+    listed: list[FlexitiCase | ManualCase | PendingCase] = [
+        *(c for item in load_catalog().values() for c in item.flexiti_cases), *cases.manual, *cases.not_yet_automated]
+    table = CASES_TABLE.read_text(encoding="utf-8")
+
+    missing = sorted({f"{c.plan} {c.case}" for c in listed if f"| {c.plan} | {c.case} |" not in table})
+
+    assert listed, "the catalog names no Flexiti cases at all"
+    assert not missing, f"{CASES_TABLE.name} has no row for: {missing}"
