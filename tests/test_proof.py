@@ -10,10 +10,12 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from fixtures.observers import judge_contract
 from harness.checklist import load_catalog
 from harness.errors import BrowserFault, HarnessError
-from harness.proof import ChecklistFailure, NotObservable, Proof
+from harness.proof import NOT_APPLICABLE, ChecklistFailure, NotApplicable, NotObservable, Proof
 from harness.report.broken import fix_for
 from harness.report.collect import RunRecorder, _is_broken
-from harness.report.model import TestResult
+from harness.report.html import render_html
+from harness.report.markdown import render_markdown
+from harness.report.model import Report, TestResult
 from harness.widget_events import EventLog
 
 
@@ -237,3 +239,84 @@ def test_events_that_keep_the_contract_leave_the_verdicts_alone() -> None:
 ], ids=["setup", "lookup-error", "launch", "harness", "assertion", "timeout", "teardown-contract"])
 def test_harness_errors_are_broken_and_findings_are_failed(when: str, error: BaseException, broken: bool) -> None:
     assert _is_broken(when, error) is broken
+
+
+def test_an_advisory_block_records_advice_and_never_fails_the_item() -> None:
+    proof = Proof()
+
+    with proof.of("EVT-04"):
+        pass
+    with proof.advisory("EVT-04"):
+        raise AssertionError("the store says nothing after a cancel")
+    with proof.advisory("EVT-04"):
+        raise NotObservable("the profile has no notice locator")  # advice that cannot be seen is not given
+
+    proof.verdict()  # does not raise
+    assert proof.proved == {"EVT-04"} and not proof.failed
+    assert proof.advisories == {"EVT-04": ["the store says nothing after a cancel"]}
+
+
+def test_a_documented_choice_leaves_part_of_an_item_not_applicable_and_the_rest_still_counts() -> None:
+    proof = Proof()
+
+    with proof.of("TXN-01"):
+        pass
+    with proof.of("TXN-01"):
+        raise NotApplicable("the store sends no sku_data")
+    with proof.of("TXN-02"):
+        raise NotApplicable("nothing to compare")
+
+    assert proof.proved == {"TXN-01"}  # the part that was checked proves it; TXN-02 proved nothing
+    assert proof.inapplicable == {"TXN-01": f"{NOT_APPLICABLE}: the store sends no sku_data",
+                                  "TXN-02": f"{NOT_APPLICABLE}: nothing to compare"}
+
+
+def _built(results: list[TestResult], environment: str = "training") -> Report:
+    recorder = RunRecorder(environment, [], load_catalog())
+    recorder.results = {result.nodeid: result for result in results}
+    recorder.collected = len(results)
+    return recorder.build()
+
+
+def test_an_item_with_advice_still_passes_and_the_advice_reaches_the_verdict_and_the_pages() -> None:
+    quiet = TestResult("e2e/t.py::test_cancel", "test_cancel", "passed", 1.0, ["EVT-04"], proved_items=["EVT-04"],
+                       advisories={"EVT-04": ["the store says nothing after a cancel"]})
+
+    report = _built([quiet])
+
+    [item] = [item for item in report.checklist if item.id == "EVT-04"]
+    assert item.status == "passed" and item.advisories == ["the store says nothing after a cancel"]
+    assert "EVT-04: the store says nothing after a cancel" in report.verdict.advisories
+    assert not report.verdict.failed_items
+    assert "Advisory (not a failure): the store says nothing after a cancel" in render_html(report)
+    assert "Advisory (not a failure): the store says nothing after a cancel" in render_markdown(report)
+
+
+@pytest.mark.parametrize("also_proved", [False, True])
+def test_a_part_left_out_by_a_documented_choice_is_not_applicable_unless_the_rest_proves_the_item(
+    also_proved: bool,
+) -> None:
+    no_sku = TestResult("e2e/t.py::test_amounts", "test_amounts", "passed", 1.0, ["TXN-01"],
+                        proved_items=["TXN-01"] if also_proved else [],
+                        inapplicable_items={"TXN-01": f"{NOT_APPLICABLE}: the store sends no sku_data"})
+
+    [item] = [item for item in _built([no_sku]).checklist if item.id == "TXN-01"]
+
+    if also_proved:
+        assert (item.status, item.notes) == ("passed", [f"{NOT_APPLICABLE}: the store sends no sku_data"])
+    else:
+        assert (item.status, item.reason) == ("not applicable", f"{NOT_APPLICABLE}: the store sends no sku_data")
+
+
+def test_flexiti_cases_stand_beside_ours_and_the_cases_a_person_checks_are_listed_never_passed() -> None:
+    report = _built([TestResult("e2e/t.py::test_x", "test_x", "passed", 1.0, ["AUTH-01"])])
+
+    [auth] = [item for item in report.checklist if item.id == "AUTH-01"]
+    assert auth.flexiti_cases and auth.requires
+    assert report.manual_cases and all(case.who for case in report.manual_cases)
+    html, markdown = render_html(report), render_markdown(report)
+    for text in (html, markdown):
+        assert "Checked by a person (never counted as passed)" in text
+        assert report.manual_cases[0].title in text.replace("&#x27;", "'").replace("&quot;", '"')
+        assert auth.flexiti_cases[0] in text
+    assert report.to_json()["manual_cases"][0]["who"] == report.manual_cases[0].who

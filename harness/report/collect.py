@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from harness import __version__
-from harness.checklist import ChecklistItem
+from harness.checklist import ChecklistItem, load_cases
 from harness.evidence import StepLog
 from harness.journal import Call, Journal, JournalError
 from harness.network import RequestLog
@@ -28,6 +28,7 @@ from harness.report.model import (
     ChecklistResult,
     EventEvidence,
     ItemStatus,
+    PersonCase,
     Report,
     RequestEvidence,
     RunInfo,
@@ -259,6 +260,8 @@ class RunRecorder:
                                        if item.id in r.inapplicable_items and r.outcome in ("passed", "failed"))
             result.advisories = _unique(advice for r in citing if r.outcome in ("passed", "failed")
                                         for advice in r.advisories.get(item.id, []))
+            result.requires = list(item.requires)
+            result.flexiti_cases = [f"{case.plan} {case.case}" for case in item.flexiti_cases]
             found.append(result)
         return found
 
@@ -362,8 +365,15 @@ class RunRecorder:
         order = {"failed": 0, "error": 0, "broken": 1, "not run": 2, "passed": 3, "skipped": 4}
         tests = sorted(self.results.values(), key=lambda r: order.get(r.outcome, 5))
         checklist = self.checklist()
+        cases = load_cases()
         report = Report(run=run, checklist=checklist, tests=tests, verdict=decide(run, checklist, tests),
-                        images=self.images).intern_images()
+                        images=self.images,
+                        manual_cases=[PersonCase(c.plan, c.case, c.title, c.who, c.prepare) for c in cases.manual],
+                        not_yet_automated=[f"{c.plan} {c.case}: {c.title} ({c.why})"
+                                           for c in cases.not_yet_automated]).intern_images()
+        if report.verdict.status in ("ready", "not ready") and report.manual_cases:
+            report.verdict.summary += (f" Flexiti still checks {_count(len(report.manual_cases), 'case')} of its test "
+                                       "plans by hand (listed under \"Checked by a person\").")
         return report
 
 

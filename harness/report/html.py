@@ -189,6 +189,7 @@ def render_html(report: Report) -> str:
         _checklist_summary(report),
         _checklist_table(report),
         _matrix(report, tests, numbers),
+        _person_cases(report),
         "<h2>Tests</h2>",
         *(_test_section(test, report, numbers[test.nodeid]) for test in tests),
         "</main>",
@@ -389,6 +390,20 @@ def _checklist_table(report: Report) -> str:
     )
 
 
+def _person_cases(report: Report) -> str:
+    """Flexiti's cases no browser can check, and those not automated yet: never counted as passed."""
+    if not report.manual_cases and not report.not_yet_automated:
+        return ""
+    rows = "".join(f"<tr><td>{_e(c.plan)} {_e(c.case)}</td><td>{_e(c.title)}</td><td>{_e(c.who)}</td>"
+                   f"<td>{_e(c.prepare)}</td></tr>" for c in report.manual_cases)
+    pending = "".join(f"<li>{_e(case)}</li>" for case in report.not_yet_automated)
+    return ("<h2>Checked by a person (never counted as passed)</h2>"
+            '<table class="manual" aria-label="Cases a person checks"><thead><tr><th>Flexiti case</th><th>What</th>'
+            f"<th>Who checks it</th><th>Prepare</th></tr></thead><tbody>{rows}</tbody></table>"
+            + (f"<p>Cases of Flexiti's test plans this harness does not automate yet (Flexiti will check them):</p>"
+               f"<ul>{pending}</ul>" if pending else ""))
+
+
 def _checklist_row(item: ChecklistResult, tests: list[TestResult]) -> str:
     proved_by = item.tests if item.status in ("passed", "failed") else []
     links = ", ".join(f'<a href="#{anchor(n)}">{_e(short_test_name(n, tests))}</a>' for n in proved_by)
@@ -406,9 +421,16 @@ def _checklist_row(item: ChecklistResult, tests: list[TestResult]) -> str:
             if item.docs and item.docs.startswith("https://") else "")
     return (
         f'<tr id="item-{_e(item.id)}" data-status="{_e(item.status)}" data-item="{_e(item.id)}">'
-        f"<td>{_e(item.id)}</td><td>{_e(item.title)}{rule}</td><td>{_badge(item.status)}</td>"
+        f"<td>{_e(item.id)}{_cases(item)}</td><td>{_e(item.title)}{rule}</td><td>{_badge(item.status)}</td>"
         f'<td>{links or "—"}</td><td{reason_class}>{reason}</td></tr>'
     )
+
+
+def _cases(item: ChecklistResult) -> str:
+    """Flexiti's own case ids beside ours, so its implementation team can tick its sheet from the report."""
+    if not item.flexiti_cases:
+        return ""
+    return f'<br><small class="cases">Flexiti: {_e(", ".join(item.flexiti_cases))}</small>'
 
 
 def _matrix(report: Report, tests: list[TestResult], numbers: dict[str, int]) -> str:

@@ -47,6 +47,7 @@ def render_markdown(report: Report) -> str:
         "## Command\n\n" + _code_block(report.run.command, "sh"),
         "## Checklist\n\n" + _checklist_table(report),
         "## Failures\n\n" + _failures(report),
+        *_person_cases(report),
     ]
     return "\n\n".join(sections) + "\n"
 
@@ -122,7 +123,8 @@ def _run_table(report: Report) -> str:
 
 def _checklist_table(report: Report) -> str:
     rows = [
-        (item.id, _status(item), item.title, _test_names(item, report), " ".join(
+        (item.id + (f" ({', '.join(item.flexiti_cases)})" if item.flexiti_cases else ""), _status(item), item.title,
+         _test_names(item, report), " ".join(
             [item.reason or "", *(f"Not compared: {note}." for note in item.notes),
              *(f"Advisory (not a failure): {advice}." for advice in item.advisories)]).strip())
         for item in report.checklist
@@ -130,6 +132,17 @@ def _checklist_table(report: Report) -> str:
     counts = report.checklist_counts()
     summary = ", ".join(f"{counts.get(status, 0)} {status_label(status)}" for status in ITEM_STATUSES)
     return _table(("ID", "Status", "Item", "Proved or failed by", "Reason"), rows) + f"\n\n{summary}"
+
+
+def _person_cases(report: Report) -> list[str]:
+    """Flexiti's cases no browser can check, and those not automated yet: never counted as passed."""
+    if not report.manual_cases and not report.not_yet_automated:
+        return []
+    table = _table(("Flexiti case", "What", "Who checks it", "Prepare"),
+                   [(f"{c.plan} {c.case}", c.title, c.who, c.prepare) for c in report.manual_cases])
+    pending = "".join(f"\n- {_one_line(case)}" for case in report.not_yet_automated)
+    return ["## Checked by a person (never counted as passed)\n\n" + table
+            + (f"\n\nNot automated yet (Flexiti will check them):\n{pending}" if pending else "")]
 
 
 def _status(item: ChecklistResult) -> str:

@@ -119,6 +119,19 @@ class ChecklistResult:
     # Parts a documented choice of the store left nothing to check (passed items say what was not compared).
     notes: list[str] = field(default_factory=list)
     advisories: list[str] = field(default_factory=list)  # good practice the store did not follow; never a failure
+    requires: list[str] = field(default_factory=list)  # what fails the item, as the rule's page says it
+    flexiti_cases: list[str] = field(default_factory=list)  # Flexiti's own test-plan cases it automates ("plan case")
+
+
+@dataclass
+class PersonCase:
+    """A case of Flexiti's test plans that no browser can check: listed for a person, never counted as passed."""
+
+    plan: str
+    case: str
+    title: str
+    who: str  # who checks it ("Flexiti marketing", "the implementation team")
+    prepare: str  # what the merchant prepares for it
 
 
 @dataclass
@@ -164,6 +177,9 @@ class Report:
     tests: list[TestResult]
     verdict: Verdict = field(default_factory=lambda: Verdict("incomplete", "no verdict was reached"))
     images: dict[str, str] = field(default_factory=dict)  # content hash -> data: URI, each picture stored once
+    manual_cases: list[PersonCase] = field(default_factory=list)  # Flexiti checks these by hand, whatever this says
+    # Automatable cases of Flexiti's plans the checklist does not cover yet: "plan case: title (why)"
+    not_yet_automated: list[str] = field(default_factory=list)
 
     def intern_images(self) -> Report:
         """Each picture once, under its content hash (the same catalogue page seen by 30 tests is one image); a
@@ -204,6 +220,8 @@ class Report:
             "tests": [asdict(test) for test in self.tests],
             # Each picture once, by content hash; the pixels are in the HTML and in the images/ folder beside it.
             "images": {key: {"file": image_file(key, uri)} for key, uri in self.images.items()},
+            "manual_cases": [asdict(case) for case in self.manual_cases],
+            "not_yet_automated": list(self.not_yet_automated),
         }
 
 
