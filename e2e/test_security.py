@@ -12,7 +12,7 @@ from fixtures.pages import Journey
 from fixtures.sandbox import Target
 from harness import checks
 from harness.journal import Journal, widget_session_of
-from harness.proof import Proof
+from harness.proof import NotObservable, Proof
 from harness.settings import Settings
 from harness.widget_events import EventLog
 from pages.storefront import Storefront
@@ -38,6 +38,9 @@ def test_forged_success_from_another_origin_changes_nothing(
     with widget_events.awaiting("flx-success"):
         page.evaluate("""(src) => { const f = document.createElement('iframe'); f.src = src; f.title = 'forger';
                                     document.body.appendChild(f); }""", f"{forger_origin}/forge?{query}")
+    # A store that hands widget messages to Flexiti's SDK never sees a forged one if the SDK drops it: then nothing
+    # here shows the store's own check.
+    through_sdk = page.evaluate("() => typeof window.FlexitiSDK !== 'undefined'")
     with proof.of("EVT-01", stop=True):
         try:
             host.widget.cancel()
@@ -51,6 +54,10 @@ def test_forged_success_from_another_origin_changes_nothing(
         assert len(forged) == 1, "the forged message was not delivered, so this test proved nothing"
         checks.no_authorization(flexiti_journal)
         assert landing.shown("paid") is not True, f"the store shows a paid order: {landing.describe()}"
+        if through_sdk:
+            raise NotObservable("the store takes widget messages through Flexiti's SDK, whose own origin filter may "
+                                "have dropped the forged message before the store's code saw it; the store did not "
+                                "act on it, but its own check of event.origin cannot be seen")
 
 
 @pytest.mark.checklist("CFG-01")
