@@ -61,7 +61,11 @@ def _url_forms(secret: str) -> set[str]:
 
 # A UUID (a widget session id, an x-reference-id with dashes): an identifier, never a PIN or a code, whatever digits
 # it happens to hold.
-UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+# Identifiers a PIN or one-time code may stand inside by chance, and that checks compare: a UUID, and a run of 16 or
+# more hex digits (an x-reference-id is a GUID's 32 hex digits without dashes). Masking a code inside one would change
+# the identifier, and tells nothing of the code.
+UUID_PATTERN = (r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+                r"|(?<![0-9a-fA-F])[0-9a-fA-F]{16,}(?![0-9a-fA-F])")
 
 
 def _base64_forms(secret: str) -> set[str]:
@@ -118,7 +122,7 @@ class _Plan:
         # a UUID (a widget session id may hold "-2222b...": masked, it no longer matches the same id seen unmasked
         # elsewhere, and it tells nothing of the PIN). The UUID alternative comes first and is kept as it is.
         codes = [re.escape(secret) for secret in ordered if secret.isdigit()]
-        self.codes = re.compile(rf"(?P<uuid>{UUID_PATTERN})|(?<!\d)(?:{'|'.join(codes)})(?!\d)") if codes else None
+        self.codes = re.compile(rf"(?P<uuid>(?:{UUID_PATTERN}))|(?<!\d)(?:{'|'.join(codes)})(?!\d)") if codes else None
         # Other secrets anywhere, if long enough not to hit ordinary words; shorter ones only as a whole value.
         # Each in every encoding too: an HTML-safe JSON page writes `&` as \u0026, a form body as %26.
         long_enough = [secret for secret in ordered if not secret.isdigit() and len(secret) >= 4]
