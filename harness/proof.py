@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import linecache
+import re
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from harness.errors import raise_if_browser_fault
 
@@ -52,6 +54,26 @@ def _one_line(error: BaseException) -> str:
     return text[0][:300] if text else type(error).__name__
 
 
+_WAITED_FOR = re.compile(r"waiting for (.+)")
+
+
+def failure_reason(error: BaseException, describe_state: Callable[[], str] | None = None) -> str:
+    """Why a block failed, in one line. A wait that ran out says what it waited for and what the store did instead
+    (`describe_state`: where the shopper is, the last widget event, the last POS API call), never the timeout's text:
+    the developer fixes the store from what it did, not from how long the harness waited."""
+    if not isinstance(error, PlaywrightTimeoutError):
+        return _one_line(error)
+    waited = _WAITED_FOR.search(str(error))
+    what = waited.group(1).strip() if waited else "the next page or screen"
+    state = "nothing more is known"
+    if describe_state is not None:
+        try:
+            state = describe_state()
+        except Exception as unseen:  # noqa: BLE001 - the description is a courtesy; the failure stands without it
+            state = f"the page could not be read ({_one_line(unseen)})"
+    return f"the store never showed {what}; instead {state}"
+
+
 def where_it_failed(error: BaseException) -> str | None:
     """The test's own line that failed ("e2e/test_x.py:42: assert ..."): the first frame outside this module and
     contextlib, so a person sees their line rather than the proof's machinery."""
@@ -83,6 +105,8 @@ class Proof:
     inapplicable: dict[str, str] = field(default_factory=dict)
     # item -> good practice the store did not follow: shown in the report and the terminal, never a failure
     advisories: dict[str, list[str]] = field(default_factory=dict)
+    # What the store did instead, when a wait runs out (wired by the journey: page, widget events, journal)
+    describe_state: Callable[[], str] | None = field(default=None, repr=False, compare=False)
 
     def __repr__(self) -> str:  # shown in tracebacks: the items, not the dictionaries
         return f"Proof(failed {sorted(self.failed)}, proved {sorted(self.proved - set(self.failed))})"
@@ -105,7 +129,7 @@ class Proof:
                 self.proved.discard(item)
         except (AssertionError, PlaywrightError) as error:
             raise_if_browser_fault(error)  # the browser broke, not the site: a harness error, no verdict
-            reason = _one_line(error)
+            reason = failure_reason(error, self.describe_state)
             location = where_it_failed(error)
             for item in items:
                 self.failed.setdefault(item, reason)

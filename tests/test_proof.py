@@ -320,3 +320,17 @@ def test_flexiti_cases_stand_beside_ours_and_the_cases_a_person_checks_are_liste
         assert report.manual_cases[0].title in text.replace("&#x27;", "'").replace("&quot;", '"')
         assert auth.flexiti_cases[0] in text
     assert report.to_json()["manual_cases"][0]["who"] == report.manual_cases[0].who
+
+
+def test_a_wait_that_ran_out_says_what_the_store_did_instead_never_the_timeout() -> None:
+    proof = Proof(describe_state=lambda: "the shopper is at http://shop/checkout; the widget's last event was "
+                                         "flx-cancel; Flexiti's last call was #3 POST /widget/init -> 200")
+
+    with proof.of("EVT-02"):
+        raise PlaywrightTimeoutError("Locator.wait_for: Timeout 30000ms exceeded.\nCall log:\n  - waiting for "
+                                     "get_by_test_id(\"order-status\") to be visible\n")
+
+    reason = proof.failed["EVT-02"]
+    assert "Timeout" not in reason and "30000" not in reason
+    assert reason.startswith('the store never showed get_by_test_id("order-status") to be visible; instead')
+    assert "flx-cancel" in reason and "#3 POST /widget/init" in reason
