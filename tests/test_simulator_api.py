@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import httpx
@@ -177,12 +178,27 @@ def test_widget_init_rejects_bad_flow(sandbox: Sandbox, flow: str | None) -> Non
     assert "flow" in _params(_error(response, 409, "wrong_inputs"))
 
 
-def test_widget_init_rejects_two_identifiers(sandbox: Sandbox) -> None:
-    body = api.purchase_body(account_number=SINGLE_ACCOUNT, personal_information=SINGLE)
+@pytest.mark.parametrize("identification", [
+    {"account_number": SINGLE_ACCOUNT, "vcc_number": "1070015210367982", "personal_information": SINGLE},
+    {"account_number": SINGLE_ACCOUNT, "personal_information": SINGLE},
+    {"vcc_number": "1070015210367982", "personal_information": SINGLE},
+], ids=["all three as in Flexiti's example", "account and personal", "card and personal"])
+def test_widget_init_accepts_one_or_more_identifiers(sandbox: Sandbox, identification: dict[str, Any]) -> None:
+    token = api.token(sandbox)
+
+    response = api.init(sandbox, token, api.purchase_body(**identification))
+
+    session = httpx.get(f"{sandbox.urls.flexiti}/widget-api/sessions/{api.session_of(response)}",
+                        headers={"authorization": f"Bearer {token}"})
+    assert session.json()["stage"] == "mfa" and session.json()["first_name"] == SINGLE["first_name"]
+
+
+def test_widget_init_checks_each_identifier_sent(sandbox: Sandbox) -> None:
+    body = api.purchase_body(account_number=SINGLE_ACCOUNT, vcc_number="too-short")
 
     response = api.init(sandbox, api.token(sandbox), body)
 
-    assert _params(_error(response, 409, "wrong_inputs")) == {"customer_identification"}
+    assert _params(_error(response, 409, "wrong_inputs")) == {"customer_identification.vcc_number"}
 
 
 def test_widget_init_rejects_missing_identifier(sandbox: Sandbox) -> None:
@@ -298,7 +314,6 @@ def test_authorization_rejects_verification_code(sandbox: Sandbox) -> None:
 
 
 @pytest.mark.parametrize(("changes", "params"), [
-    ({"reference": None}, {"reference"}),
     ({"auto_capture": None}, {"auto_capture"}),
     ({"auto_capture": "false"}, {"auto_capture"}),
     ({"financing_option": None}, {"financing_option"}),
@@ -423,3 +438,219 @@ def test_unknown_route_returns_not_found(sandbox: Sandbox) -> None:
     response = httpx.get(f"{sandbox.urls.flexiti}/flexiti/pos-api/v9/nothing-here")
 
     _error(response, 404, "not_found")
+
+
+# -- documented choices the simulator must accept, and documented answers it must give ------------------
+
+def test_authorization_without_reference_is_approved(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    sid = api.verified_session(sandbox, token)
+
+    response = _authorize(sandbox, token, sid, left_out=frozenset({"reference"}))
+
+    assert response.status_code == 200, response.text
+    assert response.json()["reference"] is None and response.json()["amount"] == 100.0
+
+
+def test_deprecated_merchants_login_without_username_and_password_is_answered(sandbox: Sandbox) -> None:
+    url = f"{sandbox.urls.api_base}/v2.5/client-id/{sandbox.client_id}/merchants/login"
+
+    response = httpx.post(url, params={"lang": "fr"}, headers=api.headers(api.token(sandbox)), json={})
+
+    assert response.status_code == 200, response.text
+    assert response.headers["deprecation"] == "true" and "merchant_id" in response.json()
+
+
+@pytest.mark.parametrize(("lang", "status"), [("en", 200), ("fr", 200), ("de", 409)])
+def test_lang_in_the_query_of_a_v2_5_1_call_is_en_or_fr(sandbox: Sandbox, lang: str, status: int) -> None:
+    token = api.token(sandbox)
+    sid = api.verified_session(sandbox, token)
+    url = f"{sandbox.urls.api_base}/v2.5.1/client-id/{sandbox.client_id}/authorization"
+
+    response = httpx.post(url, params={"lang": lang}, headers=api.headers(token), json=_authorization_body(sid))
+
+    assert response.status_code == status, response.text
+    if status == 409:
+        assert _params(_error(response, 409, "wrong_inputs")) == {"lang"}
+
+
+def _authorize_with_key(sandbox: Sandbox, token: str, sid: str, key: str, amount: float) -> httpx.Response:
+    url = f"{sandbox.urls.api_base}/v2.5.1/client-id/{sandbox.client_id}/authorization"
+    return httpx.post(url, headers={**api.headers(token), "x-idempotency-key": key},
+                      json={**_authorization_body(sid), "amount": amount})
+
+
+def _authorizations(sandbox: Sandbox) -> list[dict[str, Any]]:
+    url = f"{sandbox.urls.api_base}/v2.5.1/client-id/{sandbox.client_id}/authorizations"
+    response = httpx.get(url, headers=api.headers(api.token(sandbox)))
+    assert response.status_code == 200, response.text
+    return list(response.json())
+
+
+def test_a_repeat_with_the_same_idempotency_key_answers_the_first_authorization(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    sid = api.verified_session(sandbox, token)
+
+    first = _authorize_with_key(sandbox, token, sid, "order-77-1", 100.0)
+    again = _authorize_with_key(sandbox, token, sid, "order-77-1", 100.0)
+
+    assert first.status_code == again.status_code == 200, again.text
+    assert again.json() == first.json()
+    assert [a["authorization_id"] for a in _authorizations(sandbox)] == [first.json()["authorization_id"]]
+
+
+def test_another_idempotency_key_is_another_authorization(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    sid = api.verified_session(sandbox, token)
+
+    first = _authorize_with_key(sandbox, token, sid, "order-78-1", 10.0)
+    second = _authorize_with_key(sandbox, token, sid, "order-78-2", 10.0)
+
+    assert first.status_code == second.status_code == 200, second.text
+    assert len({first.json()["authorization_id"], second.json()["authorization_id"]}) == 2
+
+
+def test_a_failed_authorization_is_not_kept_for_its_idempotency_key(sandbox: Sandbox) -> None:
+    token = api.token(sandbox)
+    sid = api.verified_session(sandbox, token)
+
+    refused = _authorize_with_key(sandbox, token, sid, "order-79-1", 999999.0)
+    retried = _authorize_with_key(sandbox, token, sid, "order-79-1", 100.0)
+
+    _error(refused, 409, "credit_exceeded")
+    assert retried.status_code == 200 and retried.json()["amount"] == 100.0, retried.text
+
+
+# -- back office: documented paths, fields and errors -------------------------------------------------
+
+def _back_office(sandbox: Sandbox, path: str, body: dict[str, Any] | None = None,
+                 token: str | None = None) -> httpx.Response:
+    url = f"{sandbox.urls.api_base}/v2.5.1/client-id/{sandbox.client_id}/{path}"
+    return httpx.post(url, headers=api.headers(token or api.token(sandbox)), json=body if body is not None else {})
+
+
+def _authorized(sandbox: Sandbox, amount: float, auto_capture: bool = False) -> dict[str, Any]:
+    token = api.token(sandbox)
+    sid = api.verified_session(sandbox, token)
+    response = _authorize(sandbox, token, sid, amount=amount, auto_capture=auto_capture)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def _captured(sandbox: Sandbox, amount: float) -> tuple[str, str]:
+    authorization = _authorized(sandbox, amount)["authorization_id"]
+    capture = _back_office(sandbox, f"authorization/{authorization}/capture", {"amount": amount, "reference": "S-1"})
+    assert capture.status_code == 200, capture.text
+    return authorization, capture.json()["capture_id"]
+
+
+def test_back_office_refuses_a_customer_scope_token(sandbox: Sandbox) -> None:
+    customer = httpx.post(api.token_url(sandbox), data=api.credentials(sandbox, scope="customer")).json()
+
+    response = _back_office(sandbox, f"accounts/{SINGLE_ACCOUNT}/refund", {"amount": 1.0, "reference": "R"},
+                            customer["access_token"])
+
+    assert response.status_code == 403, response.text
+    assert response.json()["message"] == "Insufficient scope: authorized scope is insufficient"
+
+
+def test_capture_without_reference_and_then_more_than_is_left(sandbox: Sandbox) -> None:
+    authorization = _authorized(sandbox, 50.0)["authorization_id"]
+
+    first = _back_office(sandbox, f"authorization/{authorization}/capture", {"amount": 30.0})
+    too_much = _back_office(sandbox, f"authorization/{authorization}/capture", {"amount": 20.01})
+
+    assert first.status_code == 200 and first.json()["remaining_authorization_amount"] == 20.0, first.text
+    _error(too_much, 409, "auth_amount_exceeded")
+
+
+def test_capture_or_release_of_a_released_authorization_is_authorization_ended(sandbox: Sandbox) -> None:
+    authorization = _authorized(sandbox, 40.0)["authorization_id"]
+    assert _back_office(sandbox, f"authorization/{authorization}/release").status_code == 200
+
+    capture = _back_office(sandbox, f"authorization/{authorization}/capture", {"amount": 1.0})
+    release = _back_office(sandbox, f"authorization/{authorization}/release")
+
+    _error(capture, 409, "authorization_ended")
+    _error(release, 409, "authorization_ended")
+
+
+def test_release_of_part_then_of_more_than_is_left(sandbox: Sandbox) -> None:
+    authorization = _authorized(sandbox, 40.0)["authorization_id"]
+
+    part = _back_office(sandbox, f"authorization/{authorization}/release", {"amount": 15.0})
+    too_much = _back_office(sandbox, f"authorization/{authorization}/release", {"amount": 25.01})
+    capture = _back_office(sandbox, f"authorization/{authorization}/capture", {"amount": 25.0})
+
+    assert part.status_code == 200 and part.json()["released_amount"] == 15.0, part.text
+    _error(too_much, 409, "auth_amount_exceeded")
+    assert capture.status_code == 200 and capture.json()["remaining_authorization_amount"] == 0.0, capture.text
+
+
+def test_return_on_the_documented_path_answers_the_documented_fields(sandbox: Sandbox) -> None:
+    authorization, capture = _captured(sandbox, 60.0)
+
+    response = _back_office(sandbox, f"authorization/{authorization}/capture/{capture}/return",
+                            {"full_return": False, "amount": 25.0, "reference": "RMA-1"})
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert {"return_id", "reference", "capture_id", "date", "amount", "remaining_capture_amount",
+            "remaining_authorization_amount"} <= set(body)
+    assert body["amount"] == 25.0 and body["remaining_capture_amount"] == 35.0 and body["capture_id"] == capture
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", body["date"])
+
+
+def test_return_of_a_capture_under_another_authorization_is_not_found(sandbox: Sandbox) -> None:
+    _, capture = _captured(sandbox, 10.0)
+    other = _authorized(sandbox, 10.0)["authorization_id"]
+
+    response = _back_office(sandbox, f"authorization/{other}/capture/{capture}/return", {"full_return": True})
+
+    _error(response, 404, "not_found")
+
+
+def test_return_of_more_than_is_left_is_capture_amount_exceeded(sandbox: Sandbox) -> None:
+    authorization, capture = _captured(sandbox, 20.0)
+
+    response = _back_office(sandbox, f"authorization/{authorization}/capture/{capture}/return", {"amount": 20.01})
+
+    _error(response, 409, "capture_amount_exceeded")
+
+
+def test_return_after_100_days_is_return_date_exceeded(sandbox: Sandbox) -> None:
+    authorization, capture = _captured(sandbox, 20.0)
+    sandbox.advance_clock(101 * 86400)
+
+    response = _back_office(sandbox, f"authorization/{authorization}/capture/{capture}/return", {"full_return": True})
+
+    _error(response, 409, "return_date_exceeded")
+
+
+def test_auto_capture_captures_the_whole_amount_at_once(sandbox: Sandbox) -> None:
+    authorization = _authorized(sandbox, 80.0, auto_capture=True)
+
+    url = f"{sandbox.urls.api_base}/v2.5.1/client-id/{sandbox.client_id}/captures"
+    captures = httpx.get(url, headers=api.headers(api.token(sandbox)), params={
+        "authorization_id": authorization["authorization_id"]}).json()
+
+    assert authorization["captured_amount"] == 80.0
+    assert [c["amount"] for c in captures] == [80.0]
+
+
+def test_refund_to_a_known_account_and_to_an_unknown_one(sandbox: Sandbox) -> None:
+    refunded = _back_office(sandbox, f"accounts/{SINGLE_ACCOUNT}/refund", {"amount": 15.0, "reference": "G-1"})
+    unknown = _back_office(sandbox, "accounts/49999999999999/refund", {"amount": 15.0, "reference": "G-2"})
+
+    assert refunded.status_code == 200 and refunded.json()["amount"] == 15.0, refunded.text
+    _error(unknown, 404, "not_found")
+
+
+def test_get_authorization_and_the_list_of_authorizations(sandbox: Sandbox) -> None:
+    authorization = _authorized(sandbox, 12.0)["authorization_id"]
+    url = f"{sandbox.urls.api_base}/v2.5.1/client-id/{sandbox.client_id}/authorization/{authorization}"
+
+    one = httpx.get(url, headers=api.headers(api.token(sandbox)))
+
+    assert one.status_code == 200 and one.json()["amount"] == 12.0, one.text
+    assert [a["authorization_id"] for a in _authorizations(sandbox)] == [authorization]
