@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -19,6 +20,21 @@ REDIRECT = re.compile(
     r"^http://127\.0\.0\.1:\d+/#/widget/sandbox-merchant/[^?]+"
     rf"\?lang=en&x-reference-id=[0-9a-f]{{32}}&widget_session_id={UUID4}$"
 )
+
+
+TestFunction = TypeVar("TestFunction", bound=Callable[..., Any])
+
+
+def fidelity(*rows: str) -> Callable[[TestFunction], TestFunction]:
+    """Mark a contract test as asserting the documented behaviour of these FIDELITY.md rows (ids `F-...`).
+
+    A plain decorator, not a pytest marker, so no registration is needed: tests/test_fidelity.py reads the decorator
+    from the test files' syntax tree and fails for a modelled row no test names, or a name no row has."""
+    def mark(function: TestFunction) -> TestFunction:
+        function.fidelity_rows = rows  # type: ignore[attr-defined]
+        return function
+
+    return mark
 
 
 def token_url(sandbox: Sandbox) -> str:

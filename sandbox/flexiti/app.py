@@ -16,6 +16,7 @@ import secrets
 import traceback
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -53,9 +54,16 @@ DECISION_KEYS = {
     **dict.fromkeys(("A-RR_L", "A-RR_M", "A-RR_H", "A-RR_X"), "approved"),
     **dict.fromkeys(("P-REVIEW_MISC", "P-EXIST_CUST", "P-CREDIT", "P-FRAUD", "P-MISSING_INFO"), "pending"),
     **dict.fromkeys(("D-DUPLICATE", "D-NO_HIT", "D-NO_SCORE", "D-FRAUD"), "declined"),
+    # An older version of the test-data page lists D-MISSING_INFO (a decline) where the current one has P-MISSING_INFO.
+    "D-MISSING_INFO": "declined",
+    # Declined when the merchant has no standard account enabled, approved otherwise: the sandbox merchant has none
+    # (a declared choice), so these decline.
+    **dict.fromkeys(("A-RR_XX", "A-RR_XXX"), "declined"),
 }
 RETRY_KEY = "D-EMAIL_DBL_TIMEOUT"  # a third-party timeout: the widget ends in action=retry (once per applicant)
 _REFERENCE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
+LANGUAGES = ("en", "fr")  # documented values of `lang`, in widget/init's body and in the query of other calls
+IDEMPOTENCY_KEY = "x-idempotency-key"  # documented optional header on the v2.5.1 transaction calls
 _DOB = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CUSTOMER_OR_MERCHANT = ("customer", "merchant")  # documented: customer-scope endpoints take either
 MERCHANT_ONLY = ("merchant",)  # documented: back-office endpoints need a merchant-scope token
@@ -200,6 +208,8 @@ class Simulator:
                   j(self.capture), methods=["POST"]),
             Route(f"{API}/v2.5.1/client-id/{{client_id}}/authorization/{{authorization_id}}/release",
                   j(self.release), methods=["POST"]),
+            Route(f"{API}/v2.5.1/client-id/{{client_id}}/authorization/{{authorization_id}}/capture/{{capture_id}}/return",
+                  j(self.return_capture), methods=["POST"]),
             Route(f"{API}/v2.5.1/client-id/{{client_id}}/capture/{{capture_id}}/return", j(self.return_capture),
                   methods=["POST"]),
             Route(f"{API}/v2.5.1/client-id/{{client_id}}/captures", j(self.list_captures), methods=["GET"]),
@@ -234,6 +244,7 @@ class Simulator:
             raw = await request.body()
             try:
                 self._check_reference_id(request)
+                self._check_query_lang(request)
                 response = await self._injected_fault(request) or await handler(request)
             except ApiError as error:
                 response = self._error_response(request, error)
@@ -259,6 +270,16 @@ class Simulator:
         reference = request.headers.get("x-reference-id")
         if request.url.path.startswith(API) and reference is not None and not _REFERENCE_ID.match(reference):
             raise _wrong_inputs(("x-reference-id", "must be a GUID of 32 hex digits without dashes", reference))
+
+    @staticmethod
+    def _check_query_lang(request: Request) -> None:
+        """Documented: `lang` in the query of the POS API calls (v2.5.1 calls, merchants/login) is `en` or `fr`,
+        default `en`. Either is accepted; another value is refused (sandbox choice: Flexiti does not say what it
+        answers). The token endpoint refuses every query parameter on its own."""
+        lang = request.query_params.get("lang")
+        if (lang is not None and request.url.path.startswith(API) and not request.url.path.endswith("/oauth/token")
+                and lang not in LANGUAGES):
+            raise _wrong_inputs(("lang", "must be 'en' or 'fr'", lang))
 
     def _admin(self, handler: Handler) -> Handler:
         """Admin calls are not journaled nor faulted, but a bad one gets the same documented error body."""
@@ -377,11 +398,12 @@ class Simulator:
         marked with a `deprecation` header so a report can advise dropping it."""
         grant = self._grant(request)
         self._client(request, grant)
-        body = await self._json(request)
-        missing = [(name, "required", body.get(name)) for name in ("merchant_username", "merchant_password")
-                   if not body.get(name)]
-        if missing:
-            raise _wrong_inputs(*missing)
+        # Documented: merchant_username and merchant_password are optional (a sales representative or location);
+        # the sandbox knows no such users, so any pair, or none, logs in the merchant.
+        body = await self._json(request) if await request.body() else {}
+        for name in ("merchant_username", "merchant_password"):
+            if body.get(name) is not None and not isinstance(body[name], str):
+                raise _wrong_inputs((name, "must be a string", "***" if name == "merchant_password" else body[name]))
         return JSONResponse({
             "merchant_name": "Sandbox Merchant",
             "merchant_id": "000001",
@@ -425,21 +447,24 @@ class Simulator:
 
     @staticmethod
     def _check_purchase_identification(identification: dict[str, Any]) -> None:
+        """Documented: the three identifiers are conditional mandatory, "you only need one", and Flexiti's own example
+        sends all three: one or more are accepted, none is refused. Each one sent must be well formed; the customer
+        is found by the account number, else by the personal information (sandbox choice, see FIDELITY.md)."""
         given = [key for key in ("account_number", "vcc_number", "personal_information") if identification.get(key)]
-        if len(given) != 1:
+        if not given:
             raise _wrong_inputs((
                 "customer_identification",
-                "purchase needs exactly one of account_number, vcc_number, personal_information",
+                "purchase needs at least one of account_number, vcc_number, personal_information",
                 given,
             ))
-        if given == ["personal_information"]:
+        if "personal_information" in given:
             Simulator._check_personal(identification["personal_information"])
         number = identification.get("account_number")
-        if given == ["account_number"] and not (
+        if "account_number" in given and not (
                 _is_number(number) and isinstance(number, int) and 0 < number < 10 ** 14):
             raise _wrong_inputs(("customer_identification.account_number", "a number of at most 14 digits", number))
         vcc = identification.get("vcc_number")
-        if given == ["vcc_number"] and not (isinstance(vcc, str) and len(vcc) == 16):
+        if "vcc_number" in given and not (isinstance(vcc, str) and len(vcc) == 16):
             raise _wrong_inputs(("customer_identification.vcc_number", "the 16 characters of a FlexitiCard", vcc))
 
     @staticmethod
@@ -476,6 +501,12 @@ class Simulator:
         grant = self._grant(request)
         self._client(request, grant)
         body = await self._json(request)
+        # Documented: with an x-idempotency-key only the first call is processed and a repeat gets the earlier
+        # successful answer. Modelled per client id and key until reset; a failed call is not kept (a retry with the
+        # same key is processed), and the repeat's body is not compared (x-context-hash is only journaled).
+        key = request.headers.get(IDEMPOTENCY_KEY)
+        if key is not None and (grant.client_id, key) in self.state.idempotent:
+            return JSONResponse(self.state.idempotent[grant.client_id, key])
         self._check_authorization(body)
         amount = Decimal(str(body["amount"]))
         session = self.state.sessions.get(str(body["widget_session_id"]))
@@ -506,7 +537,7 @@ class Simulator:
             authorization = Authorization(
                 authorization_id="AUTH-" + uuid.uuid4().hex[:12].upper(),
                 account_number=account.account_number,
-                reference=str(body["reference"]),
+                reference=None if body.get("reference") is None else str(body["reference"]),
                 amount=amount,
                 widget_session_id=session.session_id,
                 auto_capture=body["auto_capture"],
@@ -515,19 +546,21 @@ class Simulator:
             self.state.authorizations[authorization.authorization_id] = authorization
             if authorization.auto_capture:  # captured in full at once, as a capture the back office can return
                 self._new_capture(authorization, amount, authorization.reference)
-        return JSONResponse(_authorization_json(authorization))
+            answer = _authorization_json(authorization)
+            if key is not None:
+                self.state.idempotent[grant.client_id, key] = answer
+        return JSONResponse(answer)
 
     def _account_exists(self, number: Any) -> bool:
         return any(str(a.account_number) == str(number) for c in self.state.customers.values() for a in c.accounts)
 
     @staticmethod
     def _check_authorization(body: dict[str, Any]) -> None:
-        """The documented required fields and their types (a number is a JSON number, never a string)."""
+        """The documented required fields and their types (a number is a JSON number, never a string). `reference`
+        is documented Required: No, so it may be left out."""
         errors: list[tuple[str, str, Any]] = [
             (key, "required", body.get(key))
-            for key in (
-                "account_number", "reference", "amount", "auto_capture", "financing_option", "widget_session_id",
-            )
+            for key in ("account_number", "amount", "auto_capture", "financing_option", "widget_session_id")
             if body.get(key) in (None, "")
         ]
         if "verification_code" in body:
@@ -586,19 +619,24 @@ class Simulator:
         body = await self._json(request)
         authorization = self._authorization(request)
         amount = _amount(body, "amount")
-        if body.get("reference") in (None, ""):
-            raise _wrong_inputs(("reference", "required", body.get("reference")))
+        reference = None if body.get("reference") in (None, "") else str(body["reference"])  # no Required mark
         with self.state.lock:
-            if authorization.open_amount <= 0:
-                raise ApiError(409, "auth_not_allowed", f"Authorization {authorization.authorization_id} is "
-                               f"{'released' if authorization.status == 'released' else 'fully captured'}")
+            self._check_open(authorization)
             if amount > authorization.open_amount:
-                raise _wrong_inputs(("amount", f"more than the {authorization.open_amount} left to capture",
-                                     body.get("amount")))
-            capture = self._new_capture(authorization, amount, str(body["reference"]))
+                raise ApiError(409, "auth_amount_exceeded", f"The amount is more than the {authorization.open_amount} "
+                               "left on the authorization")
+            capture = self._new_capture(authorization, amount, reference)
         return JSONResponse(_capture_json(capture, authorization))
 
-    def _new_capture(self, authorization: Authorization, amount: Decimal, reference: str) -> Capture:
+    @staticmethod
+    def _check_open(authorization: Authorization) -> None:
+        """Documented: a capture or release of a closed authorization is `authorization_ended`. The sandbox counts a
+        released or fully captured one as closed (a choice)."""
+        if authorization.open_amount <= 0:
+            raise ApiError(409, "authorization_ended", f"Authorization {authorization.authorization_id} is "
+                           f"{'released' if authorization.status == 'released' else 'fully captured'}")
+
+    def _new_capture(self, authorization: Authorization, amount: Decimal, reference: str | None) -> Capture:
         capture = Capture("CAP-" + uuid.uuid4().hex[:12].upper(), authorization.authorization_id,
                           authorization.account_number, reference, amount, self.state.now())
         authorization.captured += amount
@@ -606,42 +644,53 @@ class Simulator:
         return capture
 
     async def release(self, request: Request) -> Response:
-        """Releases what is not captured yet and gives that credit back to the account."""
+        """Releases what is not captured yet (or `amount` of it) and gives that credit back to the account."""
         self._merchant(request)
+        body = await self._json(request) if await request.body() else {}
         authorization = self._authorization(request)
         with self.state.lock:
-            if authorization.open_amount <= 0:
-                raise ApiError(409, "auth_not_allowed", f"Authorization {authorization.authorization_id} has nothing "
-                               "left to release")
-            released = authorization.open_amount
-            authorization.status = "released"
+            self._check_open(authorization)
+            released = authorization.open_amount if body.get("amount") is None else _amount(body, "amount")
+            if released > authorization.open_amount:
+                raise ApiError(409, "auth_amount_exceeded", f"The amount is more than the {authorization.open_amount} "
+                               "left on the authorization")
+            authorization.released += released  # a partial release leaves the rest open for capture (choice)
+            if authorization.open_amount == 0:
+                authorization.status = "released"
             account = authorization.account_number
             self.state.spent[account] = self.state.spent.get(account, Decimal(0)) - released
         return JSONResponse({**_authorization_json(authorization), "released_amount": float(released)})
 
     async def return_capture(self, request: Request) -> Response:
+        """Documented path `.../authorization/{authorization_id}/capture/{capture_id}/return`; the sandbox also serves
+        the shorter `.../capture/{capture_id}/return` the harness's back office still calls (a declared divergence)."""
         self._merchant(request)
         body = await self._json(request)
         capture = self.state.captures.get(request.path_params["capture_id"])
-        if capture is None:
-            raise ApiError(404, "not_found", "No such capture")
-        full = body.get("full_return")
+        wanted = request.path_params.get("authorization_id")
+        if capture is None or (wanted is not None and capture.authorization_id != wanted):
+            raise ApiError(404, "not_found", "Authorization ID or Capture ID not found")
+        full = body.get("full_return", False)  # sandbox choice: left out, the return is partial and needs `amount`
         if not isinstance(full, bool):
             raise _wrong_inputs(("full_return", "must be true or false", full))
         with self.state.lock:
             remaining = capture.amount - capture.returned
             amount = remaining if full else _amount(body, "amount")
             if self.state.now() - capture.created > RETURN_WINDOW_DAYS * 86400:
-                raise ApiError(409, "return_not_allowed", f"Returns are allowed up to {RETURN_WINDOW_DAYS} days "
+                raise ApiError(409, "return_date_exceeded", f"Returns are allowed up to {RETURN_WINDOW_DAYS} days "
                                "after the capture")
             if remaining <= 0 or amount > remaining:
-                raise _wrong_inputs(("amount", f"more than the {remaining} left on the capture", body.get("amount")))
+                raise ApiError(409, "capture_amount_exceeded", f"The amount is more than the {remaining} left on the "
+                               "capture")
             capture.returned += amount
             account = capture.account_number
             self.state.spent[account] = self.state.spent.get(account, Decimal(0)) - amount
-            result = {"return_id": "RET-" + uuid.uuid4().hex[:12].upper(), "capture_id": capture.capture_id,
-                      "authorization_id": capture.authorization_id, "amount": float(amount),
-                      "remaining_capture_amount": float(capture.amount - capture.returned)}
+            authorization = self.state.authorizations[capture.authorization_id]
+            result = {"return_id": "RET-" + uuid.uuid4().hex[:12].upper(), "reference": capture.reference,
+                      "capture_id": capture.capture_id, "authorization_id": capture.authorization_id,
+                      "date": datetime.fromtimestamp(self.state.now(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                      "amount": float(amount), "remaining_capture_amount": float(capture.amount - capture.returned),
+                      "remaining_authorization_amount": float(authorization.open_amount)}
             self.state.returns.append(result)
         return JSONResponse(result)
 
@@ -840,13 +889,20 @@ class Simulator:
                 or session.action != "apply"):
             raise ApiError(409, "not_verified",
                            "No finished application widget session for this token and widget_session_id")
-        if body.get("tos_agreement") is not True:
+        # Documented: tos_agreement_required when the terms are missing or not agreed. The session's widget/init
+        # agreed to them (it is refused otherwise), so an /apply may leave tos_agreement out; one that sends
+        # anything but true withdraws the agreement.
+        if "tos_agreement" in body and body["tos_agreement"] is not True:
             raise ApiError(409, "tos_agreement_required", "tos_agreement must be true")
         sent = (body.get("customer_identification") or {}).get("personal_information") or {}
         application = session.application or {}
         expected = (application.get("customer_identification") or {}).get("personal_information") or {}
-        fields = ("email", "phone_number", "address_1", "city", "province", "account_type")
-        if sent != expected or any(body.get(name) != application.get(name) for name in fields):
+        # Documented: the personal information must be widget/init's. The rest of widget/init's body is not listed
+        # for /apply (its schema is unpublished): what is left out is not asked for; what is repeated must match.
+        initialized = {**dict.fromkeys(APPLICATION_FIELDS), "account_type": "consumer", **application}
+        changed = [name for name in APPLICATION_FIELDS
+                   if name in body and _text(body[name]) != _text(initialized[name])]
+        if sent != expected or changed:
             raise ApiError(409, "not_verified", "The personal information differs from the widget/init call")
         middle = str(expected.get("middle_name", "")).strip()
         # Documented test keys, exactly; after its retry, D-EMAIL_DBL_TIMEOUT and any other middle name (none
@@ -927,6 +983,15 @@ class Simulator:
 
     async def unknown(self, request: Request) -> Response:
         raise ApiError(404, "not_found", f"The sandbox has no endpoint {request.method} {request.url.path}")
+
+
+APPLICATION_FIELDS = ("email", "phone_number", "address_1", "address_2", "city", "province", "account_type")
+
+
+def _text(value: Any) -> str:
+    """A field's value as compared between widget/init and /apply: a phone number may be a JSON number in one and a
+    string in the other, and an empty address_2 is the same as none."""
+    return "" if value is None else str(value).strip()
 
 
 def _is_number(value: Any) -> bool:

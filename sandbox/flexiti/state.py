@@ -72,18 +72,19 @@ class Fault:
 class Authorization:
     authorization_id: str
     account_number: int
-    reference: str
+    reference: str | None  # documented optional on /authorization
     amount: Decimal
     widget_session_id: str
     status: str = "approved"  # "released" once released; captures do not change it (sandbox choice)
     auto_capture: bool = False
     transaction_type: str = "regular_purchase"
     captured: Decimal = Decimal(0)
+    released: Decimal = Decimal(0)
 
     @property
     def open_amount(self) -> Decimal:
         """What can still be captured."""
-        return Decimal(0) if self.status == "released" else self.amount - self.captured
+        return Decimal(0) if self.status == "released" else self.amount - self.captured - self.released
 
 
 @dataclass
@@ -91,7 +92,7 @@ class Capture:
     capture_id: str
     authorization_id: str
     account_number: int
-    reference: str
+    reference: str | None
     amount: Decimal
     created: float
     returned: Decimal = Decimal(0)
@@ -128,6 +129,8 @@ class SimulatorState:
     faults: list[Fault] = field(default_factory=list)
     retried_applicants: set[str] = field(default_factory=set)
     applications: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # x-idempotency-key: the first successful /authorization answer per (client id, key)
+    idempotent: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     masker: Masker = field(default_factory=Masker)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -165,6 +168,7 @@ class SimulatorState:
             self.faults.clear()
             self.retried_applicants.clear()
             self.applications.clear()
+            self.idempotent.clear()
             self.masker.forget()
             self._mask_static_secrets()
 
