@@ -156,15 +156,15 @@ def test_capture_in_parts_then_release_the_rest_gives_the_credit_back(sandbox: S
     assert first["amount"] == 60.0 and first["remaining_authorization_amount"] == 40.0
     assert released["status"] == "released" and released["released_amount"] == 40.0
     assert [c["capture_id"] for c in back_office.captures(authorization)] == [first["capture_id"]]
-    with pytest.raises(BackOfficeError, match="409 auth_not_allowed"):
+    with pytest.raises(BackOfficeError, match="409 authorization_ended"):
         back_office.capture(authorization, 1.0, "SHIP-2")
     _purchase(sandbox, "ORDER-201", 4940.0)  # 5000 of credit: the released 40 is available again
 
 
-def test_capture_of_more_than_authorized_is_wrong_inputs(sandbox: Sandbox, back_office: BackOffice) -> None:
+def test_capture_of_more_than_authorized_is_auth_amount_exceeded(sandbox: Sandbox, back_office: BackOffice) -> None:
     authorization = _purchase(sandbox, "ORDER-202", 50.0)["authorization_id"]
 
-    with pytest.raises(BackOfficeError, match="409 wrong_inputs"):
+    with pytest.raises(BackOfficeError, match="409 auth_amount_exceeded"):
         back_office.capture(authorization, 50.01, "SHIP-1")
 
 
@@ -188,7 +188,7 @@ def test_auto_capture_captures_in_full_and_a_return_gives_back_part(sandbox: San
 
     assert capture["amount"] == 80.0
     assert returned["remaining_capture_amount"] == 50.0 and rest["amount"] == 50.0
-    with pytest.raises(BackOfficeError, match="409 wrong_inputs"):
+    with pytest.raises(BackOfficeError, match="409 capture_amount_exceeded"):
         back_office.return_capture(capture["capture_id"], 1.0)
 
 
@@ -197,7 +197,7 @@ def test_return_after_100_days_is_refused(sandbox: Sandbox, back_office: BackOff
     capture = back_office.capture(authorization, 20.0, "SHIP-1")
     sandbox.advance_clock(101 * 86400)
 
-    with pytest.raises(BackOfficeError, match="409 return_not_allowed"):
+    with pytest.raises(BackOfficeError, match="409 return_date_exceeded"):
         back_office.return_capture(capture["capture_id"])
 
 
