@@ -43,10 +43,10 @@ class DefectiveFlexitiClient(FlexitiClient):
             return {}
         return super()._reference()
 
-    async def refreshed(self, token: Token) -> Token:
-        if StoreDefect.NO_REFRESH in self.defects:
-            return await self.new_token()  # a second client_credentials grant instead of the refresh_token one
-        return await super().refreshed(token)
+    async def new_token(self) -> Token:
+        if StoreDefect.MERCHANT_SCOPE_TOKEN in self.defects:
+            return await self._request_token({"grant_type": "client_credentials"})  # scope defaults to merchant
+        return await super().new_token()
 
     async def for_widget(self, token: Token | None) -> Token:
         if token is not None and StoreDefect.STALE_TOKEN in self.defects \
@@ -106,12 +106,6 @@ class DefectiveStore(Store):
         return flags
 
     # -- widget/init ------------------------------------------------------------------------------
-    def _purchase_init_body(self, request: Request, shopper: dict[str, str]) -> dict[str, Any]:
-        body = super()._purchase_init_body(request, shopper)
-        if StoreDefect.TWO_IDENTIFIERS in self.defects:
-            body["customer_identification"]["vcc_number"] = "5000000000000011"
-        return body
-
     async def _widget_init(self, token: Token, flow: WidgetFlow, body: dict[str, Any]) -> None:
         if StoreDefect.INIT_FROM_BROWSER in self.defects and body.get("flow") == "purchase":
             # The page calls widget/init itself, so the access token reaches the browser. It gives up when the

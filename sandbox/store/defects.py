@@ -30,8 +30,10 @@ class StoreDefect(enum.StrEnum):
         return member
 
     SECRET_IN_BROWSER = "secret_in_browser", "puts the client id and secret in the page's JavaScript", "AUTH-01"
-    NO_REFRESH = ("no_refresh", "asks for a new client_credentials token wherever it should refresh (before the "
-                  "next widget)", "AUTH-02", "AUTH-04")
+    # A new client_credentials grant instead of a refresh is a documented choice (the alternative store makes it), so
+    # it is no defect; a merchant-scope token for the widget is one: it reaches the browser in redirection_url.
+    MERCHANT_SCOPE_TOKEN = ("merchant_scope_token", "opens the widget on a merchant-scope token (no scope=customer)",
+                            "AUTH-01")
     STALE_TOKEN = "stale_token", "opens the next widget on the session's token without refreshing it first", "AUTH-04"
     # Flexiti refuses any token but widget/init's on /authorization: the purchase fails (EVT-02), also when the
     # token was near its expiry during the widget (RES-03).
@@ -45,13 +47,11 @@ class StoreDefect(enum.StrEnum):
     INIT_REFUSAL_HIDDEN = ("init_refusal_hidden", "returns to checkout without a word when widget/init answers 409",
                            "INIT-04")
     INIT_FROM_BROWSER = "init_from_browser", "calls widget/init from the browser with the access token", "INIT-01"
-    TWO_IDENTIFIERS = ("two_identifiers", "sends a FlexitiCard number as well as the personal information",
-                       "INIT-01")
     NO_ORIGIN_CHECK = "no_origin_check", "acts on any message with a widget event type, from any origin", "EVT-01"
     AUTHORIZE_UNVERIFIED = "authorize_unverified", "authorizes after flx-success with verified: false", "EVT-03"
-    # A second client_credentials grant where the flow's token (or its refresh) belongs also breaks AUTH-02.
+    # A new grant is documented; authorizing on another token than widget/init's is not (Flexiti: not_verified).
     NEW_TOKEN_FOR_AUTHORIZATION = ("new_token_for_authorization", "authorizes with a new client_credentials token "
-                                   "instead of the flow's", "EVT-02", "AUTH-02", "AUTH-04", "RES-03")
+                                   "instead of the flow's", "EVT-02", "AUTH-04", "RES-03")
     TAX_LEFT_OUT = "tax_left_out", "authorizes the subtotal plus shipping, without the tax", "EVT-02", "TXN-01"
     SKU_MISMATCH = "sku_mismatch", "sends sku_data with every line as one item at its unit price", "TXN-01"
     CANCEL_EMPTIES_CART = "cancel_empties_cart", "empties the cart when the shopper cancels in the widget", "EVT-04"
