@@ -132,7 +132,9 @@ class FlexitiClient:
         the widget opens, giving the shopper its whole lifetime; never between widget/init and the flow's end.
         A new one when there is none, or when it expired (a widget left open too long) and cannot be refreshed;
         a store that takes a new grant for every widget (new_grant_per_flow) never refreshes."""
-        if token is None or self.new_grant_per_flow or token.near_expiry(self.clock(), threshold=0):
+        if self.new_grant_per_flow:
+            return await self._new_grant_once_more_on_401()
+        if token is None or token.near_expiry(self.clock(), threshold=0):
             return await self.new_token()
         try:
             return await self.refreshed(token)
@@ -140,6 +142,16 @@ class FlexitiClient:
             if error.status != 401:
                 raise
             return await self.new_token()  # it expired on the way
+
+    async def _new_grant_once_more_on_401(self) -> Token:
+        """A new client_credentials grant; asked once more if Flexiti answers 401 (it says a token expired): a grant
+        changes nothing at Flexiti, so asking again is safe, and the second answer is the store's to act on."""
+        try:
+            return await self.new_token()
+        except FlexitiError as error:
+            if error.status != 401:
+                raise
+            return await self.new_token()
 
     async def _call(self, token: Token, version: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
         response = await self._post(
