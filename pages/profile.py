@@ -427,13 +427,13 @@ class ProfileStorefront:
             return CartState(0, None, () if "lines" in cart else None, unseen=unseen)
         count = None
         if "count" in cart:
-            found = self._read(cart["count"], r"(\d+)")
-            count = int(found) if found is not None else None
+            said = self._read(cart["count"], r"(\d+)")
+            count = int(said) if said is not None else None
         amounts = {}
         for name in AMOUNTS:
             if name in cart:
-                found = self._read(cart[name], r"(.*)")
-                amounts[name] = _money(found) if found is not None else None
+                said = self._read(cart[name], r"(.*)")
+                amounts[name] = _money(said) if said is not None else None
         lines = None
         if "lines" in cart:
             spec = cart["lines"]
