@@ -86,6 +86,8 @@ SETTINGS = {
                            "the phone or email set for the test customer in the Developer Portal)",
     "PLAYWRIGHT_WS_ENDPOINT": "ws:// endpoint of a Playwright server: the browser runs there instead of here",
     "E2E_CHROMIUM": "path of a Chromium to use instead of Playwright's own or the system's",
+    "SANDBOX_STORE": "sandbox only: which correct store the sandbox runs, reference (default) or alternative (the "
+                     "other documented choice at every freedom; its profile is storefronts/alternative-store.toml)",
     "SANDBOX_STORE_DEFECTS": "sandbox only: comma-separated defects to switch on in the reference store",
     "SANDBOX_TOKEN_SEED": "sandbox only: derive tokens from this seed, so a test can look for them in reports",
 }
@@ -93,6 +95,7 @@ REQUIRED_OUTSIDE_SANDBOX = ("STORE_URL", "FLEXITI_CLIENT_ID", "FLEXITI_CLIENT_SE
 SECRET_NAMES = {"FLEXITI_CLIENT_SECRET", "FLEXITI_PROXY_TOKEN"}
 MFA_MODES = ("auto", "manual")
 MFA_CHANNELS = ("sms", "email")
+SANDBOX_STORES = ("reference", "alternative")  # sandbox/store/choices.py StoreKind, not imported: no sandbox here
 
 
 class SettingsError(Exception):
@@ -138,6 +141,7 @@ class Settings:
     customers_file: Path
     chromium: str | None
     store_defects: tuple[str, ...] = ()
+    sandbox_store: str = "reference"
     token_seed: str | None = field(default=None, repr=False)
     journal_url: str | None = None
     proxy_token: Secret | None = field(default=None, repr=False)
@@ -198,6 +202,7 @@ class Settings:
             "E2E_CHROMIUM": self.chromium,
         }
         if self.is_sandbox:
+            values["SANDBOX_STORE"] = self.sandbox_store
             values["SANDBOX_STORE_DEFECTS"] = ",".join(self.store_defects) or None
             values["SANDBOX_TOKEN_SEED"] = "***" if self.token_seed else None
         lines = [f"environment: {self.env.value}"]
@@ -314,6 +319,12 @@ def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[st
     defects = tuple(name.strip() for name in values.get("SANDBOX_STORE_DEFECTS", "").split(",") if name.strip())
     if defects and environment is not Environment.SANDBOX:
         problems.append("SANDBOX_STORE_DEFECTS only applies to --env sandbox")
+    sandbox_store = values.get("SANDBOX_STORE", "").strip() or "reference"
+    if sandbox_store not in SANDBOX_STORES:
+        problems.append(f"SANDBOX_STORE = {sandbox_store!r} is not one of {', '.join(SANDBOX_STORES)} "
+                        f"(from {sources.get('SANDBOX_STORE')})")
+    elif sandbox_store != "reference" and environment is not Environment.SANDBOX:
+        problems.append("SANDBOX_STORE only applies to --env sandbox")
 
     if problems:
         header = f"settings for --env {environment.value} are incomplete or malformed " \
@@ -333,6 +344,7 @@ def load_settings(env: str | Environment, root: Path = ROOT, environ: Mapping[st
         customers_file=customers_file,
         chromium=chromium,
         store_defects=defects,
+        sandbox_store=sandbox_store,
         token_seed=values.get("SANDBOX_TOKEN_SEED"),
         journal_url=journal_url,
         proxy_token=Secret(proxy_token) if proxy_token else None,

@@ -32,12 +32,15 @@ from pages.storefront import WidgetHost, without_query
 from pages.widget import locators
 
 SHOPPER_FIELDS = ("first_name", "last_name", "dob", "postal_code", "email", "phone_number")
+# Placeholders of check_out besides the shopper's own fields: the shopper's first Flexiti account number ("" for
+# a shopper without one), for a store whose checkout asks for it.
+SHOPPER_EXTRAS = ("account_number",)
 APPLICANT_FIELDS = ("first_name", "middle_name", "last_name", "dob", "postal_code", "email", "phone_number",
                     "address_1", "city", "province", "account_type")
 # Each action's table, and the placeholders its steps may use.
 ACTIONS: dict[str, frozenset[str]] = {
     "add_to_cart": frozenset({"product"}),
-    "check_out": frozenset(SHOPPER_FIELDS),
+    "check_out": frozenset((*SHOPPER_FIELDS, *SHOPPER_EXTRAS)),
     "choose_flexiti": frozenset(),
 }
 OPTIONAL_ACTIONS: dict[str, frozenset[str]] = {"apply": frozenset(APPLICANT_FIELDS)}
@@ -166,9 +169,14 @@ def _check_cart(cart: object, problems: list[str]) -> dict[str, Any] | None:
         problems += _check_locator(cart["count"], "[cart] count", extra=("pattern",))
         if isinstance(cart["count"], dict) and "pattern" in cart["count"]:
             problems += _check_pattern(cart["count"]["pattern"], "[cart] count.pattern", groups=1)
-    for name in (*AMOUNTS, "empty"):
+    for name in AMOUNTS:
+        # An amount printed inside a line of text ("Subtotal $84.99 · Total $96.04") is read with a pattern.
         if name in cart:
-            problems += _check_locator(cart[name], f"[cart] {name}")
+            problems += _check_locator(cart[name], f"[cart] {name}", extra=("pattern",))
+            if isinstance(cart[name], dict) and "pattern" in cart[name]:
+                problems += _check_pattern(cart[name]["pattern"], f"[cart] {name}.pattern", groups=1)
+    if "empty" in cart:
+        problems += _check_locator(cart["empty"], "[cart] empty")
     lines = cart.get("lines")
     if lines is not None:
         if not isinstance(lines, dict) or "rows" not in lines:
@@ -301,6 +309,7 @@ class ProfileStorefront:
     def check_out(self, shopper: Customer) -> CartState:
         shown = self._cart_or_unseen()  # [cart] steps may navigate, so read the cart before checking out
         self.values.update({name: str(getattr(shopper, name)) for name in SHOPPER_FIELDS})
+        self.values["account_number"] = str(shopper.accounts[0].account_number) if shopper.accounts else ""
         self._run("check_out")
         return shown
 
@@ -418,14 +427,13 @@ class ProfileStorefront:
             return CartState(0, None, () if "lines" in cart else None, unseen=unseen)
         count = None
         if "count" in cart:
-            texts = self._locate(cart["count"], many=True).all_inner_texts()
-            match = re.search(cart["count"].get("pattern", r"(\d+)"), texts[0]) if texts else None
-            count = int(match.group(1)) if match else None
+            said = self._read(cart["count"], r"(\d+)")
+            count = int(said) if said is not None else None
         amounts = {}
         for name in AMOUNTS:
             if name in cart:
-                texts = self._locate(cart[name], many=True).all_inner_texts()
-                amounts[name] = _money(texts[0]) if texts else None
+                said = self._read(cart[name], r"(.*)")
+                amounts[name] = _money(said) if said is not None else None
         lines = None
         if "lines" in cart:
             spec = cart["lines"]
@@ -442,6 +450,15 @@ class ProfileStorefront:
             lines = tuple(found)
         return CartState(count, amounts.get("total"), lines, amounts.get("subtotal"), amounts.get("tax"),
                          amounts.get("shipping"), unseen=unseen)
+
+    def _read(self, spec: dict[str, Any], default_pattern: str) -> str | None:
+        """The text of the first element `spec` locates, or the part its `pattern`'s group picks out of it; None
+        where the page shows no such element or the pattern does not match."""
+        texts = self._locate(spec, many=True).all_inner_texts()
+        if not texts:
+            return None
+        match = re.search(spec.get("pattern", default_pattern), texts[0], flags=re.DOTALL)
+        return match.group(1) if match else None
 
     def _run(self, action: str, twice: bool = False, steps: list[Step] | None = None) -> None:
         planned = steps if steps is not None else self.profile.actions[action]

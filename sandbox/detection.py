@@ -9,7 +9,9 @@ cites, the defect switched on in the sandbox for that test only (fixtures/detect
 fail in those tests and no other item those tests cite may fail.
 
 `--adapter profile` drives the store through its selector profile (storefronts/reference-store.toml) instead of the
-reference store's page objects.
+reference store's page objects. `--store alternative` runs the sandbox's alternative correct store (SANDBOX_STORE),
+always through its profile storefronts/alternative-store.toml; the defects that cannot apply to it
+(sandbox/store/defects.py NOT_ON_ALTERNATIVE) are left out.
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.report.detection_picture import detection_html
-from sandbox.store.defects import StoreDefect, UnknownDefectError
+from sandbox.store.defects import NOT_ON_ALTERNATIVE, StoreDefect, UnknownDefectError
 
 ROOT = Path(__file__).resolve().parent.parent
 CLEAN = "(clean store)"
 ADAPTERS = {"pages": None, "profile": ROOT / "storefronts" / "reference-store.toml"}
+STORES = ("reference", "alternative")
+ALTERNATIVE_PROFILE = ROOT / "storefronts" / "alternative-store.toml"
 # Must match fixtures/detection.py (not imported: that module needs pytest's plugin machinery loaded).
 _DEFECT_IN_ID = re.compile(r"defect=([a-z_]+)")
 _START, _DONE = "detection: start ", "detection: done "
@@ -71,11 +75,15 @@ class Detection:
         return "over-reported" if self.over_reported else "caught"
 
 
-def _environment(adapter: str = "pages") -> dict[str, str]:
-    """This process's environment without any setting that would point the run elsewhere than the sandbox."""
+def _environment(adapter: str = "pages", store: str = "reference") -> dict[str, str]:
+    """This process's environment without any setting that would point the run elsewhere than the sandbox; the
+    alternative store (SANDBOX_STORE) is driven through its own profile, whatever the adapter."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("SANDBOX_", "FLEXITI_", "STORE_URL", "STOREFRONT_PROFILE", "PLAYWRIGHT_WS"))}
     profile = ADAPTERS[adapter]
+    if store == "alternative":
+        env["SANDBOX_STORE"] = store
+        profile = ALTERNATIVE_PROFILE
     if profile is not None:
         env["STOREFRONT_PROFILE"] = str(profile)
     return env
@@ -88,10 +96,11 @@ def _pytest(folder: Path, workers: int, *args: str) -> list[str]:
     return command + (["-n", str(workers)] if workers > 0 else [])
 
 
-def run_one(defect: str, workers: int, selection: list[str], scratch: Path, adapter: str = "pages") -> Detection:
+def run_one(defect: str, workers: int, selection: list[str], scratch: Path, adapter: str = "pages",
+            store: str = "reference") -> Detection:
     """The e2e suite against the store with `defect` on (none for the clean store)."""
     folder = scratch / defect.strip("()").replace(" ", "-")
-    env = _environment(adapter)
+    env = _environment(adapter, store)
     if defect != CLEAN:
         env["SANDBOX_STORE_DEFECTS"] = defect
     command = _pytest(folder, workers, *selection)
@@ -109,11 +118,12 @@ def run_one(defect: str, workers: int, selection: list[str], scratch: Path, adap
     return Detection(defect, expected, frozenset(item["id"] for item in failed), seconds, reasons=reasons)
 
 
-def cited_plan(defects: list[str], scratch: Path, adapter: str = "pages") -> dict[str, list[str]]:
+def cited_plan(defects: list[str], scratch: Path, adapter: str = "pages", store: str = "reference"
+               ) -> dict[str, list[str]]:
     """Defect -> the e2e tests that cite its expected items (node ids), as the cited run will collect them."""
     command = [sys.executable, "-m", "pytest", "e2e", "-p", "fixtures.detection", "--collect-only", "-q",
                "-p", "no:cacheprovider", f"--reports-dir={scratch / 'plan'}", f"--detect-defects={','.join(defects)}"]
-    result = subprocess.run(command, cwd=ROOT, env=_environment(adapter), capture_output=True, text=True,
+    result = subprocess.run(command, cwd=ROOT, env=_environment(adapter, store), capture_output=True, text=True,
                             timeout=300)
     plan: dict[str, list[str]] = {defect: [] for defect in defects}
     for line in result.stdout.splitlines():
@@ -143,16 +153,16 @@ def cited_verdicts(report: Path, plan: dict[str, list[str]], seconds: dict[str, 
 
 
 def run_cited(defects: list[str], workers: int, scratch: Path, adapter: str = "pages",
-              say: Callable[[str], None] = print) -> list[Detection]:
+              say: Callable[[str], None] = print, store: str = "reference") -> list[Detection]:
     """One pytest run: each test once per defect whose items it cites, naming each defect as it starts and ends."""
-    plan = cited_plan(defects, scratch, adapter)
+    plan = cited_plan(defects, scratch, adapter, store)
     folder = scratch / "cited"
     command = _pytest(folder, workers, "e2e", "-p", "fixtures.detection", f"--detect-defects={','.join(defects)}")
     left = {defect: set(nodes) for defect, nodes in plan.items()}
     started: dict[str, float] = {}
     seconds: dict[str, float] = {}
     tail: deque[str] = deque(maxlen=8)
-    with subprocess.Popen(command, cwd=ROOT, env=_environment(adapter), stdout=subprocess.PIPE,
+    with subprocess.Popen(command, cwd=ROOT, env=_environment(adapter, store), stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True) as run:
         assert run.stdout is not None
         for line in run.stdout:
@@ -227,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--adapter", choices=sorted(ADAPTERS), default="pages",
                         help="drive the store through the reference page objects (pages, default) or its selector "
                              "profile storefronts/reference-store.toml (profile)")
+    parser.add_argument("--store", choices=STORES, default="reference",
+                        help="the sandbox's correct store to break: reference (default) or alternative (the other "
+                             "documented choices; driven through storefronts/alternative-store.toml)")
     parser.add_argument("--workers", type=int, default=2 if (os.cpu_count() or 1) >= 2 else 0,
                         help="pytest-xdist workers per suite run (default: 2 on two cores or more, else serial)")
     parser.add_argument("--json", type=Path, help="also write the table as JSON here")
@@ -237,19 +250,24 @@ def main(argv: list[str] | None = None) -> int:
         StoreDefect.parse(args.defects, "the command line")
     except UnknownDefectError as error:
         parser.error(str(error))
+    defects = args.defects or [str(d) for d in StoreDefect if args.store == "reference" or d.on_alternative]
+    not_applicable = sorted(set(args.defects) & NOT_ON_ALTERNATIVE) if args.store == "alternative" else []
+    if not_applicable:
+        parser.error(f"{', '.join(not_applicable)} cannot apply to the alternative store (sandbox/store/defective.py)")
+    adapter = "profile" if args.store == "alternative" else args.adapter
     detections = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="flexiti-detection-") as scratch:
         if args.cited:
-            print(f"defect detection (cited, adapter: {args.adapter}): each defect against the tests that cite its "
-                  "items; the full matrix is `make detect`", flush=True)
-            detections = run_cited(args.defects or list(StoreDefect), args.workers, Path(scratch), args.adapter,
-                                   say=lambda line: print(line, flush=True))
+            print(f"defect detection (cited, {args.store} store, adapter: {adapter}): each defect against the tests "
+                  "that cite its items; the full matrix is `make detect`", flush=True)
+            detections = run_cited(defects, args.workers, Path(scratch), adapter,
+                                   say=lambda line: print(line, flush=True), store=args.store)
         else:
-            names = args.defects or [CLEAN, *StoreDefect]
+            names = args.defects or [CLEAN, *defects]
             for index, name in enumerate(names, 1):
                 print(f"[{index}/{len(names)}] {name}: started", flush=True)
-                detection = run_one(name, args.workers, ["e2e"], Path(scratch), args.adapter)
+                detection = run_one(name, args.workers, ["e2e"], Path(scratch), adapter, args.store)
                 detections.append(detection)
                 print(f"[{index}/{len(names)}] {name}: {detection.verdict} "
                       f"(failed: {_items(detection.failed)}) in {detection.seconds:.1f}s", flush=True)
@@ -258,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(as_json(detections), encoding="utf-8")
-    print(f"detection report: {write_picture(detections, args.html, cited=args.cited, adapter=args.adapter)}")
+    print(f"detection report: {write_picture(detections, args.html, cited=args.cited, adapter=adapter)}")
     good = all(d.verdict in ("caught", "clean") for d in detections)
     return 0 if good else 1
 

@@ -15,6 +15,7 @@ import httpx
 from harness.proxy_server import ServerStartError, ThreadedServer
 from sandbox.flexiti.app import CUSTOMER_PORTAL, Simulator
 from sandbox.flexiti.state import SimulatorState
+from sandbox.store.choices import CHOICES, StoreKind
 from sandbox.store.defective import DefectiveStore
 from sandbox.store.flexiti_client import FlexitiConfig
 
@@ -86,10 +87,12 @@ class SandboxUrls:
 
 
 class Sandbox:
-    """The simulator and the reference store, wired together with sandbox credentials."""
+    """The simulator and a correct store (the reference one, or the alternative: sandbox/store/choices.py), wired
+    together with sandbox credentials."""
 
     def __init__(self, client_id: str = SANDBOX_CLIENT_ID, client_secret: str | None = None,
-                 store_defects: Iterable[str] = frozenset(), token_seed: str | None = None) -> None:
+                 store_defects: Iterable[str] = frozenset(), token_seed: str | None = None,
+                 store: str = StoreKind.REFERENCE) -> None:
         self.client_id = client_id
         # A fresh secret per run unless one is given: no secret is ever committed or reused.
         self.client_secret = client_secret or "sbx-" + secrets.token_urlsafe(24)
@@ -104,11 +107,12 @@ class Sandbox:
             timeout=STORE_TIMEOUT_SECONDS,
         )
         # The store reads the simulator's clock, so moving it forward ages the store's tokens too.
+        choices = CHOICES[StoreKind(store)]
         self.store = DefectiveStore(config, sdk_url=f"{self._flexiti.url}/sdk/flexiti-sdk.js", clock=self.state.now,
-                                    defects=store_defects)
+                                    defects=store_defects, choices=choices)
         self._store_serving = InFlight(self.store.app)
-        store_app = CrashRecorder(self._store_serving, "reference store", self.state.errors)
-        self._store = ThreadedServer("reference store", store_app, STORE_HOST)
+        store_app = CrashRecorder(self._store_serving, choices.name, self.state.errors)
+        self._store = ThreadedServer(choices.name, store_app, STORE_HOST)
         self.urls = SandboxUrls(store=self._store.url, flexiti=self._flexiti.url)
         self._admin = httpx.Client(base_url=self._flexiti.url, timeout=10)  # one client: no set-up per call
         self.store_defects = self.store.defects  # the run's own; a test may switch others on until the next reset

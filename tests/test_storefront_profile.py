@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -265,3 +266,64 @@ def test_storefront_class_setting_names_an_importable_adapter() -> None:
                        ("harness.landing:CartLine", "lacks fill_cart")]:
         with pytest.raises(StorefrontClassError, match=said):
             load_storefront_class(spec)
+
+
+ALTERNATIVE_PROFILE = ROOT / "storefronts" / "alternative-store.toml"
+# Amounts inside one line of text, as the alternative store prints them; the lines table puts quantity first.
+ONE_LINE_CART = """<a id="basket">Basket: 3 items</a>
+<table aria-label="Basket contents"><tbody>
+  <tr><td>2</td><td>Desk lamp</td><td>$119.98</td></tr><tr><td>1</td><td>Ergonomic chair</td><td>$1,349.50</td></tr>
+</tbody></table>
+<p id="sums">Subtotal $1,469.48 · HST $191.03 · Shipping $25.00 · Total $1,685.51</p>"""
+ONE_LINE_PROFILE = MINIMAL + """
+[cart]
+count = { css = "#basket", pattern = "Basket: (\\\\d+) items?" }
+total = { css = "#sums", pattern = "· Total (\\\\$[\\\\d,.]+)" }
+subtotal = { css = "#sums", pattern = "Subtotal (\\\\$[\\\\d,.]+)" }
+tax = { css = "#sums", pattern = "HST (\\\\$[\\\\d,.]+)" }
+shipping = { css = "#sums", pattern = "Shipping (\\\\$[\\\\d,.]+)" }
+lines = { rows = { css = "table tbody tr" }, name = 2, quantity = 1, price = 3 }
+"""
+
+
+def test_alternative_profile_describes_every_action_and_every_capability_but_the_order_reference() -> None:
+    profile = load_profile(ALTERNATIVE_PROFILE)
+
+    assert set(profile.actions) == {*ACTIONS, *OPTIONAL_ACTIONS}
+    # It sends no `reference` with /authorization, so there is no order reference to compare.
+    assert profile.capabilities == set(Capability) - {Capability.ORDER_REFERENCE}
+    assert profile.cart is not None and all("pattern" in profile.cart[name] for name in ("total", "subtotal", "tax"))
+    assert re.search(profile.landing["widget_page"], "/financing/ORD-1A2B3C4D")
+    assert re.search(profile.landing["widget_page"], "/credit/APL-1A2B3C4D/financing")
+
+
+def test_amounts_printed_on_one_line_are_each_read_with_their_pattern(tmp_path: Path, page: Page) -> None:
+    page.set_content(ONE_LINE_CART)
+    storefront = ProfileStorefront(page, load_profile(_write(tmp_path, ONE_LINE_PROFILE)))
+
+    cart = storefront.cart()
+
+    assert (cart.count, cart.subtotal, cart.tax, cart.shipping, cart.total) == (
+        3, Decimal("1469.48"), Decimal("191.03"), Decimal("25.00"), Decimal("1685.51"))
+    assert [(line.name, line.quantity, line.price) for line in cart.lines or ()] == [
+        ("Desk lamp", 2, Decimal("119.98")), ("Ergonomic chair", 1, Decimal("1349.50"))]
+
+
+def test_an_amount_pattern_that_matches_nothing_reads_no_amount(tmp_path: Path, page: Page) -> None:
+    page.set_content(ONE_LINE_CART.replace("· Total", "· Grand total"))
+    storefront = ProfileStorefront(page, load_profile(_write(tmp_path, ONE_LINE_PROFILE)))
+
+    cart = storefront.cart()
+
+    assert cart.total is None and cart.subtotal == Decimal("1469.48")
+
+
+def test_an_amount_pattern_needs_exactly_one_group(tmp_path: Path) -> None:
+    path = _write(tmp_path, MINIMAL + '[cart]\ntotal = { css = "#sums", pattern = "Total \\\\$[0-9.]+" }\n'
+                  'tax = { css = "#sums", pattern = "(HST) (\\\\$[0-9.]+)" }\n')
+
+    with pytest.raises(ProfileError) as raised:
+        load_profile(path)
+
+    assert "[cart] total.pattern: needs exactly 1 (group)" in str(raised.value)
+    assert "[cart] tax.pattern: needs exactly 1 (group)" in str(raised.value)

@@ -29,11 +29,14 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from sandbox.store.catalogue import PRODUCTS, Line, Totals, lines_of, totals_of
+from sandbox.store.choices import REFERENCE, StoreChoices
 from sandbox.store.flexiti_client import FlexitiClient, FlexitiConfig, FlexitiError, Token
 
 HERE = Path(__file__).parent
 COOKIE = "store_session"
 SHOPPER_FIELDS = ("first_name", "last_name", "dob", "postal_code", "email", "phone_number")
+# Identifiers a shopper may give besides their personal information (the alternative store's checkout asks).
+ACCOUNT_FIELDS = ("account_number", "vcc_number")
 PERSONAL_FIELDS = ("first_name", "middle_name", "last_name", "dob", "postal_code")
 APPLICANT_FIELDS = (*PERSONAL_FIELDS, "email", "phone_number", "address_1", "address_2", "city", "province",
                     "account_type")
@@ -51,6 +54,7 @@ class ShopperSession:
     cart: dict[str, int] = field(default_factory=dict)
     token: Token | None = None  # the Flexiti token lives here, server side, never in the page
     notice: str | None = None
+    notice_link: str | None = None  # a link the notice points to (the customer portal, to activate there)
 
 
 @dataclass(eq=False)
@@ -60,6 +64,8 @@ class WidgetFlow:
     redirection_url: str | None = None
     widget_session_id: str | None = None
     settled: bool = False  # the widget's outcome was acted on; later events are ignored
+    # The x-reference-id of this flow's calls, for a store that sends one per flow rather than one per call.
+    reference_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 @dataclass
@@ -117,28 +123,32 @@ class Store:
     """The store app around one Flexiti configuration and one in-memory state."""
 
     def __init__(self, config: FlexitiConfig, sdk_url: str, state: StoreState | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, choices: StoreChoices = REFERENCE) -> None:
         self.config = config
         self.sdk_url = sdk_url
+        self.choices = choices
+        self.paths = paths = choices.paths
         self.state = state or StoreState()
         self.flexiti = self._flexiti_client(config, clock)
-        self.templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape())
+        self.flexiti.new_grant_per_flow = choices.new_grant_per_flow
+        self.templates = Environment(loader=FileSystemLoader(HERE / "templates" / choices.templates),
+                                     autoescape=select_autoescape())
         self.templates.filters["money"] = money
         self.app = Starlette(
             routes=[
-                Route("/", self.catalogue),
-                Route("/cart", self.cart),
-                Route("/cart/items", self.add_to_cart, methods=["POST"]),
-                Route("/checkout", self.checkout, methods=["GET"]),
-                Route("/checkout", self.place_order, methods=["POST"]),
-                Route("/orders/{order_id}/pay", self.pay),
-                Route("/orders/{order_id}/flexiti-events", self.order_event, methods=["POST"]),
-                Route("/orders/{order_id}", self.order),
-                Route("/apply", self.application_form, methods=["GET"]),
-                Route("/apply", self.start_application, methods=["POST"]),
-                Route("/applications/{application_id}/widget", self.application_widget),
-                Route("/applications/{application_id}/flexiti-events", self.application_event, methods=["POST"]),
-                Route("/applications/{application_id}", self.application),
+                Route(paths.catalogue, self.catalogue),
+                Route(paths.cart, self.cart),
+                Route(paths.add_to_cart, self.add_to_cart, methods=["POST"]),
+                Route(paths.checkout, self.checkout, methods=["GET"]),
+                Route(paths.checkout, self.place_order, methods=["POST"]),
+                Route(paths.pay, self.pay),
+                Route(paths.order_events, self.order_event, methods=["POST"]),
+                Route(paths.order, self.order),
+                Route(paths.apply_form, self.application_form, methods=["GET"]),
+                Route(paths.apply_form, self.start_application, methods=["POST"]),
+                Route(paths.application_widget, self.application_widget),
+                Route(paths.application_events, self.application_event, methods=["POST"]),
+                Route(paths.application, self.application),
                 Route("/__store/reset", self.reset, methods=["POST"]),
                 Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
             ],
@@ -173,8 +183,10 @@ class Store:
     def _page(self, request: Request, template: str, status: int = 200, **context: Any) -> Response:
         _, session = self._session(request)
         notice, session.notice = session.notice, None
+        notice_link, session.notice_link = session.notice_link, None
         html = self.templates.get_template(template).render(
-            cart_count=sum(session.cart.values()), notice=notice, status_text=STATUS_TEXT,
+            cart_count=sum(session.cart.values()), notice=notice, notice_link=notice_link, paths=self.paths,
+            status_text=STATUS_TEXT,
             decision_text=DECISION_TEXT, **self._page_extras(), **context
         )
         return self._with_cookie(request, HTMLResponse(html, status_code=status))
@@ -193,10 +205,16 @@ class Store:
             raise LookupError(request.path_params[key])
         return found
 
+    def _flow_calls(self, flow: WidgetFlow) -> contextlib.AbstractContextManager[None]:
+        """The x-reference-id of the calls made inside: the flow's one GUID, or (reference) a new one per call."""
+        return self.flexiti.reference_id(flow.reference_id if self.choices.reference_id_per_flow else None)
+
     async def _open_widget(self, session: ShopperSession, flow: WidgetFlow, body: dict[str, Any]) -> None:
-        """widget/init with a fresh token: refreshed before opening the widget, so one token carries the flow."""
-        session.token = await self.flexiti.for_widget(session.token)
-        await self._widget_init(session.token, flow, body)
+        """widget/init on a token with its life ahead of it (refreshed, or a new grant: the store's choice), so
+        one token carries the flow."""
+        with self._flow_calls(flow):
+            session.token = await self.flexiti.for_widget(session.token)
+            await self._widget_init(session.token, flow, body)
 
     async def _widget_init(self, token: Token, flow: WidgetFlow, body: dict[str, Any]) -> None:
         """widget/init from the server; the page gets only the redirection_url, whose widget_session_id the
@@ -208,7 +226,8 @@ class Store:
         self, request: Request, flow: WidgetFlow, heading: str, events_url: str, **context: Any,
     ) -> Response:
         return self._page(request, "widget.html", heading=heading, flow=flow, events_url=events_url,
-                          sdk_url=self.sdk_url, widget_origin=self.config.widget_origin,
+                          sdk_url=self.sdk_url if self.choices.uses_sdk else None, script=self.choices.page_script,
+                          widget_origin=self.config.widget_origin,
                           customer_portal_url=self.config.customer_portal_url, **self._widget_page_flags(flow),
                           **context)
 
@@ -233,7 +252,7 @@ class Store:
         _, session = self._session(request)
         if sku in PRODUCTS:
             session.cart[sku] = session.cart.get(sku, 0) + 1
-        return self._redirect(request, "/cart")
+        return self._redirect(request, self.paths.cart)
 
     async def cart(self, request: Request) -> Response:
         _, session = self._session(request)
@@ -248,7 +267,7 @@ class Store:
                     "Your cart is unchanged."
         lines = lines_of(session.cart)
         if not lines:
-            return self._redirect(request, "/cart")
+            return self._redirect(request, self.paths.cart)
         return self._page(request, "checkout.html", status=status, lines=lines, totals=totals_of(lines),
                           error=error, shopper=shopper or {})
 
@@ -257,8 +276,8 @@ class Store:
         session_id, session = self._session(request)
         lines = lines_of(session.cart)
         if not lines:
-            return self._redirect(request, "/cart")
-        shopper = _fields(await request.form(), SHOPPER_FIELDS)
+            return self._redirect(request, self.paths.cart)
+        shopper = _fields(await request.form(), (*SHOPPER_FIELDS, *ACCOUNT_FIELDS))
         missing = [name for name in ("first_name", "last_name", "dob", "postal_code") if not shopper[name]]
         if missing:
             return await self.checkout(request, f"Please fill in: {', '.join(missing)}.", shopper, status=422)
@@ -268,17 +287,24 @@ class Store:
         except FlexitiError as error:
             return await self._widget_init_failed(request, error, shopper)
         self.state.orders[order.order_id] = order
-        return self._redirect(request, f"/orders/{order.order_id}/pay")
+        return self._redirect(request, self.paths.of(self.paths.pay, order.order_id))
+
+    def _language(self, request: Request) -> str:
+        """The widget's language: the shopper's browser's (en or fr), or English for a store that offers no French."""
+        return shopper_language(request) if self.choices.follows_browser_language else "en"
 
     def _purchase_init_body(self, request: Request, shopper: dict[str, str]) -> dict[str, Any]:
-        """The widget/init body of a purchase: the shopper's personal information as its one identifier."""
-        return {
-            "flow": "purchase",
-            "lang": shopper_language(request),
-            "customer_identification": {"personal_information": {
-                name: shopper[name] for name in ("first_name", "last_name", "dob", "postal_code")
-            }},
-        }
+        """The widget/init body of a purchase: the shopper's personal information, and (a store that sends all it
+        has) the Flexiti account and FlexitiCard numbers the shopper gave; Flexiti needs one, takes several."""
+        identification: dict[str, Any] = {"personal_information": {
+            name: shopper[name] for name in ("first_name", "last_name", "dob", "postal_code")
+        }}
+        if self.choices.all_identifiers:
+            if shopper.get("account_number", "").isdigit():
+                identification["account_number"] = int(shopper["account_number"])
+            if shopper.get("vcc_number"):
+                identification["vcc_number"] = shopper["vcc_number"].replace(" ", "")
+        return {"flow": "purchase", "lang": self._language(request), "customer_identification": identification}
 
     async def _widget_init_failed(self, request: Request, error: FlexitiError, shopper: dict[str, str]) -> Response:
         """Back to checkout with the reason on the page, a refusal (409) as much as Flexiti being down: the shopper
@@ -290,24 +316,24 @@ class Store:
 
     async def pay(self, request: Request) -> Response:
         try:
-            order: Order = self._owned(request, self.state.orders, "order_id")
+            order: Order = self._owned(request, self.state.orders, "id")
         except LookupError:
             return HTMLResponse("No such order", status_code=404)
         if order.flow.settled:
-            return self._redirect(request, f"/orders/{order.order_id}")
-        return self._widget_page(request, order.flow, "Pay with Flexiti", f"/orders/{order.order_id}/flexiti-events",
-                                 order=order)
+            return self._redirect(request, self.paths.of(self.paths.order, order.order_id))
+        return self._widget_page(request, order.flow, "Pay with Flexiti",
+                                 self.paths.of(self.paths.order_events, order.order_id), order=order)
 
     async def order_event(self, request: Request) -> Response:
         """The page forwards each widget event here; the server decides what happens to the order."""
         try:
-            order: Order = self._owned(request, self.state.orders, "order_id")
+            order: Order = self._owned(request, self.state.orders, "id")
         except LookupError:
             return JSONResponse({"error": "no such order"}, status_code=404)
         _, session = self._session(request)
         event_type, data = _event(await request.json())
         if self._order_settled(order):
-            return JSONResponse({"next": f"/orders/{order.order_id}"})
+            return JSONResponse({"next": self.paths.of(self.paths.order, order.order_id)})
         if not self._for_this_flow(order.flow, event_type, data):
             return JSONResponse({"error": "the event is not for this order's widget session"}, status_code=409)
         order.flow.settled = True
@@ -323,7 +349,7 @@ class Store:
         if action == "apply":
             order.status = "cancelled"
             session.notice = "We could not find a Flexiti account for you. You can apply for one here."
-            return JSONResponse({"next": "/apply"})
+            return JSONResponse({"next": self.paths.apply_form})
         return self._on_not_usable(order, session)
 
     def _order_settled(self, order: Order) -> bool:
@@ -333,24 +359,25 @@ class Store:
     def _on_cancel(self, order: Order, session: ShopperSession) -> Response:
         """flx-cancel: the order is cancelled, the cart stays for another payment method."""
         order.status = "cancelled"
-        session.notice = "You cancelled Flexiti financing. Your cart is still here."
-        return JSONResponse({"next": "/checkout"})
+        if self.choices.cancel_notice:
+            session.notice = "You cancelled Flexiti financing. Your cart is still here."
+        return JSONResponse({"next": self.paths.checkout})
 
     def _on_failure(self, order: Order, session: ShopperSession, data: dict[str, Any]) -> Response:
         """flx-failure: not paid, and the shopper is told why, back at checkout with the cart."""
         order.status = "failed"
         session.notice = f"Flexiti could not complete the payment ({data.get('message', 'unknown error')}). " \
                          "Your cart is still here."
-        return JSONResponse({"next": "/checkout"})
+        return JSONResponse({"next": self.paths.checkout})
 
     async def _on_purchase(self, order: Order, session: ShopperSession, data: dict[str, Any]) -> Response:
         """flx-success with action=purchase: authorize only a verified customer, with the account it names."""
         if self._verified(data) and data.get("accountNumber"):
             await self._authorize(order, session, int(data["accountNumber"]))
-            return JSONResponse({"next": f"/orders/{order.order_id}"})
+            return JSONResponse({"next": self.paths.of(self.paths.order, order.order_id)})
         order.status = "verification_failed"
         session.notice = "We could not verify your identity with Flexiti. Please choose another payment method."
-        return JSONResponse({"next": "/checkout"})
+        return JSONResponse({"next": self.paths.checkout})
 
     def _verified(self, data: dict[str, Any]) -> bool:
         """Flexiti verified the customer: `verified` is exactly true (missing, false or "true" are not)."""
@@ -358,22 +385,31 @@ class Store:
 
     def _on_activation(self, order: Order, session: ShopperSession) -> Response:
         """flx-success with action=activation: the account exists but is not active; the page opens the customer
-        portal in a new tab."""
+        portal in a new tab, or (the other documented choice) the shopper is told to activate it there."""
         order.status = "cancelled"
+        if not self.choices.activation_opens_portal:
+            self._tell_to_activate(session, "then come back to pay with it.")
+            return JSONResponse({"next": self.paths.checkout})
         session.notice = "Your Flexiti account needs to be activated. We opened the Flexiti customer portal " \
                          "in a new tab; come back to pay once it is active."
-        return JSONResponse({"open": self.config.customer_portal_url, "next": "/checkout"})
+        return JSONResponse({"open": self.config.customer_portal_url, "next": self.paths.checkout})
+
+    def _tell_to_activate(self, session: ShopperSession, then: str) -> None:
+        session.notice = f"Your Flexiti account is not active yet. Activate your account at " \
+                         f"{self.config.customer_portal_url}, {then}"
+        session.notice_link = self.config.customer_portal_url
 
     def _on_not_usable(self, order: Order, session: ShopperSession) -> Response:
         """Any other outcome: this Flexiti account cannot pay; the shopper chooses another payment method."""
         order.status = "failed"
         session.notice = "Your Flexiti account cannot be used to purchase. Please choose another payment method."
-        return JSONResponse({"next": "/checkout"})
+        return JSONResponse({"next": self.paths.checkout})
 
     async def _authorize(self, order: Order, session: ShopperSession, account_number: int) -> None:
         body = self._authorization_body(order, account_number)
         try:
-            result = await self._authorization(await self._token_for_authorization(session), body)
+            with self._flow_calls(order.flow):
+                result = await self._authorization(await self._token_for_authorization(session), body)
         except FlexitiError as error:
             self._authorization_refused(order, error)
             return
@@ -382,16 +418,20 @@ class Store:
         session.cart.clear()
 
     def _authorization_body(self, order: Order, account_number: int) -> dict[str, Any]:
-        """The /authorization body: the order's total with its tax, and sku_data line by line as in the cart."""
+        """The /authorization body: the order's total with its tax; where the store sends them (both optional), the
+        order id as `reference` and sku_data line by line as in the cart."""
         totals = order.totals
-        return {
+        body: dict[str, Any] = {
             "account_number": account_number,
-            "reference": order.order_id,
             "amount": float(totals.total),
             "auto_capture": False,
             "widget_session_id": order.flow.widget_session_id,
             "financing_option": {"transaction_type": "regular_purchase"},
-            "sku_data": {
+        }
+        if self.choices.send_reference:
+            body["reference"] = order.order_id
+        if self.choices.send_sku_data:
+            body["sku_data"] = {
                 "purchase_order": order.order_id,
                 "transaction_subtotal": float(totals.subtotal),
                 "transaction_total": float(totals.total),
@@ -403,8 +443,8 @@ class Store:
                      "unit_price": float(line.product.price), "extended_price": float(line.extended)}
                     for line in order.lines
                 ],
-            },
-        }
+            }
+        return body
 
     async def _token_for_authorization(self, session: ShopperSession) -> Token:
         """The token of widget/init carries /authorization unchanged: Flexiti refuses any other (not_verified)."""
@@ -425,7 +465,7 @@ class Store:
 
     async def order(self, request: Request) -> Response:
         try:
-            order: Order = self._owned(request, self.state.orders, "order_id")
+            order: Order = self._owned(request, self.state.orders, "id")
         except LookupError:
             return HTMLResponse("No such order", status_code=404)
         return self._page(request, "order.html", order=order, lines=order.lines, totals=order.totals)
@@ -447,33 +487,33 @@ class Store:
         if missing:
             return await self.application_form(request, f"Please fill in: {', '.join(missing)}.", applicant, 422)
         application = Application("APL-" + uuid.uuid4().hex[:8].upper(), session_id, applicant,
-                                  lang=shopper_language(request))
+                                  lang=self._language(request))
         try:
             await self._open_widget(session, application.flow, _apply_body(applicant, application.lang))
         except FlexitiError as error:
             return await self.application_form(
                 request, f"Flexiti applications are unavailable right now ({error.error}).", applicant, 502)
         self.state.applications[application.application_id] = application
-        return self._redirect(request, f"/applications/{application.application_id}/widget")
+        return self._redirect(request, self.paths.of(self.paths.application_widget, application.application_id))
 
     async def application_widget(self, request: Request) -> Response:
         try:
-            application: Application = self._owned(request, self.state.applications, "application_id")
+            application: Application = self._owned(request, self.state.applications, "id")
         except LookupError:
             return HTMLResponse("No such application", status_code=404)
         if application.flow.settled:
-            return self._redirect(request, f"/applications/{application.application_id}")
+            return self._redirect(request, self.paths.of(self.paths.application, application.application_id))
         return self._widget_page(request, application.flow, "Apply with Flexiti",
-                                 f"/applications/{application.application_id}/flexiti-events")
+                                 self.paths.of(self.paths.application_events, application.application_id))
 
     async def application_event(self, request: Request) -> Response:
         try:
-            application: Application = self._owned(request, self.state.applications, "application_id")
+            application: Application = self._owned(request, self.state.applications, "id")
         except LookupError:
             return JSONResponse({"error": "no such application"}, status_code=404)
         _, session = self._session(request)
         event_type, data = _event(await request.json())
-        done = {"next": f"/applications/{application.application_id}"}
+        done = {"next": self.paths.of(self.paths.application, application.application_id)}
         flow = application.flow
         if flow.settled:
             return JSONResponse(done)
@@ -486,18 +526,22 @@ class Store:
         if event_type == "flx-success" and action == "apply":
             return await self._on_apply(application, session)
         if event_type == "flx-success" and action == "activation":
+            if not self.choices.activation_opens_portal:
+                self._tell_to_activate(session, "then shop with it.")
+                return JSONResponse({"next": self.paths.catalogue})
             session.notice = "You already have a Flexiti account that needs activation: we opened the customer portal."
-            return JSONResponse({"open": self.config.customer_portal_url, "next": "/"})
+            return JSONResponse({"open": self.config.customer_portal_url, "next": self.paths.catalogue})
         if event_type == "flx-success" and action == "purchase":
             session.notice = "You already have a Flexiti account: choose Flexiti at checkout to use it."
-            return JSONResponse({"next": "/cart"})
+            return JSONResponse({"next": self.paths.cart})
         if event_type == "flx-cancel":
-            session.notice = "You cancelled your Flexiti application."
+            if self.choices.cancel_notice:
+                session.notice = "You cancelled your Flexiti application."
         elif event_type == "flx-failure":
             session.notice = f"Flexiti could not take your application ({data.get('message', 'unknown error')})."
         else:
             return self._application_not_accepted(session)
-        return JSONResponse({"next": "/apply"})
+        return JSONResponse({"next": self.paths.apply_form})
 
     async def _on_application_retry(self, application: Application, session: ShopperSession) -> Response:
         """flx-success with action=retry: a third-party timeout at Flexiti; start a new widget session and show
@@ -508,7 +552,7 @@ class Store:
         except FlexitiError as error:
             flow.settled = True
             session.notice = f"Flexiti applications are unavailable right now ({error.error})."
-            return JSONResponse({"next": "/apply"})
+            return JSONResponse({"next": self.paths.apply_form})
         return JSONResponse({"reopen": flow.redirection_url})
 
     async def _on_apply(self, application: Application, session: ShopperSession) -> Response:
@@ -516,13 +560,14 @@ class Store:
         as sent to widget/init; Flexiti's decision is the application's."""
         try:
             assert session.token is not None  # set by _open_widget for this flow; kept unchanged (the reference)
-            result = await self.flexiti.apply(session.token, self._apply_request(application))
+            with self._flow_calls(application.flow):
+                result = await self.flexiti.apply(session.token, self._apply_request(application))
         except FlexitiError as error:
             session.notice = f"Flexiti could not take your application ({error.error})."
-            return JSONResponse({"next": "/apply"})
+            return JSONResponse({"next": self.paths.apply_form})
         application.decision = str(result.get("decision"))
         application.account_number = result.get("account_number")
-        return JSONResponse({"next": f"/applications/{application.application_id}"})
+        return JSONResponse({"next": self.paths.of(self.paths.application, application.application_id)})
 
     def _apply_request(self, application: Application) -> dict[str, Any]:
         """The /apply body: widget/init's application body again, with the widget_session_id."""
@@ -532,11 +577,11 @@ class Store:
     def _application_not_accepted(self, session: ShopperSession) -> Response:
         """Any other outcome of the application widget: Flexiti will not take an application now."""
         session.notice = "Flexiti cannot accept an application from you at this time."
-        return JSONResponse({"next": "/apply"})
+        return JSONResponse({"next": self.paths.apply_form})
 
     async def application(self, request: Request) -> Response:
         try:
-            application: Application = self._owned(request, self.state.applications, "application_id")
+            application: Application = self._owned(request, self.state.applications, "id")
         except LookupError:
             return HTMLResponse("No such application", status_code=404)
         return self._page(request, "application.html", application=application)

@@ -1,6 +1,12 @@
 """The reference store broken on purpose: `DefectiveStore` overrides the steps of the correct integration
 (sandbox/store/app.py) and, for each `StoreDefect` switched on, deviates the way a real integration might; with none
 on, it is the correct store. The sandbox always runs this class, so detection switches defects per test in-process.
+
+The defects apply on top of either correct store (sandbox/store/choices.py). On the alternative store three cannot
+apply, because what they break is a choice that store does not make: `no_refresh` (it takes a new
+client_credentials grant for every widget by design, the other documented way to a token with its life ahead),
+`two_identifiers` (it sends every identifier it has, as Flexiti's own example does) and `sku_mismatch` (it sends no
+sku_data to mismatch). Each of them leaves the alternative store correct.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 
 from sandbox.store.app import DECLINES, Application, Order, ShopperSession, Store, StoreState, WidgetFlow
 from sandbox.store.catalogue import Line, Totals
+from sandbox.store.choices import REFERENCE, StoreChoices
 from sandbox.store.defects import StoreDefect
 from sandbox.store.flexiti_client import FlexitiClient, FlexitiConfig, FlexitiError, Token
 
@@ -65,11 +72,12 @@ class DefectiveStore(Store):
     """The reference store with its deliberate defects switchable (sandbox/store/defects.py)."""
 
     def __init__(self, config: FlexitiConfig, sdk_url: str, state: StoreState | None = None,
-                 clock: Callable[[], float] = time.time, defects: Iterable[str] = frozenset()) -> None:
+                 clock: Callable[[], float] = time.time, defects: Iterable[str] = frozenset(),
+                 choices: StoreChoices = REFERENCE) -> None:
         self.switches = Switches()  # before Store.__init__, which makes the Flexiti client that shares it
         # init_from_browser: what the page needs to call widget/init itself, per widget opening.
         self._browser_inits: weakref.WeakKeyDictionary[WidgetFlow, dict[str, Any]] = weakref.WeakKeyDictionary()
-        super().__init__(config, sdk_url, state, clock)
+        super().__init__(config, sdk_url, state, clock, choices)
         self.set_defects(defects)
 
     @property

@@ -4,6 +4,9 @@ each defect lives in sandbox/store/defective.py, apart from the correct integrat
 
 `expected` is decided from the rules the defect breaks, not from what the suite happens to report: the
 detection table compares the two.
+
+Every defect applies to the alternative store too (SANDBOX_STORE=alternative) except NOT_ON_ALTERNATIVE, whose
+reasons sandbox/store/defective.py gives.
 """
 
 from __future__ import annotations
@@ -72,6 +75,11 @@ class StoreDefect(enum.StrEnum):
                       "payment", "RES-02")
     TRUST_URL_TRAILING_SLASH = "trust_url_trailing_slash", "registered its Trust URL with a trailing slash", "CFG-01"
 
+    @property
+    def on_alternative(self) -> bool:
+        """Whether switching this defect on breaks the alternative store (sandbox/store/choices.py) too."""
+        return self.value not in NOT_ON_ALTERNATIVE
+
     @classmethod
     def known(cls) -> str:
         """Every defect's name, sorted, for error messages."""
@@ -92,3 +100,8 @@ class StoreDefect(enum.StrEnum):
         if unknown:
             raise UnknownDefectError(f"{source} names unknown defects {unknown}; known: {cls.known()}")
         return frozenset(defect for defect in cls if defect in names)
+
+
+# Defects that make no difference to the alternative store: it already takes the other documented side of what they
+# break (a new grant per widget; every identifier; no sku_data).
+NOT_ON_ALTERNATIVE = frozenset({"no_refresh", "two_identifiers", "sku_mismatch"})

@@ -6,9 +6,11 @@ request; it only receives the `redirection_url` to render with the SDK.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +64,11 @@ class FlexitiClient:
         # Sandbox control (Sandbox.shorten_store_timeout): endpoint suffix -> [seconds, calls left], so a test that
         # injects a timeout waits a fraction of a second for the store to give up, and only on that call.
         self.short_timeouts: dict[str, list[float]] = {}
+        # The store's choice of token for a widget: a new client_credentials grant each time (True), or the
+        # session's token refreshed (False).
+        self.new_grant_per_flow = False
+        # The x-reference-id of the calls made in this request's task, where the store sends one per flow.
+        self._flow_reference: ContextVar[str | None] = ContextVar("flow_reference", default=None)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -70,8 +77,18 @@ class FlexitiClient:
         return f"{self.config.api_base.rstrip('/')}/{version}/{path.lstrip('/')}"
 
     def _reference(self) -> dict[str, str]:
-        # A GUID of 32 characters per call, as Flexiti asks for x-reference-id.
-        return {"x-reference-id": uuid.uuid4().hex}
+        # A GUID of 32 characters, as Flexiti asks for x-reference-id: the flow's, or a new one per call.
+        return {"x-reference-id": self._flow_reference.get() or uuid.uuid4().hex}
+
+    @contextlib.contextmanager
+    def reference_id(self, flow_reference: str | None) -> Iterator[None]:
+        """Calls made inside carry `flow_reference` as their x-reference-id (None: a new GUID per call). A context
+        variable, so concurrent requests of other shoppers keep their own."""
+        previous = self._flow_reference.set(flow_reference)
+        try:
+            yield
+        finally:
+            self._flow_reference.reset(previous)
 
     def timeout_for(self, url: str) -> float:
         """Seconds to wait for Flexiti's answer on `url`: the configured timeout, unless a test shortened it."""
@@ -113,7 +130,10 @@ class FlexitiClient:
         """The token to open a widget on, and so the token of the whole flow: Flexiti takes the exact access token
         of widget/init as the flow's reference (widget, /authorization, /apply), so it is refreshed here, before
         the widget opens, giving the shopper its whole lifetime; never between widget/init and the flow's end.
-        A new one when there is none, or when it expired (a widget left open too long) and cannot be refreshed."""
+        A new one when there is none, or when it expired (a widget left open too long) and cannot be refreshed;
+        a store that takes a new grant for every widget (new_grant_per_flow) never refreshes."""
+        if self.new_grant_per_flow:
+            return await self._new_grant_once_more_on_401()
         if token is None or token.near_expiry(self.clock(), threshold=0):
             return await self.new_token()
         try:
@@ -122,6 +142,16 @@ class FlexitiClient:
             if error.status != 401:
                 raise
             return await self.new_token()  # it expired on the way
+
+    async def _new_grant_once_more_on_401(self) -> Token:
+        """A new client_credentials grant; asked once more if Flexiti answers 401 (it says a token expired): a grant
+        changes nothing at Flexiti, so asking again is safe, and the second answer is the store's to act on."""
+        try:
+            return await self.new_token()
+        except FlexitiError as error:
+            if error.status != 401:
+                raise
+            return await self.new_token()
 
     async def _call(self, token: Token, version: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
         response = await self._post(
