@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
 from fixtures.pages import Journey
 from fixtures.sandbox import Target
@@ -17,20 +17,23 @@ pytestmark = pytest.mark.destructive
 
 
 @pytest.mark.checklist("EVT-06")
-def test_account_needing_activation_opens_the_customer_portal_in_a_new_tab(
-    page: Page, journey: Journey, widget_events: EventLog, flexiti_journal: Journal, target: Target, proof: Proof,
+def test_account_needing_activation_is_sent_to_the_customer_portal(
+    page: Page, journey: Journey, storefront: Storefront, widget_events: EventLog, flexiti_journal: Journal,
+    target: Target, proof: Proof,
 ) -> None:
+    """The store opens the customer portal in a new tab, or lets the customer do it and says where."""
     host = journey.to_widget("needs_activation")
 
     with proof.of("EVT-06", stop=True):
-        with page.context.expect_page() as portal, widget_events.awaiting("flx-success"):
+        with widget_events.awaiting("flx-success"):
             host.widget.go_to_activation()
-        expect(portal.value).to_have_url(target.customer_portal)
+        landing = storefront.landing()
 
     with proof.of("EVT-06"):
         [success] = widget_events.of_type("flx-success")
         assert (success.event_data["action"], success.event_data["accountNumber"]) == ("activation", None)
         checks.no_authorization(flexiti_journal)
+        verdicts.customer_sent_to_the_portal(page, landing, target.customer_portal)
 
 
 @pytest.mark.checklist("EVT-09")

@@ -5,10 +5,8 @@ items not observable, naming what would add it."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
 from fixtures.pages import Journey
 from fixtures.sandbox import Target
@@ -108,21 +106,7 @@ def test_applicant_with_an_account_to_activate_is_sent_to_the_customer_portal(
         [success] = widget_events.of_type("flx-success")
         assert (success.event_data["action"], success.event_data["accountNumber"]) == ("activation", None)
         assert not flexiti_journal.to("/apply"), "the store applied for a customer who only needs to activate"
-        opened = [other for other in page.context.pages if other is not page]
-        if opened:  # the store opened it: the tab must be the portal
-            expect(opened[-1]).to_have_url(target.customer_portal)
-        else:
-            told = _points_to(page, landing.shown("notice") or "", target.customer_portal)
-            assert told, (f"the store neither opened the customer portal nor told the applicant where to activate "
-                          f"({landing.describe()}): open {target.customer_portal} in a new tab, or show a link to it")
-
-
-def _points_to(page: Page, notice: str, portal: str) -> bool:
-    """The page links to the customer portal, or its notice names the portal's address."""
-    parts = urlsplit(portal)
-    site = f"{parts.netloc}{parts.path.rsplit('/', 1)[0]}"
-    links = page.locator("a[href]").evaluate_all("(links) => links.map((link) => link.href)")
-    return any(site in link for link in links) or parts.netloc in notice
+        verdicts.customer_sent_to_the_portal(page, landing, target.customer_portal)
 
 
 @pytest.mark.checklist("EVT-09")

@@ -7,6 +7,9 @@ and cart are judged the same way.
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Page, expect
 
 from harness import checks
 from harness.journal import Journal
@@ -59,6 +62,21 @@ def back_with_notice(landing: Landing, *places: Where) -> None:
     """The store put the shopper back at one of `places` (default: checkout or the cart) and told them why."""
     back_at(landing, *places)
     assert landing.shown("notice"), f"the store tells the shopper nothing at {landing.url}"
+
+
+def customer_sent_to_the_portal(page: Page, landing: Landing, portal: str) -> None:
+    """EVT-06: the store opened the customer portal in a new tab, or let the customer do it and said where (a link
+    to the portal, or its address in what the store shows): the events page documents both."""
+    opened = [other for other in page.context.pages if other is not page]
+    if opened:  # the store opened one: it must be the portal
+        expect(opened[-1]).to_have_url(portal)
+        return
+    parts = urlsplit(portal)
+    site = f"{parts.netloc}{parts.path.rsplit('/', 1)[0]}"
+    links = page.locator("a[href]").evaluate_all("(links) => links.map((link) => link.href)")
+    told = any(site in link for link in links) or parts.netloc in (landing.shown("notice") or "")
+    assert told, (f"the store neither opened the customer portal nor told the customer where to activate "
+                  f"({landing.describe()}): open {portal} in a new tab, or show a link to it")
 
 
 def not_paid_and_told(landing: Landing) -> None:

@@ -73,10 +73,13 @@ class Profile:
     where: dict[str, dict[str, Any]]  # Where value -> { url_pattern } or a locator
     landing: dict[str, Any] = field(default_factory=dict)  # notice, paid, order_reference
     cart: dict[str, Any] | None = None
+    languages: tuple[str, ...] = ("en",)  # the languages the store serves a shopper in (its choice)
 
     @property
     def capabilities(self) -> frozenset[Capability]:
         found = set()
+        if "fr" in self.languages:
+            found.add(Capability.FRENCH)
         if self.cart is not None and ("count" in self.cart or "total" in self.cart):
             found.add(Capability.CART)
         if self.cart is not None and "lines" in self.cart and all(a in self.cart for a in AMOUNTS):
@@ -255,16 +258,21 @@ def load_profile(path: Path) -> Profile:
         if raw is None and table in OPTIONAL_ACTIONS:
             continue
         actions[table] = _steps(table, raw.get("steps") if isinstance(raw, dict) else None, allowed, problems)
+    languages = data.get("languages", ["en"])
+    if not isinstance(languages, list) or not languages or not set(languages) <= {"en", "fr"}:
+        problems.append(f"languages = {languages!r}: list the languages the store serves its shoppers in, from "
+                        "\"en\" and \"fr\" (e.g. languages = [\"en\", \"fr\"]); English only when left out")
+        languages = ["en"]
     cart = _check_cart(data.get("cart"), problems)
     where, landing = _check_landing(data.get("landing"), problems)
-    unknown = set(data) - {"name", "products", *ACTIONS, *OPTIONAL_ACTIONS, "cart", "landing"}
+    unknown = set(data) - {"name", "products", "languages", *ACTIONS, *OPTIONAL_ACTIONS, "cart", "landing"}
     if unknown:
         problems.append(f"unknown table(s) {sorted(unknown)} (a profile written for an older harness? see "
                         "storefronts/reference-store.toml)")
     if problems:
         raise ProfileError(f"STOREFRONT_PROFILE {path}:\n  - " + "\n  - ".join(problems))
     return Profile(name=str(data.get("name", path.stem)), path=path, products=tuple(products), actions=actions,
-                   where=where, landing=landing, cart=cart)
+                   where=where, landing=landing, cart=cart, languages=tuple(languages))
 
 
 # -- driving a site from a profile -------------------------------------------------------------------------------
@@ -273,6 +281,7 @@ HOW_TO_ADD = {
     Capability.CART_LINES: "[cart] lines, subtotal, tax and shipping",
     Capability.ORDER_REFERENCE: "[landing] order_reference (a url_pattern with one group, or a locator)",
     Capability.APPLICATION: "[apply] (the steps that fill the store's Flexiti application form and submit it)",
+    Capability.FRENCH: "languages = [\"en\", \"fr\"] (only if the store serves French shoppers in French)",
 }
 
 

@@ -2,11 +2,8 @@
 (sandbox/store/app.py) and, for each `StoreDefect` switched on, deviates the way a real integration might; with none
 on, it is the correct store. The sandbox always runs this class, so detection switches defects per test in-process.
 
-The defects apply on top of either correct store (sandbox/store/choices.py). On the alternative store three cannot
-apply, because what they break is a choice that store does not make: `no_refresh` (it takes a new
-client_credentials grant for every widget by design, the other documented way to a token with its life ahead),
-`two_identifiers` (it sends every identifier it has, as Flexiti's own example does) and `sku_mismatch` (it sends no
-sku_data to mismatch). Each of them leaves the alternative store correct.
+The defects apply on top of either correct store (sandbox/store/choices.py). On the alternative store `sku_mismatch`
+cannot apply: it sends no sku_data to mismatch (sku_data is optional), so that defect leaves it correct.
 """
 
 from __future__ import annotations

@@ -102,6 +102,5 @@ class StoreDefect(enum.StrEnum):
         return frozenset(defect for defect in cls if defect in names)
 
 
-# Defects that make no difference to the alternative store: it already takes the other documented side of what they
-# break (a new grant per widget; every identifier; no sku_data).
-NOT_ON_ALTERNATIVE = frozenset({"no_refresh", "two_identifiers", "sku_mismatch"})
+# Defects that make no difference to the alternative store: it sends no sku_data, so there is none to get wrong.
+NOT_ON_ALTERNATIVE = frozenset({"sku_mismatch"})
