@@ -176,6 +176,152 @@ def test_fault_model_checks_its_fields() -> None:
         Fault.from_json({"endpoint": "widget/init", "timeout": "yes"})
 
 
+# -- an expired token, refused only where it is used -------------------------------------------------------------
+def _grant_through(proxy: RecordingProxy, sandbox: Sandbox, **form: str) -> httpx.Response:
+    return httpx.post(f"{proxy.api_base}/v2.5/oauth/token", data=api.credentials(sandbox, **form))
+
+
+def _init_through(proxy: RecordingProxy, sandbox: Sandbox, token: str) -> httpx.Response:
+    return httpx.post(f"{proxy.api_base}/v2.5/client-id/{sandbox.client_id}/widget/init", headers=api.headers(token),
+                      json=api.purchase_body())
+
+
+def test_an_expired_token_fault_never_answers_a_client_credentials_grant(
+    sandbox: Sandbox, proxy: RecordingProxy, faults: ProxyFaults,
+) -> None:
+    """Flexiti answers good credentials with a token, never 401 invalid_token: a client_credentials grant uses no
+    token, so it cannot meet an expired one. The fault waits for the call that uses one."""
+    old = _grant_through(proxy, sandbox).json()
+    faults.inject("oauth/token", expire_token=True)
+
+    fresh = _grant_through(proxy, sandbox)
+    refresh = _grant_through(proxy, sandbox, grant_type="refresh_token", refresh_token=old["refresh_token"])
+
+    assert fresh.status_code == 200, fresh.text
+    assert (refresh.status_code, refresh.json()["error"]) == (401, "invalid_token")
+    grants = [(c["body"]["grant_type"], c["status"], c.get("not_forwarded")) for c in _proxy_journal(proxy)]
+    assert grants == [("client_credentials", 200, None), ("client_credentials", 200, None),
+                      ("refresh_token", 401, "injected fault")]
+
+
+def test_an_expired_token_fault_refuses_the_old_token_and_lets_a_new_one_through(
+    sandbox: Sandbox, proxy: RecordingProxy, faults: ProxyFaults,
+) -> None:
+    """A store that takes a new token per order never meets the expiry; one that reopens the widget on its old
+    token is refused, as Flexiti refuses an expired token, however often it tries (within `times`)."""
+    old = _grant_through(proxy, sandbox).json()["access_token"]
+    faults.inject("widget/init", expire_token=True, times=2)
+    new = _grant_through(proxy, sandbox).json()["access_token"]
+
+    on_new = _init_through(proxy, sandbox, new)
+    on_old = [_init_through(proxy, sandbox, old) for _ in range(2)]
+
+    assert on_new.status_code == 200, on_new.text
+    assert [(r.status_code, r.json()["error"]) for r in on_old] == [(401, "invalid_token")] * 2
+    assert [c["status"] for c in _proxy_journal(proxy) if c["path"].endswith("widget/init")] == [200, 401, 401]
+
+
+def test_an_expired_token_fault_lists_without_the_tokens_it_knows(
+    sandbox: Sandbox, proxy: RecordingProxy, faults: ProxyFaults,
+) -> None:
+    faults.inject("/authorization", expire_token=True)
+    _grant_through(proxy, sandbox)
+
+    listed = httpx.get(faults.url, headers={"authorization": f"Bearer {proxy.control_token}"}).json()["faults"]
+
+    assert listed == [{"endpoint": "/authorization", "status": 401, "error": "invalid_token", "timeout": False,
+                       "times": 1, "message": "The access token is unknown or expired", "expire_token": True,
+                       "refuse_widget_token": False}]
+
+
+def test_in_the_sandbox_an_expired_token_is_refused_where_used_and_a_new_grant_works(sandbox: Sandbox) -> None:
+    injector = faults_for(sandbox, None, None)
+    old = api.grant(sandbox)
+
+    injector.inject("oauth/token", expire_token=True)
+    fresh = httpx.post(api.token_url(sandbox), data=api.credentials(sandbox))
+    refresh = httpx.post(api.token_url(sandbox), data=api.credentials(
+        sandbox, grant_type="refresh_token", refresh_token=old["refresh_token"]))
+    on_old = api.init(sandbox, old["access_token"], api.purchase_body())
+    on_new = api.init(sandbox, fresh.json()["access_token"], api.purchase_body())
+
+    assert fresh.status_code == 200, fresh.text
+    assert [(r.status_code, r.json()["error"]) for r in (refresh, on_old)] == [(401, "invalid_token")] * 2
+    assert on_new.status_code == 200, on_new.text
+
+
+# -- a widget handed a token Flexiti refuses (EVT-05 on a staging site) -------------------------------------------
+def _widget_token(redirection_url: str) -> str:
+    return urlsplit(redirection_url).fragment.split("?")[0].rsplit("/", 1)[1]
+
+
+def test_a_refused_widget_token_fault_rewrites_only_the_token_in_redirection_url(
+    sandbox: Sandbox, proxy: RecordingProxy, faults: ProxyFaults,
+) -> None:
+    """widget/init reaches Flexiti and succeeds; the widget is handed a token Flexiti never issued, so its own calls
+    are refused by Flexiti (401), while the session, the origin and the rest of the URL stay as Flexiti sent them."""
+    token = api.token(sandbox)
+    faults.refuse_widget_token()
+
+    refused = _init_through(proxy, sandbox, token)
+    normal = _init_through(proxy, sandbox, token)  # times=1: used up
+
+    url = refused.json()["redirection_url"]
+    sid = parse_qs(urlsplit(url).fragment.partition("?")[2])["widget_session_id"][0]
+    assert refused.status_code == 200 and _widget_token(url) != token
+    assert api.REDIRECT.match(url), url  # Flexiti's shape, origin, client id, language, reference and session kept
+    assert _widget_token(normal.json()["redirection_url"]) == token
+    widget_call = api.widget(sandbox, _widget_token(url), sid, "mfa", {"option": "sms"})
+    assert (widget_call.status_code, widget_call.json()["error"]) == (401, "invalid_token")
+    assert api.widget(sandbox, token, sid, "mfa", {"option": "sms"}).status_code == 200  # the session is sound
+    altered, plain = [c for c in _proxy_journal(proxy) if c["path"].endswith("widget/init")]
+    assert altered["status"] == 200 and "replaced" in altered["altered"] and "not_forwarded" not in altered
+    assert "altered" not in plain
+    assert _simulator_paths(sandbox).count(altered["path"]) == 2  # both reached Flexiti
+
+
+def test_a_refused_widget_token_fault_leaves_an_error_answer_as_it_came(
+    sandbox: Sandbox, proxy: RecordingProxy, faults: ProxyFaults,
+) -> None:
+    faults.refuse_widget_token()
+
+    answered = _init_through(proxy, sandbox, "not-a-token")
+
+    assert (answered.status_code, answered.json()["error"]) == (401, "invalid_token")
+    [journaled] = _proxy_journal(proxy)
+    assert "not applied" in journaled["altered"]
+
+
+def test_in_the_sandbox_a_refused_widget_token_is_set_on_the_next_widget_page(sandbox: Sandbox) -> None:
+    injector = faults_for(sandbox, None, None)
+    trusted = {"referer": f"{sandbox.state.trust_url}/checkout"}
+
+    injector.refuse_widget_token()
+    first = httpx.get(sandbox.urls.flexiti + "/", headers=trusted)
+    second = httpx.get(sandbox.urls.flexiti + "/", headers=trusted)
+
+    assert first.status_code == 200 and "<body data-token-refused>" in first.text
+    assert second.status_code == 200 and "data-token-refused" not in second.text
+
+
+def test_without_a_proxy_a_refused_widget_token_reports_not_observable_naming_the_setting() -> None:
+    with pytest.raises(NotObservable) as raised:
+        faults_for(None, None, None).refuse_widget_token()
+
+    assert "FLEXITI_JOURNAL_URL" in str(raised.value.msg)
+
+
+@pytest.mark.parametrize(("body", "named"), [
+    ({"endpoint": "/authorization", "refuse_widget_token": True}, "widget/init"),
+    ({"endpoint": "widget/init", "refuse_widget_token": True, "timeout": True}, "timeout"),
+    ({"endpoint": "widget/init", "expire_token": True, "timeout": True}, "timeout"),
+    ({"endpoint": "widget/init", "expire_token": "yes"}, "expire_token"),
+])
+def test_a_token_fault_that_cannot_be_carried_out_is_refused(body: dict[str, Any], named: str) -> None:
+    with pytest.raises(FaultError, match=named):
+        Fault.from_json(body)
+
+
 # -- end to end: a staging store behind the proxy ------------------------------------------------------------------
 class Staging:
     """The reference store as a merchant's staging site whose backend calls "Training" (the simulator) through the
