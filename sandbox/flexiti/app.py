@@ -876,7 +876,8 @@ class Simulator:
             # The recording proxy's refuse_widget_token, made here: the token sits in the URL's fragment, which no
             # server sees, so the page tells the widget to use one the simulator never issued; its calls are then
             # refused (401 invalid_token) by the simulator's own token check, as Flexiti refuses a wrong token.
-            page = (STATIC / "widget.html").read_text(encoding="utf-8").replace("<body>", "<body data-token-refused>", 1)
+            page = (STATIC / "widget.html").read_text(encoding="utf-8")
+            page = page.replace("<body>", "<body data-token-refused>", 1)
             return HTMLResponse(page, headers={"cache-control": "no-store"})
         return FileResponse(STATIC / "widget.html", headers={"cache-control": "no-store"})
 
