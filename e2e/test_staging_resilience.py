@@ -1,58 +1,153 @@
-"""Resilience on any storefront with `flexiti_faults`: an expired token and a declined authorization, made by the
-simulator in the sandbox or by the recording proxy on a staging site (where the sandbox's clock and test data are not
-there). Without either, the items are reported "not observable" with the setting to add."""
+"""Resilience on any storefront with `flexiti_faults`: an expired token, a widget that reports a failure and a declined
+authorization, made by the simulator in the sandbox or by the recording proxy on a staging site (where the sandbox's
+clock and test data are not there). Without either, the items are reported "not observable" with the setting to add."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
 
 from fixtures.pages import Journey
 from harness import checks, verdicts
+from harness.errors import raise_if_browser_fault
 from harness.faults import Faults
-from harness.journal import Journal
-from harness.proof import NotObservable, Proof
+from harness.journal import Journal, JournalError
+from harness.proof import ChecklistFailure, NotObservable, Proof
 from harness.widget_events import EventLog
 from pages.storefront import Storefront
+from pages.widget import locators
 
 pytestmark = pytest.mark.destructive
+
+# The calls that use a token, where Flexiti meets one it has expired; a client_credentials grant uses none. Each
+# refuses a few times over: Flexiti keeps refusing an expired token however often a store tries it.
+TOKEN_USES = ("oauth/token", "widget/init", "/authorization")
+REFUSALS = 3
+
+
+def _last_seq(journal: Journal) -> int:
+    return max((call.seq for call in journal.calls()), default=0)
+
+
+def _what_the_store_did(page: Page, journal: Journal, since: int) -> str:
+    """Where the store has the shopper, and its last POS API call after journal call #`since`."""
+    try:
+        calls = [call for call in journal.pos_api_calls() if call.seq > since]
+    except (JournalError, NotObservable) as unseen:
+        said = f"its calls to Flexiti are unseen ({unseen})"
+    else:
+        if calls:
+            last = calls[-1]
+            code = last.response.get("error") if isinstance(last.response, dict) else None
+            said = f"its last POS API call was {last.describe()}{f' {code}' if code else ''}"
+        else:
+            said = "it made no POS API call"
+    return f"the page is at {page.url}; {said}"
+
+
+@contextmanager
+def _or_what_the_store_did(page: Page, journal: Journal, since: int, expected: str) -> Iterator[None]:
+    """Around a step that waits for the store: if the wait fails, the failure says what the store did instead of
+    `expected` (where the page is, its last call to Flexiti), never that a wait ran out."""
+    try:
+        yield
+    except (PlaywrightError, AssertionError) as error:
+        raise_if_browser_fault(error)  # the browser broke, not the store
+        raise AssertionError(f"the store did not {expected}: {_what_the_store_did(page, journal, since)}") from error
 
 
 @pytest.mark.checklist("RES-03", "AUTH-04")
 def test_storefront_token_expired_before_the_next_widget_is_replaced_by_a_new_one(
     flexiti_faults: Faults, journey: Journey, storefront: Storefront, widget_events: EventLog,
-    flexiti_journal: Journal, proof: Proof,
+    flexiti_journal: Journal, proof: Proof, page: Page,
 ) -> None:
-    """The shopper opened the widget, left it, and comes back to pay after the token expired: Flexiti answers the
-    store's next token request with 401 invalid_token, and the store must get a token that works and take the
-    shopper through on it."""
+    """The shopper opened the widget, left it, and comes back to pay after Flexiti expired the store's token. Whatever
+    documented token strategy the store follows, the next widget must open on a token Flexiti accepts and the purchase
+    go through on it: a store that refreshes has the refresh refused (401) and one that reuses its token has
+    widget/init refused (401 invalid_token), and either must take a new client_credentials grant and go on; a store
+    that takes a new token per checkout never meets the expiry."""
     journey.to_widget("single_account")  # and leaves it: no cancel, whose handling is EVT-04's business
-    asked_before = len(flexiti_journal.to("oauth/token"))
-    flexiti_faults.inject("oauth/token", expire_token=True)
+    for endpoint in TOKEN_USES:
+        flexiti_faults.inject(endpoint, expire_token=True, times=REFUSALS)
+    since = _last_seq(flexiti_journal)
 
-    with proof.of("RES-03", stop=True):  # reopening the widget on a dead token is this item's failure
+    with proof.of("RES-03", stop=True), _or_what_the_store_did(page, flexiti_journal, since, "open the next widget"):
         storefront.check_out(journey.customer)
         host = storefront.choose_flexiti()
         host.widget.wait_until_open()
-        with widget_events.awaiting("flx-success"):
-            host.widget.verify_by("sms", journey.customer.mfa_answer("sms"))
-        success = widget_events.of_type("flx-success")[-1]
+    with widget_events.awaiting("flx-success"):
+        host.widget.verify_by("sms", journey.customer.mfa_answer("sms"))
+    success = widget_events.of_type("flx-success")[-1]
+    with proof.of("RES-03", stop=True), _or_what_the_store_did(page, flexiti_journal, since,
+                                                               "leave the widget after flx-success"):
         landing = storefront.landing()
 
-    asked_again = flexiti_journal.to("oauth/token")[asked_before:]
-    with proof.of("AUTH-04"):
-        assert asked_again, "the store opened the next widget on its old token: refresh it before opening the widget"
+    calls = [call for call in flexiti_journal.pos_api_calls() if call.seq > since]
+    refused = [call for call in calls if call.status == 401]
+    after = refused[-1].seq if refused else since
+    granted_after = {str(call.response.get("access_token")) for call in calls
+                     if call.seq > after and call.path.rstrip("/").endswith("oauth/token") and call.status == 200
+                     and isinstance(call.response, dict)}
+    session = success.event_data["widget_session_id"]
     with proof.of("RES-03"):
-        if not asked_again:
-            raise NotObservable("the store asked for no token before the next widget, so Flexiti's 401 for an "
-                                "expired token never reached it (AUTH-04 says why)")
-        assert asked_again[0].status == 401, f"the expired-token answer was not the first: {flexiti_journal.describe()}"
         assert landing.shown("paid") is True, f"the store does not show the order paid: {landing.describe()}"
-        assert any(call.status == 200 for call in asked_again[1:]), (
-            f"after the 401 the store got no new token: {[(c.describe()) for c in asked_again]}")
-        session = success.event_data["widget_session_id"]
+        init = checks.widget_init_call(flexiti_journal, session)
         approved = checks.authorization_for(flexiti_journal, session)
         assert approved.status == 200, f"/authorization on the new token: {approved.describe()}"
-        checks.same_token(flexiti_journal, checks.widget_init_call(flexiti_journal, session), approved)
+        # A store that took a new token for this checkout never used the expired one, so Flexiti refused nothing:
+        # its documented strategy makes the failure impossible here, and what RES-03 asks (the purchase goes through
+        # on a token Flexiti accepts) is seen all the same. Passing it is the honest verdict; "not observable" would
+        # hold a correct store back for a choice Flexiti leaves it.
+        assert granted_after, (
+            f"after Flexiti refused the expired token ({', '.join(c.describe() for c in refused)}) the store took no "
+            f"new client_credentials grant: {flexiti_journal.describe()}")
+        assert init.token in granted_after, (
+            f"the widget that went through ({init.describe()}) was opened on a token granted before Flexiti's "
+            f"refusal, not on the new one: {flexiti_journal.describe()}")
+    with proof.of("AUTH-04"):
+        checks.same_token(flexiti_journal, init, approved)
+
+
+@pytest.mark.checklist("EVT-05")
+def test_storefront_widget_failure_is_shown_with_the_cart_intact(
+    flexiti_faults: Faults, journey: Journey, storefront: Storefront, widget_events: EventLog,
+    flexiti_journal: Journal, proof: Proof, page: Page,
+) -> None:
+    """Flexiti's widget reports a failure (flx-failure): it was opened on a token Flexiti refuses, so its own calls
+    are answered 401. The store must show an error, take the shopper back to checkout or the cart with the cart
+    intact, and authorize nothing."""
+    flexiti_faults.refuse_widget_token()  # "not observable", naming the setting, where nothing can set it
+    cart = journey.to_checkout("single_account", journey.products(2))
+    since = _last_seq(flexiti_journal)
+
+    try:
+        with widget_events.awaiting("flx-failure"):
+            storefront.choose_flexiti()
+    except (PlaywrightError, AssertionError) as error:
+        raise_if_browser_fault(error)
+        if locators.frame_element(page).count() == 0:  # no widget, so nothing could fail in it: INIT-01's business
+            proof.fail("INIT-01", f"the store did not put the widget in the page: "
+                                  f"{_what_the_store_did(page, flexiti_journal, since)}")
+            raise ChecklistFailure(proof.summary()) from error
+        # How Flexiti's own widget reacts to a refused token is not documented: where it posts nothing, EVT-05
+        # cannot be shown here, and the item stays "not run" with the reason rather than judged on a guess.
+        pytest.skip(f"Flexiti's widget, opened on a token Flexiti refuses, posted no flx-failure to the page "
+                    f"({_what_the_store_did(page, flexiti_journal, since)}): EVT-05 needs a widget that reports its "
+                    "failure")
+    with proof.of("EVT-05", stop=True), _or_what_the_store_did(page, flexiti_journal, since,
+                                                               "leave the widget after flx-failure"):
+        landing = storefront.landing()
+
+    with proof.of("EVT-05"):
+        verdicts.back_with_notice(landing)
+        assert widget_events.of_type("flx-failure"), "the widget's flx-failure is missing from the event log"
+        checks.no_authorization(flexiti_journal)
+    with proof.of("EVT-05"):
+        verdicts.cart_kept(cart, storefront.cart())
 
 
 @pytest.mark.checklist("TXN-02")

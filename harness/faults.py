@@ -2,17 +2,20 @@
 proxy's on a merchant's staging site, and "not observable" (with the setting to add) where there is neither.
 
 One vocabulary for all three (the sandbox's): `inject(endpoint, *, status=500, error="general_error", timeout=False,
-times=1)`, plus `expire_token=True` for Flexiti's answer to an expired token (401 invalid_token)."""
+times=1)`; `expire_token=True` for Flexiti's answer to an expired token (401 invalid_token), given only where a token
+issued before the fault is USED (never to a client_credentials grant, which uses none); and `refuse_widget_token()`,
+which hands the next widget a token Flexiti refuses, so the widget itself reports the failure (flx-failure)."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
 
 from harness.proof import NotObservable
-from harness.proxy_faults import EXPIRED_TOKEN, FAULTS_PATH
+from harness.proxy_faults import EXPIRED_TOKEN, FAULTS_PATH, WIDGET_PAGE_FAULT
 
 CONTROL_TIMEOUT_SECONDS = 10.0
 
@@ -21,7 +24,22 @@ class FaultControlError(RuntimeError):
     """The proxy refused or did not answer a fault request: a harness error, never an item's failure."""
 
 
+class _Grant(Protocol):
+    expires_in: int
+
+
+class _SimulatorState(Protocol):
+    @property
+    def lock(self) -> Any: ...
+
+    @property
+    def grants(self) -> Mapping[str, _Grant]: ...
+
+
 class _SandboxControls(Protocol):
+    @property
+    def state(self) -> _SimulatorState: ...
+
     def inject_fault(self, endpoint: str, *, status: int = ..., error: str = ..., timeout: bool = ...,
                      times: int = ...) -> None: ...
 
@@ -32,13 +50,11 @@ class Faults(Protocol):
     def inject(self, endpoint: str, *, status: int = 500, error: str = "general_error", timeout: bool = False,
                times: int = 1, expire_token: bool = False) -> None: ...
 
+    def refuse_widget_token(self, *, times: int = 1) -> None:
+        """The next `times` widgets are opened on a token Flexiti refuses: widget/init succeeds, and the widget's
+        own calls are answered 401, so the widget reports the failure to the merchant page (flx-failure)."""
+
     def reset(self) -> None: ...
-
-
-def _expired(status: int, error: str, expire_token: bool) -> tuple[int, str, str | None]:
-    if expire_token:
-        return EXPIRED_TOKEN["status"], EXPIRED_TOKEN["error"], EXPIRED_TOKEN["message"]
-    return status, error, None
 
 
 class SandboxFaults:
@@ -49,8 +65,25 @@ class SandboxFaults:
 
     def inject(self, endpoint: str, *, status: int = 500, error: str = "general_error", timeout: bool = False,
                times: int = 1, expire_token: bool = False) -> None:
-        status, error, _ = _expired(status, error, expire_token)
+        if expire_token:
+            self._expire_tokens()
+            return
         self.sandbox.inject_fault(endpoint, status=status, error=error, timeout=timeout, times=times)
+
+    def _expire_tokens(self) -> None:
+        """The simulator's faults match a path alone, so one on oauth/token would refuse a client_credentials grant
+        too, which Flexiti never does. Instead every token the simulator has issued expires now, as it would on
+        Flexiti's side: it is refused (401 invalid_token) wherever it is next used, at any endpoint, and a new grant
+        works. The store keeps its own idea of the token's age, as a store whose clock disagrees with Flexiti's."""
+        state = self.sandbox.state
+        with state.lock:
+            for grant in state.grants.values():
+                grant.expires_in = 0
+
+    def refuse_widget_token(self, *, times: int = 1) -> None:
+        # The widget page takes this fault and has the widget use a token the simulator never issued.
+        self.sandbox.inject_fault(WIDGET_PAGE_FAULT, status=EXPIRED_TOKEN["status"], error=EXPIRED_TOKEN["error"],
+                                  times=times)
 
     def reset(self) -> None:
         """Nothing to do: the sandbox's own per-test reset clears its faults."""
@@ -84,12 +117,15 @@ class ProxyFaults:
 
     def inject(self, endpoint: str, *, status: int = 500, error: str = "general_error", timeout: bool = False,
                times: int = 1, expire_token: bool = False) -> None:
-        status, error, message = _expired(status, error, expire_token)
-        fault: dict[str, object] = {"endpoint": endpoint, "status": status, "error": error, "timeout": timeout,
-                                    "times": times}
-        if message:
-            fault["message"] = message
+        fault: dict[str, object] = {"endpoint": endpoint, "timeout": timeout, "times": times}
+        if expire_token:  # the proxy answers as Flexiti does, and only to calls using a token issued before now
+            fault["expire_token"] = True
+        else:
+            fault.update(status=status, error=error)
         self._send("POST", fault)
+
+    def refuse_widget_token(self, *, times: int = 1) -> None:
+        self._send("POST", {"endpoint": "widget/init", "refuse_widget_token": True, "times": times})
 
     def reset(self) -> None:
         self._send("DELETE")
@@ -107,6 +143,9 @@ class NoFaults:
     def inject(self, endpoint: str, *, status: int = 500, error: str = "general_error", timeout: bool = False,
                times: int = 1, expire_token: bool = False) -> None:
         raise NotObservable(f"nothing can make Flexiti fail here: {self.missing}")
+
+    def refuse_widget_token(self, *, times: int = 1) -> None:
+        raise NotObservable(f"nothing can hand Flexiti's widget a refused token here: {self.missing}")
 
     def reset(self) -> None:
         """Nothing was injected."""

@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import hmac
 import ipaddress
+import json
 import logging
 import os
 import secrets as token_source
@@ -52,7 +53,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from harness.masking import Masker
-from harness.proxy_faults import FAULTS_PATH, Fault, FaultTable
+from harness.proxy_faults import FAULTS_PATH, Fault, FaultTable, issued_tokens, refused_widget_url, used_token
 from harness.proxy_journal import (
     DEFAULT_JOURNAL_BODY_BYTES,
     DEFAULT_JOURNAL_CALLS,
@@ -262,17 +263,22 @@ class RecordingProxy:
         raw_path = request.scope["raw_path"].decode("latin-1")
         raw = b""
         note: str | None = None
+        altered: str | None = None  # forwarded, then Flexiti's answer changed by an injected fault
         path = unquote(raw_path)
         try:
             sent = forwarded_path(raw_path)
             path = unquote(sent)
             raw = await self._read_body(request)
-            fault = self.faults.take(sent)
-            if fault is not None:
+            fault = self.faults.take(sent, used_token(sent, request.headers, raw))
+            if fault is not None and fault.refuse_widget_token:
+                response, altered = self._refuse_widget_token(await self._relay(request, sent, raw))
+            elif fault is not None:
                 note = "injected fault"
                 response = await self._fault(request, fault, path)
             else:
                 response = await self._relay(request, sent, raw)
+                if response.status_code == 200 and sent.rstrip("/").endswith("oauth/token"):
+                    self.faults.issued(*issued_tokens(bytes(response.body)))
         except PathRefused as refused:
             note = "refused: path outside the POS API base"
             response = _error(request, 400, "proxy_path_refused", str(refused))
@@ -291,9 +297,28 @@ class RecordingProxy:
         except Exception:  # noqa: BLE001 - a proxy bug is journaled as a call and kept, not lost in a log
             self.errors.append(f"{request.method} {path}\n{traceback.format_exc()}")
             response = _error(request, 500, "proxy_error", "the recording proxy crashed")
-        self._journal(request, path, raw, response, note)
-        self._log(request.method, path, response.status_code, started, note)
+        self._journal(request, path, raw, response, note, altered)
+        self._log(request.method, path, response.status_code, started, note or altered)
         return response
+
+    @staticmethod
+    def _refuse_widget_token(response: Response) -> tuple[Response, str]:
+        """widget/init's answer with the widget's token replaced by one Flexiti never issued, and the journal's
+        note; an answer without a redirection_url is relayed as it came, the note saying why."""
+        try:
+            answer = json.loads(bytes(response.body))
+        except ValueError:
+            answer = None
+        url = answer.get("redirection_url") if isinstance(answer, dict) else None
+        refused = refused_widget_url(url) if response.status_code == 200 and isinstance(url, str) else None
+        if refused is None:
+            return response, (f"injected fault not applied: Flexiti answered {response.status_code} without a "
+                              "redirection_url holding a widget token")
+        rewritten = Response(json.dumps({**answer, "redirection_url": refused}).encode(),
+                             status_code=response.status_code)
+        rewritten.raw_headers.extend((name, value) for name, value in response.raw_headers
+                                     if name.lower() != b"content-length")
+        return rewritten, "injected fault: the widget's token in redirection_url replaced by one Flexiti never issued"
 
     async def _fault(self, request: Request, fault: Fault, path: str) -> Response:
         if fault.timeout:
@@ -334,12 +359,13 @@ class RecordingProxy:
         )
         return response
 
-    def _journal(self, request: Request, path: str, raw: bytes, response: Response, note: str | None) -> None:
+    def _journal(self, request: Request, path: str, raw: bytes, response: Response, note: str | None,
+                 altered: str | None = None) -> None:
         try:
             entry = proxy_entry(request.method, path, dict(request.query_params),
                                 {name.lower(): value for name, value in request.headers.items()}, raw,
                                 response.status_code, bytes(response.body), response.headers.get("content-type", ""),
-                                body_limit=self.journal_body, note=note)
+                                body_limit=self.journal_body, note=note, altered=altered)
             self.recorder.record(entry)
         except Exception:  # noqa: BLE001 - the call was answered; the journal keeps the cause instead of the entry
             self.errors.append(f"journaling {request.method} {path}\n{traceback.format_exc()}")

@@ -83,8 +83,9 @@ def masked_authorization(value: str) -> str:
 
 def proxy_entry(method: str, path: str, query: dict[str, str], headers: dict[str, str], raw: bytes, status: int,
                 response_body: bytes, response_type: str, *, body_limit: int = DEFAULT_JOURNAL_BODY_BYTES,
-                note: str | None = None) -> dict[str, Any]:
-    """One call, before masking. `headers` are the request's, lower-cased; `note` says why a call was answered by the
+                note: str | None = None, altered: str | None = None) -> dict[str, Any]:
+    """One call, before masking. `headers` are the request's, lower-cased; `altered` says how an injected fault
+    changed Flexiti's answer on its way back; `note` says why a call was answered by the
     proxy itself instead of being forwarded (an injected fault, a refusal)."""
     entry: dict[str, Any] = {
         "method": method,
@@ -99,6 +100,8 @@ def proxy_entry(method: str, path: str, query: dict[str, str], headers: dict[str
     entry["response"] = response if isinstance(response, (dict, list)) else None
     if note:
         entry["not_forwarded"] = note
+    if altered:
+        entry["altered"] = altered
     return entry
 
 

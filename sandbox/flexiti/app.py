@@ -28,6 +28,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Route
 
 from harness.customers import Customer
+from harness.proxy_faults import WIDGET_PAGE_FAULT
 from harness.recording import JOURNAL_PATH, call_entry
 from sandbox.flexiti.state import (
     MAX_MFA_ATTEMPTS,
@@ -927,6 +928,13 @@ class Simulator:
             self.state.record({"method": "GET", "path": "/", "query": {}, "headers": {"referer": embedder},
                                "body": None, "status": 403, "response": {"error": "untrusted_origin"}})
             return HTMLResponse(_UNTRUSTED_PAGE % {"embedder": html.escape(embedder or "(unknown)")}, status_code=403)
+        if self.state.take_fault(WIDGET_PAGE_FAULT) is not None:
+            # The recording proxy's refuse_widget_token, made here: the token sits in the URL's fragment, which no
+            # server sees, so the page tells the widget to use one the simulator never issued; its calls are then
+            # refused (401 invalid_token) by the simulator's own token check, as Flexiti refuses a wrong token.
+            page = (STATIC / "widget.html").read_text(encoding="utf-8")
+            page = page.replace("<body>", "<body data-token-refused>", 1)
+            return HTMLResponse(page, headers={"cache-control": "no-store"})
         return FileResponse(STATIC / "widget.html", headers={"cache-control": "no-store"})
 
     async def customer_portal(self, request: Request) -> Response:

@@ -61,7 +61,11 @@
   }
 
   if (!match) { fail(400, T.incomplete); return; }
-  const [, , token, query] = match;
+  const [, , issuedToken, query] = match;
+  // A harness fault (data-token-refused on the page): a token Flexiti never issued, so every call the widget makes
+  // is refused with 401 and the widget reports it, as it does for an expired token.
+  const token = document.body.hasAttribute("data-token-refused")
+    ? `refused-${crypto.getRandomValues(new Uint32Array(4)).join("")}` : issuedToken;
   const params = new URLSearchParams(query);
   const sessionId = params.get("widget_session_id");
   const referenceId = params.get("x-reference-id") || "";
