@@ -499,7 +499,8 @@ def test_expired_token_through_the_proxy_is_recovered_with_a_new_token(clean_sta
 def test_expired_token_through_the_proxy_is_never_met_by_a_store_that_takes_a_new_token_per_checkout() -> None:
     """A new client_credentials grant per checkout is a documented choice: the expiry never reaches such a store,
     and its new token is not refused anywhere (the fault once answered its grant with 401, which Flexiti never does)."""
-    with Staging(frozenset({"no_refresh"})) as per_checkout:
+    with Staging() as per_checkout:
+        per_checkout.sandbox.store.flexiti.new_grant_per_flow = True  # the alternative store's choice, on these pages
         again = _expired_token_at_the_next_widget(per_checkout)
 
         journal = per_checkout.journal()
