@@ -76,7 +76,8 @@ def _outcomes(report: dict[str, Any]) -> dict[str, str]:
 
 # Items only a control of the embedded sandbox can set up (a fault inside the widget): a merchant's staging
 # site against Flexiti Training offers neither, so their tests are skipped there, saying so.
-SANDBOX_ONLY = {"EVT-05"}  # the widget-side fault (/verify); the proxy injects the others (INIT-04, RES-01, RES-03)
+# None left: the proxy injects every fault (INIT-04, RES-01, RES-03, and EVT-05 by handing the widget a refused token).
+SANDBOX_ONLY: set[str] = set()
 # The reference store takes widget messages through Flexiti's SDK: whether its own code checks the origin of a forged
 # message cannot be seen (the SDK's filter may drop it first), so EVT-01 is not observable, with that reason.
 THROUGH_THE_SDK = {"EVT-01"}

@@ -286,12 +286,12 @@ lines = { rows = { css = "table tbody tr" }, name = 2, quantity = 1, price = 3 }
 """
 
 
-def test_alternative_profile_describes_every_action_and_every_capability_but_the_order_reference() -> None:
+def test_alternative_profile_describes_every_action_and_capability_but_the_order_reference_and_french() -> None:
     profile = load_profile(ALTERNATIVE_PROFILE)
 
     assert set(profile.actions) == {*ACTIONS, *OPTIONAL_ACTIONS}
     # It sends no `reference` with /authorization, so there is no order reference to compare.
-    assert profile.capabilities == set(Capability) - {Capability.ORDER_REFERENCE}
+    assert profile.capabilities == set(Capability) - {Capability.ORDER_REFERENCE, Capability.FRENCH}
     assert profile.cart is not None and all("pattern" in profile.cart[name] for name in ("total", "subtotal", "tax"))
     assert re.search(profile.landing["widget_page"], "/financing/ORD-1A2B3C4D")
     assert re.search(profile.landing["widget_page"], "/credit/APL-1A2B3C4D/financing")
@@ -327,3 +327,22 @@ def test_an_amount_pattern_needs_exactly_one_group(tmp_path: Path) -> None:
 
     assert "[cart] total.pattern: needs exactly 1 (group)" in str(raised.value)
     assert "[cart] tax.pattern: needs exactly 1 (group)" in str(raised.value)
+
+
+@pytest.mark.parametrize(("languages", "french"), [("", False), ('languages = ["en", "fr"]', True),
+                                                   ('languages = ["en"]', False)])
+def test_a_profile_offers_french_only_where_it_lists_it(tmp_path: Path, languages: str, french: bool) -> None:
+    text = REFERENCE_PROFILE.read_text(encoding="utf-8").replace('languages = ["en", "fr"]', languages)
+    path = tmp_path / "store.toml"
+    path.write_text(text, encoding="utf-8")
+
+    assert (Capability.FRENCH in load_profile(path).capabilities) is french
+
+
+def test_a_profile_naming_an_unknown_language_names_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "store.toml"
+    text = REFERENCE_PROFILE.read_text(encoding="utf-8")
+    path.write_text(text.replace('languages = ["en", "fr"]', 'languages = ["de"]'), encoding="utf-8")
+
+    with pytest.raises(ProfileError, match=r"languages = \['de'\]"):
+        load_profile(path)
