@@ -15,7 +15,7 @@ from fixtures.pages import Journey
 from harness import checks, verdicts
 from harness.errors import raise_if_browser_fault
 from harness.faults import Faults
-from harness.journal import Journal, JournalError
+from harness.journal import Journal, JournalError, widget_session_of
 from harness.proof import ChecklistFailure, NotObservable, Proof
 from harness.widget_events import EventLog
 from pages.storefront import Storefront
@@ -112,7 +112,7 @@ def test_storefront_token_expired_before_the_next_widget_is_replaced_by_a_new_on
         checks.same_token(flexiti_journal, init, approved)
 
 
-@pytest.mark.checklist("EVT-05")
+@pytest.mark.checklist("EVT-05", "INIT-01")
 def test_storefront_widget_failure_is_shown_with_the_cart_intact(
     flexiti_faults: Faults, journey: Journey, storefront: Storefront, widget_events: EventLog,
     flexiti_journal: Journal, proof: Proof, page: Page,
@@ -138,6 +138,10 @@ def test_storefront_widget_failure_is_shown_with_the_cart_intact(
         pytest.skip(f"Flexiti's widget, opened on a token Flexiti refuses, posted no flx-failure to the page "
                     f"({_what_the_store_did(page, flexiti_journal, since)}): EVT-05 needs a widget that reports its "
                     "failure")
+    with proof.of("INIT-01"):  # the widget was opened: by a server-side widget/init for a purchase
+        opened = [c for c in flexiti_journal.to("widget/init") if c.seq > since and c.status == 200]
+        assert opened, f"no successful widget/init opened this widget: {flexiti_journal.describe()}"
+        checks.widget_init_for(flexiti_journal, widget_session_of(opened[-1].response["redirection_url"]) or "")
     with proof.of("EVT-05", stop=True), _or_what_the_store_did(page, flexiti_journal, since,
                                                                "leave the widget after flx-failure"):
         landing = storefront.landing()

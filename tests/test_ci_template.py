@@ -34,6 +34,7 @@ NOT_FROM_CI = {
     "E2E_CHROMIUM": "make setup provisions the browser",
     "SANDBOX_STORE_DEFECTS": "harness self-tests only: the nightly sandbox job certifies the clean store",
     "SANDBOX_TOKEN_SEED": "harness self-tests only",
+    "SANDBOX_STORE": "harness self-tests only: the nightly sandbox job certifies the reference store",
 }
 # zizmor severities that fail the template; informational and low findings are advice.
 BLOCKING_SEVERITIES = {"Medium", "High"}
