@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from harness.errors import raise_if_browser_fault
+from harness.errors import BrowserFault, raise_if_browser_fault
 
 NOT_OBSERVABLE = "not observable in this environment"
 NOT_APPLICABLE = "not applicable to this storefront"
@@ -107,6 +107,9 @@ class Proof:
     advisories: dict[str, list[str]] = field(default_factory=dict)
     # What the store did instead, when a wait runs out (wired by the journey: page, widget events, journal)
     describe_state: Callable[[], str] | None = field(default=None, repr=False, compare=False)
+    # Whether the test's browser (or its page) is gone: a Playwright error then is the browser's, whatever its text
+    # (a navigation the dying browser aborted reads net::ERR_ABORTED), never a finding about the store.
+    browser_gone: Callable[[], bool] | None = field(default=None, repr=False, compare=False)
 
     def __repr__(self) -> str:  # shown in tracebacks: the items, not the dictionaries
         return f"Proof(failed {sorted(self.failed)}, proved {sorted(self.proved - set(self.failed))})"
@@ -129,6 +132,7 @@ class Proof:
                 self.proved.discard(item)
         except (AssertionError, PlaywrightError) as error:
             raise_if_browser_fault(error)  # the browser broke, not the site: a harness error, no verdict
+            self.raise_if_browser_gone(error)
             reason = failure_reason(error, self.describe_state)
             location = where_it_failed(error)
             for item in items:
@@ -140,6 +144,16 @@ class Proof:
                 raise ChecklistFailure(self.summary()) from error
         else:
             self.proved.update(item for item in items if item not in self.failed and item not in self.unobservable)
+
+    def raise_if_browser_gone(self, error: BaseException) -> None:
+        """BrowserFault (from `error`) when the test's browser or page has gone away under it: every check it cut off
+        is a harness error, not a failed item."""
+        try:
+            gone = self.browser_gone is not None and self.browser_gone()
+        except PlaywrightError:
+            gone = True  # asking the browser failed: it is gone
+        if gone:
+            raise BrowserFault(f"the browser went away during the test ({_one_line(error)})") from error
 
     @contextlib.contextmanager
     def advisory(self, item: str) -> Iterator[None]:

@@ -334,3 +334,18 @@ def test_a_wait_that_ran_out_says_what_the_store_did_instead_never_the_timeout()
     assert "Timeout" not in reason and "30000" not in reason
     assert reason.startswith('the store never showed get_by_test_id("order-status") to be visible; instead')
     assert "flx-cancel" in reason and "#3 POST /widget/init" in reason
+
+
+@pytest.mark.parametrize("gone", [True, False])
+def test_an_aborted_navigation_is_a_harness_error_only_when_the_browser_died_under_the_test(gone: bool) -> None:
+    proof = Proof(browser_gone=lambda: gone)
+    aborted = PlaywrightError("Page.goto: net::ERR_ABORTED at http://localhost:5000/checkout")
+
+    if gone:
+        with pytest.raises(BrowserFault, match="the browser went away"), proof.of("EVT-04"):
+            raise aborted
+        assert not proof.failed and not proof.proved
+    else:  # a live browser: the site aborted its own navigation, which is a finding
+        with proof.of("EVT-04"):
+            raise aborted
+        assert "ERR_ABORTED" in proof.failed["EVT-04"]
