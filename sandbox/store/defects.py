@@ -37,7 +37,9 @@ class StoreDefect(enum.StrEnum):
     # it is no defect; a merchant-scope token for the widget is one: it reaches the browser in redirection_url.
     MERCHANT_SCOPE_TOKEN = ("merchant_scope_token", "opens the widget on a merchant-scope token (no scope=customer)",
                             "AUTH-01")
-    STALE_TOKEN = "stale_token", "opens the next widget on the session's token without refreshing it first", "AUTH-04"
+    # Once Flexiti has expired that token it refuses the widget/init, and the store never takes a new one (RES-03).
+    STALE_TOKEN = ("stale_token", "opens the next widget on the session's token without refreshing it first",
+                   "AUTH-04", "RES-03")
     # Flexiti refuses any token but widget/init's on /authorization: the purchase fails (EVT-02), also when the
     # token was near its expiry during the widget (RES-03).
     REFRESH_MID_FLOW = ("refresh_mid_flow", "refreshes the token between widget/init and /authorization",
