@@ -135,6 +135,7 @@ def test_amount_and_sku_data_match_the_cart(
     with proof.of("TXN-01"):
         authorization = checks.authorization_for(flexiti_journal, success.event_data["widget_session_id"])
         checks.authorization_fields_complete(authorization)
+        checks.amount_is_cart_total(authorization, cart.shown("total"))
     with proof.of("TXN-01"):  # optional; compared with the cart where the store sends it
         sku = verdicts.sku_data_of(authorization.body)
         needs(storefront, Capability.CART_LINES)

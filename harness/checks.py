@@ -182,10 +182,7 @@ def authorized_as_reported(journal: Journal, success: WidgetEvent, amount: Decim
         f"{_describe(authorization)} is for account {body.get('account_number')}; the widget reported account "
         f"{success.event_data['accountNumber']}, which is the one to authorize"
     )
-    sent_amount = Decimal(str(body.get("amount")))
-    assert sent_amount == amount, (
-        f"{_describe(authorization)} asked for amount {body.get('amount')}, the cart total is {amount} "
-        f"({_gap(sent_amount, amount)}); the amount must be the cart total, taxes and shipping included")
+    amount_is_cart_total(authorization, amount)
     if body.get("reference") is not None:
         expected = order_id()
         assert body.get("reference") == expected, (
@@ -194,6 +191,18 @@ def authorized_as_reported(journal: Journal, success: WidgetEvent, amount: Decim
     assert "verification_code" not in body, (
         f"{_describe(authorization)} sent a verification_code; an online purchase must not (the widget verified)")
     return authorization
+
+
+def amount_is_cart_total(authorization: Call, total: Decimal) -> None:
+    """EVT-02, TXN-01: /authorization's amount is the cart total as the shopper saw it, taxes and shipping included."""
+    body = authorization.body if isinstance(authorization.body, dict) else {}
+    try:
+        sent = Decimal(str(body.get("amount")))
+    except ArithmeticError:
+        raise AssertionError(f"{_describe(authorization)} sent amount {body.get('amount')!r}, not a number") from None
+    assert sent == total, (
+        f"{_describe(authorization)} asked for amount {body.get('amount')}, the cart total is {total} "
+        f"({_gap(sent, total)}); the amount must be the cart total, taxes and shipping included")
 
 
 def authorization_fields_complete(authorization: Call) -> None:
