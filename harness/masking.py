@@ -59,13 +59,12 @@ def _url_forms(secret: str) -> set[str]:
     return forms | {re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), form) for form in forms}
 
 
-# A UUID (a widget session id, an x-reference-id with dashes): an identifier, never a PIN or a code, whatever digits
-# it happens to hold.
-# Identifiers a PIN or one-time code may stand inside by chance, and that checks compare: a UUID, and a run of 16 or
-# more hex digits (an x-reference-id is a GUID's 32 hex digits without dashes). Masking a code inside one would change
-# the identifier, and tells nothing of the code.
-UUID_PATTERN = (r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-                r"|(?<![0-9a-fA-F])[0-9a-fA-F]{16,}(?![0-9a-fA-F])")
+def standalone_code(codes: str) -> str:
+    """A pattern for PINs or one-time codes (`codes`: an alternation of escaped digit strings) where they stand alone:
+    not touching a letter, a digit, `_` or `-`, nor a decimal point between digits. Inside anything else they are part
+    of an identifier or an amount (a session id ending -2222bbbf8641, an x-reference-id, ORD-2222AB, 2222.50), whose
+    value checks compare and which tells nothing of the code. The masker and the leak scans read codes this way."""
+    return rf"(?<![0-9A-Za-z_\-])(?<!\d\.)(?:{codes})(?![0-9A-Za-z_\-])(?!\.\d)"
 
 
 def _base64_forms(secret: str) -> set[str]:
@@ -118,11 +117,11 @@ class _Plan:
         self.shortest_token = min((len(token) for token in tokens), default=0)
         self.hidden = hidden
         ordered = sorted(hidden, key=len, reverse=True)
-        # PINs and one-time codes, in one pass: only where they stand alone, not inside a longer number, nor inside
-        # a UUID (a widget session id may hold "-2222b...": masked, it no longer matches the same id seen unmasked
-        # elsewhere, and it tells nothing of the PIN). The UUID alternative comes first and is kept as it is.
+        # PINs and one-time codes, in one pass, only where they stand alone (standalone_code): masked inside an
+        # identifier or an amount, they would change a value a check compares (a widget session id, an
+        # x-reference-id, an order id), and they tell nothing of the code there.
         codes = [re.escape(secret) for secret in ordered if secret.isdigit()]
-        self.codes = re.compile(rf"(?P<uuid>(?:{UUID_PATTERN}))|(?<!\d)(?:{'|'.join(codes)})(?!\d)") if codes else None
+        self.codes = re.compile(standalone_code("|".join(codes))) if codes else None
         # Other secrets anywhere, if long enough not to hit ordinary words; shorter ones only as a whole value.
         # Each in every encoding too: an HTML-safe JSON page writes `&` as \u0026, a form body as %26.
         long_enough = [secret for secret in ordered if not secret.isdigit() and len(secret) >= 4]
@@ -166,7 +165,7 @@ class Masker:
         for secret in plan.secrets:  # before the codes: a secret that contains a code is replaced whole
             value = value.replace(secret, "***")
         if plan.codes is not None:
-            value = plan.codes.sub(lambda match: match.group(0) if match.group("uuid") else "***", value)
+            value = plan.codes.sub("***", value)
         return value
 
     def json_lines(self, text: str) -> str:

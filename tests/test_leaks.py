@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from harness.customers import load_applicants, load_customers
-from harness.masking import UUID_PATTERN, Masker, contains_secret
+from harness.masking import Masker, contains_secret, standalone_code
 from harness.report.scrub import scrub_file, scrub_tree
 from sandbox.flexiti.state import CUSTOMERS_FILE, seeded_token
 from tests import subprocesses
@@ -68,9 +68,9 @@ def _leaks(directory: Path, texts: list[str] = (), plain: list[str] = (), numeri
             if contains_secret(where, secret) or contains_secret(text, secret):
                 found.append(f"{secret!r} in {where}")
         for code in numeric:
-            # A typed or sent code stands alone; a JSON number such as "timestamp":2222.6 is not one, nor are the
-            # digits of a UUID (a widget session id ending -2222bbbf8641), which the masker leaves whole.
-            if re.search(rf"(?<![\d.:]){code}(?![\d.])", re.sub(UUID_PATTERN, "", where + "\n" + text)):
+            # A typed or sent code stands alone, as the masker reads it: not inside a number such as
+            # "timestamp":2222.6, nor an identifier (a widget session id ending -2222bbbf8641), which it leaves whole.
+            if re.search(standalone_code(code), where + "\n" + text):
                 found.append(f"code {code} in {where}")
         hashes = set(re.findall(r"[0-9a-f]{40}", where + "\n" + text))
         found += [f"sha1 of a body with {guesses[h]!r} in {where}" for h in hashes & guesses.keys()]

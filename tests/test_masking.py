@@ -178,7 +178,7 @@ def test_a_pin_inside_a_uuid_is_left_whole_and_masked_where_it_stands_alone() ->
 
     assert masker.text(f"#/widget/m/t?widget_session_id={session}") == f"#/widget/m/t?widget_session_id={session}"
     assert masker.text(f'{{"session": "{session}", "pin": "2222"}}') == f'{{"session": "{session}", "pin": "***"}}'
-    assert masker.text("pin=2222&code=824613 id d608-2222-x") == "pin=***&code=*** id d608-***-x"
+    assert masker.text("pin=2222&code=824613 id d608-2222-x") == "pin=***&code=*** id d608-2222-x"
 
 
 def test_a_code_inside_a_dashless_guid_is_left_whole_so_checks_read_the_identifier_as_sent() -> None:
@@ -190,3 +190,11 @@ def test_a_code_inside_a_dashless_guid_is_left_whole_so_checks_read_the_identifi
     assert masker.text(f'{{"x-reference-id": "{reference}"}}') == f'{{"x-reference-id": "{reference}"}}'
     assert masker.text(f"x-reference-id: {reference}; pin 2222") == f"x-reference-id: {reference}; pin ***"
     assert masker.text("card 4111 2222 3333") == "card 4111 *** 3333"  # short runs are no identifier: masked
+
+
+@pytest.mark.parametrize("value", ["ORD-2222AB", "2222.50", "12.2222", "APL_2222", "x2222"])
+def test_a_code_inside_an_identifier_or_an_amount_is_left_whole(value: str) -> None:
+    masker = Masker(hidden=["2222"])
+
+    assert masker.text(f'{{"value": "{value}"}}') == f'{{"value": "{value}"}}'
+    assert masker.text(f"PIN 2222. Then {value}") == f"PIN ***. Then {value}"
