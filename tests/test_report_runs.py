@@ -122,7 +122,7 @@ def test_failing_run_terminal_shows_the_tests_line_and_ends_with_the_verdict(
     lines = result.stdout.strip().splitlines()
 
     assert lines[-1].startswith("VERDICT: Sandbox self-test."), lines[-3:]
-    failing_line = 'verdicts.amounts_match(cart, sku)'
+    failing_line = 'checks.amount_is_cart_total(authorization, cart.shown("total"))'
     source = (ROOT / "e2e" / "test_outcomes.py").read_text(encoding="utf-8").splitlines()
     number = next(n for n, line in enumerate(source, 1) if failing_line in line)
     assert f"e2e/test_outcomes.py:{number}: {failing_line}" in result.stdout
