@@ -4,9 +4,6 @@ clock and test data are not there). Without either, the items are reported "not 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
@@ -15,8 +12,8 @@ from fixtures.pages import Journey
 from harness import checks, verdicts
 from harness.errors import raise_if_browser_fault
 from harness.faults import Faults
-from harness.journal import Journal, JournalError, widget_session_of
-from harness.proof import ChecklistFailure, NotObservable, Proof
+from harness.journal import Journal, widget_session_of
+from harness.proof import ChecklistFailure, Proof, state_of
 from harness.widget_events import EventLog
 from pages.storefront import Storefront
 from pages.widget import locators
@@ -33,37 +30,10 @@ def _last_seq(journal: Journal) -> int:
     return max((call.seq for call in journal.calls()), default=0)
 
 
-def _what_the_store_did(page: Page, journal: Journal, since: int) -> str:
-    """Where the store has the shopper, and its last POS API call after journal call #`since`."""
-    try:
-        calls = [call for call in journal.pos_api_calls() if call.seq > since]
-    except (JournalError, NotObservable) as unseen:
-        said = f"its calls to Flexiti are unseen ({unseen})"
-    else:
-        if calls:
-            last = calls[-1]
-            code = last.response.get("error") if isinstance(last.response, dict) else None
-            said = f"its last POS API call was {last.describe()}{f' {code}' if code else ''}"
-        else:
-            said = "it made no POS API call"
-    return f"the page is at {page.url}; {said}"
-
-
-@contextmanager
-def _or_what_the_store_did(page: Page, journal: Journal, since: int, expected: str) -> Iterator[None]:
-    """Around a step that waits for the store: if the wait fails, the failure says what the store did instead of
-    `expected` (where the page is, its last call to Flexiti), never that a wait ran out."""
-    try:
-        yield
-    except (PlaywrightError, AssertionError) as error:
-        raise_if_browser_fault(error)  # the browser broke, not the store
-        raise AssertionError(f"the store did not {expected}: {_what_the_store_did(page, journal, since)}") from error
-
-
 @pytest.mark.checklist("RES-03", "AUTH-04")
 def test_storefront_token_expired_before_the_next_widget_is_replaced_by_a_new_one(
     flexiti_faults: Faults, journey: Journey, storefront: Storefront, widget_events: EventLog,
-    flexiti_journal: Journal, proof: Proof, page: Page,
+    flexiti_journal: Journal, proof: Proof,
 ) -> None:
     """The shopper opened the widget, left it, and comes back to pay after Flexiti expired the store's token. Whatever
     documented token strategy the store follows, the next widget must open on a token Flexiti accepts and the purchase
@@ -75,15 +45,14 @@ def test_storefront_token_expired_before_the_next_widget_is_replaced_by_a_new_on
         flexiti_faults.inject(endpoint, expire_token=True, times=REFUSALS)
     since = _last_seq(flexiti_journal)
 
-    with proof.of("RES-03", stop=True), _or_what_the_store_did(page, flexiti_journal, since, "open the next widget"):
+    with proof.of("RES-03", stop=True):  # a wait that runs out says what the store did (proof.describe_state)
         storefront.check_out(journey.customer)
         host = storefront.choose_flexiti()
         host.widget.wait_until_open()
     with widget_events.awaiting("flx-success"):
         host.widget.verify_by("sms", journey.customer.mfa_answer("sms"))
     success = widget_events.of_type("flx-success")[-1]
-    with proof.of("RES-03", stop=True), _or_what_the_store_did(page, flexiti_journal, since,
-                                                               "leave the widget after flx-success"):
+    with proof.of("RES-03", stop=True):
         landing = storefront.landing()
 
     calls = [call for call in flexiti_journal.pos_api_calls() if call.seq > since]
@@ -130,20 +99,18 @@ def test_storefront_widget_failure_is_shown_with_the_cart_intact(
     except (PlaywrightError, AssertionError) as error:
         raise_if_browser_fault(error)
         if locators.frame_element(page).count() == 0:  # no widget, so nothing could fail in it: INIT-01's business
-            proof.fail("INIT-01", f"the store did not put the widget in the page: "
-                                  f"{_what_the_store_did(page, flexiti_journal, since)}")
+            proof.fail("INIT-01", f"the store did not put the widget in the page: {state_of(proof.describe_state)}")
             raise ChecklistFailure(proof.summary()) from error
         # How Flexiti's own widget reacts to a refused token is not documented: where it posts nothing, EVT-05
         # cannot be shown here, and the item stays "not run" with the reason rather than judged on a guess.
         pytest.skip(f"Flexiti's widget, opened on a token Flexiti refuses, posted no flx-failure to the page "
-                    f"({_what_the_store_did(page, flexiti_journal, since)}): EVT-05 needs a widget that reports its "
+                    f"({state_of(proof.describe_state)}): EVT-05 needs a widget that reports its "
                     "failure")
     with proof.of("INIT-01"):  # the widget was opened: by a server-side widget/init for a purchase
         opened = [c for c in flexiti_journal.to("widget/init") if c.seq > since and c.status == 200]
         assert opened, f"no successful widget/init opened this widget: {flexiti_journal.describe()}"
         checks.widget_init_for(flexiti_journal, widget_session_of(opened[-1].response["redirection_url"]) or "")
-    with proof.of("EVT-05", stop=True), _or_what_the_store_did(page, flexiti_journal, since,
-                                                               "leave the widget after flx-failure"):
+    with proof.of("EVT-05", stop=True):
         landing = storefront.landing()
 
     with proof.of("EVT-05"):

@@ -65,13 +65,17 @@ def failure_reason(error: BaseException, describe_state: Callable[[], str] | Non
         return _one_line(error)
     waited = _WAITED_FOR.search(str(error))
     what = waited.group(1).strip() if waited else "the next page or screen"
-    state = "nothing more is known"
-    if describe_state is not None:
-        try:
-            state = describe_state()
-        except Exception as unseen:  # noqa: BLE001 - the description is a courtesy; the failure stands without it
-            state = f"the page could not be read ({_one_line(unseen)})"
-    return f"the store never showed {what}; instead {state}"
+    return f"the store never showed {what}; instead {state_of(describe_state)}"
+
+
+def state_of(describe_state: Callable[[], str] | None) -> str:
+    """What the store did, as `describe_state` tells it; a description that fails says so instead."""
+    if describe_state is None:
+        return "nothing more is known"
+    try:
+        return describe_state()
+    except Exception as unseen:  # noqa: BLE001 - the description is a courtesy; the failure stands without it
+        return f"the page could not be read ({_one_line(unseen)})"
 
 
 def where_it_failed(error: BaseException) -> str | None:

@@ -385,7 +385,7 @@ def _unique(texts: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(texts))
 
 
-def advisories(tests: list[TestResult], checklist: Sequence[ChecklistResult] = ()) -> list[str]:
+def advisories(tests: list[TestResult], checklist: Sequence[ChecklistResult]) -> list[str]:
     """Advice that is no checklist failure: good practice beyond Flexiti's requirements that the store did not
     follow (each with its item), and the deprecated merchants/login with the calls that show it."""
     return [*(f"{item.id}: {advice}" for item in checklist for advice in item.advisories), *_deprecated_login(tests)]
